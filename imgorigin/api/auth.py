@@ -1,0 +1,71 @@
+"""``POST /register`` and ``POST /login``."""
+
+from __future__ import annotations
+
+import re
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from imgorigin.api.common import in_thread, json_body, services_of
+from imgorigin.delivery.routes import client_ip
+from imgorigin.errors import BadRequest, TooManyRequests, Unauthorized
+from imgorigin.library import now_iso
+from imgorigin.security import check_password_rules, hash_password, issue_token, verify_password_timing_safe
+
+USERNAME = re.compile(r"^[A-Za-z0-9_.-]{3,32}$")
+
+
+def _username(body: dict[str, object]) -> str:
+    username = body.get("username")
+    if not isinstance(username, str) or not USERNAME.match(username):
+        raise BadRequest(
+            "username must be 3-32 characters: letters, digits, '_', '.' or '-'", code="invalid_username"
+        )
+    return username.lower()
+
+
+def _token_answer(request: Request, user_json: dict[str, object], user_id: int, status: int) -> JSONResponse:
+    settings = services_of(request).settings
+    token = issue_token(settings.jwt_secret, user_id, settings.jwt_ttl)
+    return JSONResponse(
+        {"user": user_json, "token": token, "token_type": "Bearer", "expires_in": settings.jwt_ttl},
+        status_code=status,
+    )
+
+
+async def register(request: Request) -> JSONResponse:
+    services = services_of(request)
+    body = await json_body(request)
+    username = _username(body)
+    password = check_password_rules(body.get("password"))
+    hashed = await in_thread(hash_password, password)
+    user = await in_thread(services.db.create_user, username, hashed, now_iso())
+    return _token_answer(request, user.public(), user.id, 201)
+
+
+async def login(request: Request) -> JSONResponse:
+    services = services_of(request)
+    body = await json_body(request)
+    username, password = body.get("username"), body.get("password")
+    if not isinstance(username, str) or not isinstance(password, str):
+        raise BadRequest("username and password are required strings", code="invalid_credentials_body")
+    username = username.lower()
+    rate = services.settings.login_rate
+    for bucket in (f"login-user:{username}", f"login-ip:{client_ip(request)}"):
+        wait = services.rate_limiter.take(bucket, rate, burst=rate)
+        if wait is not None:
+            raise TooManyRequests("Too many login attempts; retry later", retry_after=max(1, round(wait)))
+    found = await in_thread(services.db.user_with_hash, username)
+    ok = await in_thread(verify_password_timing_safe, password, found[1] if found else None)
+    if not ok or found is None:
+        raise Unauthorized("Wrong username or password", code="invalid_credentials")
+    user = found[0]
+    return _token_answer(request, user.public(), user.id, 200)
+
+
+routes = [
+    Route("/register", register, methods=["POST"]),
+    Route("/login", login, methods=["POST"]),
+]

@@ -1,0 +1,99 @@
+"""What every API route shares: reading JSON bodies, the caller, thread hops, URL building."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import anyio.to_thread
+from starlette.requests import Request
+
+from imgorigin.db import ImageRecord, User
+from imgorigin.errors import BadRequest, PayloadTooLarge, Unauthorized
+from imgorigin.security import read_token
+from imgorigin.services import Services
+from imgorigin.urls import signed_path
+
+T = TypeVar("T")
+MAX_JSON_BYTES = 256 * 1024
+
+
+def services_of(request: Request) -> Services:
+    return request.app.state.services  # type: ignore[no-any-return]
+
+
+async def in_thread(func: Callable[..., T], *args: Any) -> T:
+    return await anyio.to_thread.run_sync(func, *args)
+
+
+async def json_body(request: Request) -> dict[str, Any]:
+    body = b""
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > MAX_JSON_BYTES:
+            raise PayloadTooLarge(f"The JSON body is larger than {MAX_JSON_BYTES} bytes")
+    try:
+        data = json.loads(body)
+    except (ValueError, UnicodeDecodeError):
+        raise BadRequest("The body must be JSON", code="invalid_json") from None
+    if not isinstance(data, dict):
+        raise BadRequest("The body must be a JSON object", code="invalid_json")
+    return data
+
+
+async def current_user(request: Request) -> User:
+    services = services_of(request)
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthorized("Send 'Authorization: Bearer <token>' (from /login)", code="missing_token")
+    user_id = read_token(services.settings.jwt_secret, token.strip())
+    user = await in_thread(services.db.user, user_id)
+    if user is None:
+        raise Unauthorized("Invalid or expired token", code="invalid_token")
+    return user
+
+
+def base_url(request: Request) -> str:
+    configured = services_of(request).settings.public_url
+    if configured:
+        return configured.rstrip("/")
+    return str(request.base_url).rstrip("/")
+
+
+def delivery_url(request: Request, image_id: str, transformation: str, extension: str) -> str:
+    secret = services_of(request).settings.signing_secret
+    return base_url(request) + signed_path(secret, image_id, transformation, extension)
+
+
+OUTPUT_EXTENSIONS = ("jpg", "png", "webp", "avif", "gif", "tiff")
+_FORMAT_EXTENSION = {"jpeg": "jpg", "png": "png", "webp": "webp", "avif": "avif", "gif": "gif", "tiff": "tiff"}
+
+
+def extension_of(record: ImageRecord) -> str:
+    return _FORMAT_EXTENSION.get(record.format, "png")
+
+
+def image_json(request: Request, record: ImageRecord) -> dict[str, Any]:
+    return {
+        "id": record.id,
+        "filename": record.filename,
+        "format": record.format,
+        "width": record.width,
+        "height": record.height,
+        "pages": record.pages,
+        "bytes": record.bytes,
+        "sha256": record.sha256,
+        "created_at": record.created_at,
+        "url": delivery_url(request, record.id, "", extension_of(record)),
+    }
+
+
+def int_query(request: Request, name: str, default: int, low: int, high: int) -> int:
+    raw = request.query_params.get(name)
+    if raw is None:
+        return default
+    if not raw.isdigit() or not low <= int(raw) <= high:
+        raise BadRequest(f"{name} must be an integer between {low} and {high}", code="invalid_query")
+    return int(raw)

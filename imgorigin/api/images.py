@@ -1,0 +1,189 @@
+"""``/images``: upload, list, details, transform, download, delete; and ``POST /sign``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import anyio.to_thread
+from starlette.requests import Request
+from starlette.responses import FileResponse, JSONResponse, Response
+from starlette.routing import Route
+
+from imgorigin.api.common import (
+    OUTPUT_EXTENSIONS,
+    base_url,
+    current_user,
+    delivery_url,
+    extension_of,
+    image_json,
+    in_thread,
+    int_query,
+    json_body,
+    services_of,
+)
+from imgorigin.api.transform_body import to_transformation
+from imgorigin.api.uploads import receive_file
+from imgorigin.errors import BadRequest, NotFound, TooManyRequests
+from imgorigin.library import delete_image, get_image, store_upload
+from imgorigin.storage import original_key
+from imgorigin.transform.plan import parse
+from imgorigin.transform.values import OutputFormat, parse_output_format
+
+MAX_LIMIT = 100
+MAX_SIGN_ITEMS = 100
+
+
+async def upload(request: Request) -> JSONResponse:
+    services = services_of(request)
+    user = await current_user(request)
+    filename, spooled, sha256 = await receive_file(
+        request, services.settings.max_upload_bytes, services.settings.data_dir / "tmp"
+    )
+    record = await anyio.to_thread.run_sync(store_upload, services, user.id, filename, spooled, sha256)
+    return JSONResponse(image_json(request, record), status_code=201)
+
+
+async def list_images(request: Request) -> JSONResponse:
+    services = services_of(request)
+    user = await current_user(request)
+    page = int_query(request, "page", 1, 1, 1_000_000)
+    limit = int_query(request, "limit", 10, 1, MAX_LIMIT)
+    records, total = await in_thread(services.db.images, user.id, (page - 1) * limit, limit)
+    return JSONResponse({
+        "items": [image_json(request, r) for r in records],
+        "page": page,
+        "limit": limit,
+        "total": total,
+        "pages": (total + limit - 1) // limit,
+    })
+
+
+async def show_image(request: Request) -> JSONResponse:
+    services = services_of(request)
+    user = await current_user(request)
+    record = await in_thread(get_image, services, user.id, request.path_params["id"])
+    body: dict[str, Any] = image_json(request, record)
+    body["formats"] = {ext: delivery_url(request, record.id, "", ext) for ext in OUTPUT_EXTENSIONS}
+    body["download"] = f"{base_url(request)}/images/{record.id}/download"
+    return JSONResponse(body)
+
+
+async def delete(request: Request) -> Response:
+    services = services_of(request)
+    user = await current_user(request)
+    await in_thread(delete_image, services, user.id, request.path_params["id"])
+    return Response(status_code=204)
+
+
+async def transform(request: Request) -> JSONResponse:
+    services = services_of(request)
+    user = await current_user(request)
+    record = await in_thread(get_image, services, user.id, request.path_params["id"])
+    body = await json_body(request)
+    transformation, fmt = to_transformation(body)
+    plan = parse(transformation, services.renderer.limits)
+    wait = services.rate_limiter.take(f"transform:{user.id}", services.settings.transform_rate)
+    if wait is not None:
+        raise TooManyRequests("Too many transform calls; retry shortly", retry_after=max(1, round(wait)))
+    extension = fmt if fmt and fmt != "auto" else extension_of(record)
+    output = plan.output_format(parse_output_format(extension))
+    variant = output.value if output is not None else "auto:other"
+    derived = await services.renderer.derive(record.id, plan, output, variant)
+    width, height = await in_thread(_dimensions, derived.data)
+    if fmt == "auto":
+        # The URL keeps f_auto (browsers negotiate); the numbers describe the JPEG/PNG fallback.
+        extension = derived.format.value
+    return JSONResponse({
+        "id": record.id,
+        "transformation": transformation,
+        "url": delivery_url(request, record.id, transformation, extension),
+        "width": width,
+        "height": height,
+        "format": derived.format.value,
+        "bytes": len(derived.data),
+    })
+
+
+def _dimensions(data: bytes) -> tuple[int, int]:
+    import pyvips
+
+    image = pyvips.Image.new_from_buffer(data, "")
+    height = image.get("page-height") if image.get_typeof("page-height") else image.height
+    return int(image.width), int(height)
+
+
+async def download(request: Request) -> Response:
+    """The original's bytes, or with ``?format=png`` the original converted (metadata stripped)."""
+    services = services_of(request)
+    user = await current_user(request)
+    record = await in_thread(get_image, services, user.id, request.path_params["id"])
+    requested = request.query_params.get("format")
+    stem = record.filename.rsplit(".", 1)[0] or record.id
+    if requested is None or requested == extension_of(record) or (requested == "jpeg" and record.format == "jpeg"):
+        blob = await in_thread(services.storage.get, original_key(record.id))
+        if blob is None:
+            raise NotFound("No such image", code="image_not_found")
+        name = f"{stem}.{extension_of(record)}"
+        media = OutputFormat(extension_of(record)).media_type
+        if blob.path is not None:
+            return FileResponse(blob.path, media_type=media, filename=name)
+        return Response(blob.data, media_type=media,
+                        headers={"Content-Disposition": f'attachment; filename="{record.id}.{extension_of(record)}"'})
+    try:
+        fmt = parse_output_format(requested)
+    except ValueError:
+        raise BadRequest("format must be one of " + ", ".join(OUTPUT_EXTENSIONS), code="invalid_query") from None
+    derived = await services.renderer.derive(record.id, parse(""), fmt, fmt.value)
+    return Response(
+        derived.data, media_type=fmt.media_type,
+        headers={"Content-Disposition": f'attachment; filename="{record.id}.{fmt.value}"'},
+    )
+
+
+async def sign(request: Request) -> JSONResponse:
+    """Signed URLs for many (id, transformation, format) of the caller's images at once."""
+    services = services_of(request)
+    user = await current_user(request)
+    body = await json_body(request)
+    items = body.get("items")
+    if not isinstance(items, list) or not items or len(items) > MAX_SIGN_ITEMS:
+        raise BadRequest(f"items: expected a list of 1 to {MAX_SIGN_ITEMS} objects", code="invalid_sign_body")
+    answers = []
+    for index, item in enumerate(items):
+        if not isinstance(item, dict) or not isinstance(item.get("id"), str):
+            raise BadRequest(f"items[{index}].id: expected an image id", code="invalid_sign_body")
+        transformation = item.get("transformation", "")
+        if not isinstance(transformation, str):
+            raise BadRequest(f"items[{index}].transformation: expected a string", code="invalid_sign_body")
+        try:
+            parse(services.presets.expand(transformation), services.renderer.limits)
+        except BadRequest as exc:
+            raise BadRequest(f"items[{index}].transformation: {exc.message}", code="invalid_transformation") from None
+        record = await in_thread(services.db.image, user.id, item["id"])
+        if record is None:
+            raise NotFound(f"items[{index}].id: no such image", code="image_not_found")
+        fmt = item.get("format", extension_of(record))
+        try:
+            extension = parse_output_format(fmt).value if isinstance(fmt, str) else None
+        except ValueError:
+            extension = None
+        if extension is None:
+            raise BadRequest(
+                f"items[{index}].format: expected one of {', '.join(OUTPUT_EXTENSIONS)}", code="invalid_sign_body"
+            )
+        answers.append({
+            "id": record.id, "transformation": transformation, "format": extension,
+            "url": delivery_url(request, record.id, transformation, extension),
+        })
+    return JSONResponse({"items": answers})
+
+
+routes = [
+    Route("/images", upload, methods=["POST"]),
+    Route("/images", list_images, methods=["GET"]),
+    Route("/images/{id}", show_image, methods=["GET"]),
+    Route("/images/{id}", delete, methods=["DELETE"]),
+    Route("/images/{id}/transform", transform, methods=["POST"]),
+    Route("/images/{id}/download", download, methods=["GET"]),
+    Route("/sign", sign, methods=["POST"]),
+]

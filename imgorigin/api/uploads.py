@@ -1,0 +1,71 @@
+"""Receiving a multipart upload: streamed to disk under a size cap, hashed on the way."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+from starlette.datastructures import UploadFile
+from starlette.formparsers import MultiPartException, MultiPartParser
+from starlette.requests import ClientDisconnect, Request
+
+from imgorigin.errors import BadRequest, PayloadTooLarge
+
+MULTIPART_OVERHEAD = 64 * 1024  # boundaries and part headers around the file itself
+
+
+def _too_large(limit: int) -> PayloadTooLarge:
+    return PayloadTooLarge(f"The upload is larger than {limit} bytes", code="upload_too_large")
+
+
+async def _capped(stream: AsyncIterator[bytes], limit: int) -> AsyncIterator[bytes]:
+    received = 0
+    async for chunk in stream:
+        received += len(chunk)
+        if received > limit:
+            raise _too_large(limit)
+        yield chunk
+
+
+async def receive_file(request: Request, limit: int, spool_dir: Path) -> tuple[str, Path, str]:
+    """(client filename, path of the received bytes in ``spool_dir``, sha256). 413 before reading too much."""
+    content_type = request.headers.get("content-type", "")
+    if not content_type.startswith("multipart/form-data"):
+        raise BadRequest("Send the image as multipart/form-data with a field named 'file'", code="not_multipart")
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > limit + MULTIPART_OVERHEAD:
+        raise _too_large(limit)
+    parser = MultiPartParser(
+        request.headers, _capped(request.stream(), limit + MULTIPART_OVERHEAD), max_files=1, max_fields=20
+    )
+    try:
+        form = await parser.parse()
+    except MultiPartException as exc:
+        raise BadRequest(f"Malformed multipart body: {exc.message}", code="bad_multipart") from None
+    except ClientDisconnect:
+        raise BadRequest("The client went away during the upload", code="client_disconnected") from None
+    try:
+        upload = form.get("file")
+        if not isinstance(upload, UploadFile):
+            raise BadRequest("The multipart body needs a file field named 'file'", code="missing_file")
+        spool_dir.mkdir(parents=True, exist_ok=True)
+        fd, name = tempfile.mkstemp(dir=spool_dir, prefix="upload-")
+        digest = hashlib.sha256()
+        size = 0
+        try:
+            with os.fdopen(fd, "wb") as out:
+                while chunk := await upload.read(1024 * 1024):
+                    size += len(chunk)
+                    if size > limit:
+                        raise _too_large(limit)
+                    digest.update(chunk)
+                    out.write(chunk)
+        except BaseException:
+            Path(name).unlink(missing_ok=True)
+            raise
+        return upload.filename or "", Path(name), digest.hexdigest()
+    finally:
+        await form.close()

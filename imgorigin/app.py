@@ -1,0 +1,140 @@
+"""``create_app(settings)``: both planes, one error mapping, the shared services."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.routing import Route
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from imgorigin.api import auth, images
+from imgorigin.config import Settings
+from imgorigin.delivery import routes as delivery
+from imgorigin.errors import ImgOriginError
+from imgorigin.services import Services
+
+log = logging.getLogger("imgorigin")
+
+DELIVERY_PREFIX = "/t/"
+
+
+def _is_delivery(request: Request) -> bool:
+    return request.url.path.startswith(DELIVERY_PREFIX)
+
+
+def error_response(request: Request, status: int, code: str, message: str, headers: dict[str, str]) -> Response:
+    """JSON on the control plane, short plain text on the delivery plane; never cached."""
+    headers = {**headers, "Cache-Control": "no-store"}
+    if _is_delivery(request):
+        return PlainTextResponse(message + "\n", status_code=status, headers=headers)
+    return JSONResponse({"error": {"code": code, "message": message}}, status_code=status, headers=headers)
+
+
+async def on_imgorigin_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, ImgOriginError)
+    if exc.detail:
+        log.info("%s %s -> %s %s (%s)", request.method, request.url.path, exc.status, exc.code, exc.detail)
+    return error_response(request, exc.status, exc.code, exc.message, exc.headers())
+
+
+_HTTP_CODES = {404: "not_found", 405: "method_not_allowed"}
+
+
+async def on_http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    message = {404: "Not found", 405: "Method not allowed"}.get(exc.status_code, str(exc.detail))
+    return error_response(request, exc.status_code, _HTTP_CODES.get(exc.status_code, "http_error"), message,
+                          dict(exc.headers or {}))
+
+
+async def on_unexpected(request: Request, exc: Exception) -> Response:
+    log.exception("unhandled error on %s %s", request.method, request.url.path)
+    return error_response(request, 500, "internal_error", "Internal error", {})
+
+
+class SecurityHeaders:
+    """nosniff everywhere; a strict CSP on pages. Pure ASGI: no per-request task overhead."""
+
+    PAGE_CSP = (
+        "default-src 'self'; img-src 'self' data: blob:; style-src 'self'; script-src 'self'; "
+        "connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
+    )
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                headers.append((b"x-content-type-options", b"nosniff"))
+                content_type = next((v for k, v in headers if k == b"content-type"), b"")
+                if content_type.startswith(b"text/html"):
+                    headers.append((b"content-security-policy", self.PAGE_CSP.encode()))
+                    headers.append((b"referrer-policy", b"same-origin"))
+                message["headers"] = headers
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+async def healthz(request: Request) -> Response:
+    return JSONResponse({"status": "ok"})
+
+
+async def home(request: Request) -> Response:
+    return PlainTextResponse(
+        "imgorigin is running.\n\n"
+        "POST /register, POST /login, POST /images (multipart 'file'), GET /images, GET /images/{id},\n"
+        "POST /images/{id}/transform, DELETE /images/{id}, POST /sign; delivery at /t/...\n"
+        "See docs/api.md and docs/urls.md.\n"
+    )
+
+
+def create_app(settings: Settings) -> Starlette:
+    services = Services.build(settings)
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        try:
+            yield
+        finally:
+            services.close()
+
+    middleware = [Middleware(SecurityHeaders)]
+    if settings.cors_origins:
+        middleware.append(Middleware(
+            CORSMiddleware, allow_origins=list(settings.cors_origins),
+            allow_methods=["GET", "POST", "DELETE"], allow_headers=["Authorization", "Content-Type"],
+            max_age=600,
+        ))
+    app = Starlette(
+        routes=[
+            *delivery.routes,
+            *auth.routes,
+            *images.routes,
+            Route("/healthz", healthz),
+            Route("/", home),
+        ],
+        middleware=middleware,
+        exception_handlers={
+            ImgOriginError: on_imgorigin_error,
+            HTTPException: on_http_error,
+            Exception: on_unexpected,
+        },
+        lifespan=lifespan,
+    )
+    app.state.services = services
+    return app

@@ -1,0 +1,82 @@
+"""Shared on-disk state of all workers on one host, in diskcache: derived images and rate-limit buckets."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import diskcache
+
+from imgorigin.transform.values import OutputFormat
+
+# Small derivatives stay inside diskcache's SQLite file (one read per hit); larger ones become files.
+_INLINE_LIMIT = 256 * 1024
+
+
+class DerivedCache:
+    """Rendered images by cache key, size-capped, tagged with their image id for eviction on delete.
+
+    Eviction is least-recently-stored rather than LRU: LRU would turn every cache hit into a write to
+    the shared SQLite file, and hits are the hot path of the whole service.
+    """
+
+    def __init__(self, directory: Path, size_limit: int) -> None:
+        self.enabled = size_limit > 0
+        self._cache = diskcache.Cache(
+            str(directory),
+            size_limit=max(size_limit, 1),
+            eviction_policy="least-recently-stored",
+            tag_index=True,
+            disk_min_file_size=_INLINE_LIMIT,
+            statistics=False,
+        ) if self.enabled else None
+
+    def get(self, key: str) -> tuple[OutputFormat, bytes] | None:
+        if self._cache is None:
+            return None
+        value = self._cache.get(key)
+        if value is None:
+            return None
+        fmt, data = value
+        return OutputFormat(fmt), data
+
+    def __contains__(self, key: str) -> bool:
+        return self._cache is not None and key in self._cache
+
+    def put(self, key: str, fmt: OutputFormat, data: bytes, image_id: str) -> None:
+        if self._cache is not None:
+            self._cache.set(key, (fmt.value, data), tag=image_id)
+
+    def evict_image(self, image_id: str) -> int:
+        return 0 if self._cache is None else int(self._cache.evict(image_id))
+
+    def close(self) -> None:
+        if self._cache is not None:
+            self._cache.close()
+
+
+class RateLimiter:
+    """Token buckets shared by every worker on the host; a bucket refills ``rate`` tokens per minute."""
+
+    def __init__(self, directory: Path) -> None:
+        self._cache = diskcache.Cache(str(directory), statistics=False, size_limit=64 * 1024**2)
+
+    def take(self, bucket: str, rate_per_minute: float, burst: float | None = None) -> float | None:
+        """Take one token; None if allowed, otherwise the seconds until a token is available."""
+        if rate_per_minute <= 0:
+            return None
+        capacity = burst if burst is not None else max(1.0, rate_per_minute)
+        per_second = rate_per_minute / 60
+        now = time.time()
+        key = f"bucket:{bucket}"
+        with self._cache.transact():
+            tokens, stamp = self._cache.get(key, (capacity, now))
+            tokens = min(capacity, tokens + (now - stamp) * per_second)
+            if tokens >= 1:
+                self._cache.set(key, (tokens - 1, now), expire=3600)
+                return None
+            self._cache.set(key, (tokens, now), expire=3600)
+            return (1 - tokens) / per_second
+
+    def close(self) -> None:
+        self._cache.close()

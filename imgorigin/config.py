@@ -1,0 +1,214 @@
+"""Settings: one frozen object, read from ``IMGORIGIN_*`` environment variables once at start-up.
+
+Every field has a default and a one-line description (``imgorigin settings`` prints them all). Secrets
+not given in the environment are generated on first run into ``<data_dir>/secrets/`` with mode 0600
+and are never logged: the settings' ``repr`` redacts them.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import secrets as pysecrets
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from imgorigin.errors import ImgOriginError
+
+ENV_PREFIX = "IMGORIGIN_"
+MIN_SECRET_BYTES = 32  # HS256 deserves at least 256 bits of key
+# URL secrets may be a migrated Cloudinary API secret (27 characters), so their floor is lower.
+MIN_URL_SECRET_BYTES = 16
+
+
+class SettingsError(ImgOriginError):
+    code = "invalid_settings"
+
+
+def _bool(raw: str) -> bool:
+    lowered = raw.strip().lower()
+    if lowered in {"1", "true", "yes", "on"}:
+        return True
+    if lowered in {"0", "false", "no", "off", ""}:
+        return False
+    raise ValueError(f"expected 1/0, true/false, yes/no or on/off, got {raw!r}")
+
+
+def _csv(raw: str) -> tuple[str, ...]:
+    return tuple(part.strip() for part in raw.split(",") if part.strip())
+
+
+def _size(raw: str) -> int:
+    """Bytes, with an optional K/M/G suffix (powers of 1024)."""
+    text = raw.strip().upper().removesuffix("B")
+    factor = 1
+    for suffix, multiplier in (("K", 1024), ("M", 1024**2), ("G", 1024**3)):
+        if text.endswith(suffix):
+            text, factor = text[:-1], multiplier
+            break
+    return int(float(text) * factor)
+
+
+def _optional_path(raw: str) -> Path | None:
+    return Path(raw) if raw.strip() else None
+
+
+def setting(default: Any, help: str, parse: Callable[[str], Any] | None = None, secret: bool = False) -> Any:
+    return field(default=default, repr=not secret, metadata={"help": help, "parse": parse, "secret": secret})
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: Path = setting(Path("data"), "directory for the database, originals, derived cache and secrets", Path)
+    public_url: str = setting("", "base URL put in front of signed URLs in API answers (default: the request's)")
+    jwt_secret: str = setting("", "HS256 key for API tokens (generated into the data directory if unset)", secret=True)
+    url_secret: tuple[str, ...] = setting(
+        (), "URL-signing secrets, comma-separated: the first signs, all verify (rotation)", _csv, secret=True
+    )
+    jwt_ttl: int = setting(86400, "lifetime of an API token in seconds", int)
+    allow_short_signatures: bool = setting(False, "also accept Cloudinary's 8-character SHA-1 signatures", _bool)
+    allow_unsigned: bool = setting(False, "serve unsigned delivery URLs (development and benchmarks only)", _bool)
+    cache_size: int = setting(2 * 1024**3, "size cap of the derived-image cache in bytes (0 turns it off)", _size)
+    max_upload_bytes: int = setting(32 * 1024**2, "largest accepted upload body in bytes", _size)
+    max_source_pixels: int = setting(50_000_000, "largest accepted source image, width x height", int)
+    max_source_side: int = setting(30_000, "largest accepted source width or height", int)
+    max_frames: int = setting(500, "most frames accepted in an animated source", int)
+    max_animation_pixels: int = setting(200_000_000, "budget of frames x width x height for animated sources", int)
+    max_output_side: int = setting(8192, "largest width or height a transformation may produce", int)
+    max_output_pixels: int = setting(40_000_000, "largest width x height a transformation may produce", int)
+    max_components: int = setting(12, "most chained components in one transformation", int)
+    render_concurrency: int = setting(0, "renders running at once per worker (0: the number of CPUs)", int)
+    render_queue: int = setting(64, "renders allowed to wait for a slot before the origin answers 503", int)
+    render_timeout: float = setting(30.0, "seconds a render may take before it is abandoned with 503", float)
+    storage: str = setting("local", "where originals live: local or s3")
+    s3_endpoint: str = setting("", "S3/MinIO endpoint as host:port")
+    s3_bucket: str = setting("imgorigin", "bucket for originals")
+    s3_access_key: str = setting("", "S3 access key", secret=True)
+    s3_secret_key: str = setting("", "S3 secret key", secret=True)
+    s3_region: str = setting("", "S3 region (empty: the server's default)")
+    s3_secure: bool = setting(True, "use TLS to talk to the S3 endpoint", _bool)
+    render_rate: float = setting(120.0, "uncached renders per minute per client IP (0: unlimited)", float)
+    transform_rate: float = setting(60.0, "POST /images/{id}/transform calls per minute per user (0: unlimited)", float)
+    login_rate: float = setting(10.0, "login attempts per minute per username and per IP", float)
+    presets_file: Path | None = setting(None, "JSON file of named transformations (t_<name>)", _optional_path)
+    cors_origins: tuple[str, ...] = setting((), "origins allowed to call the API from a browser, comma-separated", _csv)
+    allow_svg: bool = setting(False, "accept SVG uploads (rasterised with strict caps); off by default", _bool)
+    log_level: str = setting("info", "log level: debug, info, warning, error")
+
+    def __repr__(self) -> str:
+        shown = []
+        for f in dataclasses.fields(self):
+            value = getattr(self, f.name)
+            if f.metadata.get("secret") and value:
+                value = "<redacted>"
+            shown.append(f"{f.name}={value!r}")
+        return f"Settings({', '.join(shown)})"
+
+    @property
+    def signing_secret(self) -> str:
+        return self.url_secret[0]
+
+    @property
+    def db_path(self) -> Path:
+        return self.data_dir / "imgorigin.db"
+
+    @property
+    def originals_dir(self) -> Path:
+        return self.data_dir / "originals"
+
+    @property
+    def cache_dir(self) -> Path:
+        return self.data_dir / "cache"
+
+    @property
+    def state_dir(self) -> Path:
+        """Small shared state of all workers on this host: rate-limit buckets, counters."""
+        return self.data_dir / "state"
+
+    @property
+    def effective_render_concurrency(self) -> int:
+        return self.render_concurrency or os.cpu_count() or 1
+
+    def validate(self) -> Settings:
+        problems: list[str] = []
+        if len(self.jwt_secret.encode()) < MIN_SECRET_BYTES:
+            problems.append(f"IMGORIGIN_JWT_SECRET must be at least {MIN_SECRET_BYTES} bytes")
+        if not self.url_secret:
+            problems.append("IMGORIGIN_URL_SECRET must hold at least one secret")
+        if any(len(s.encode()) < MIN_URL_SECRET_BYTES for s in self.url_secret):
+            problems.append(f"every IMGORIGIN_URL_SECRET must be at least {MIN_URL_SECRET_BYTES} bytes")
+        if self.storage not in {"local", "s3"}:
+            problems.append("IMGORIGIN_STORAGE must be local or s3")
+        if self.storage == "s3" and not (self.s3_endpoint and self.s3_access_key and self.s3_secret_key):
+            problems.append("IMGORIGIN_STORAGE=s3 needs IMGORIGIN_S3_ENDPOINT, _ACCESS_KEY and _SECRET_KEY")
+        for name in ("max_upload_bytes", "max_source_pixels", "max_source_side", "max_frames",
+                     "max_output_side", "max_output_pixels", "max_components", "render_queue", "jwt_ttl"):
+            if getattr(self, name) <= 0:
+                problems.append(f"IMGORIGIN_{name.upper()} must be positive")
+        if self.cache_size < 0:
+            problems.append("IMGORIGIN_CACHE_SIZE must be 0 (off) or positive")
+        if self.render_timeout <= 0:
+            problems.append("IMGORIGIN_RENDER_TIMEOUT must be positive")
+        if self.presets_file is not None and not self.presets_file.is_file():
+            problems.append(f"IMGORIGIN_PRESETS_FILE {self.presets_file} does not exist")
+        if problems:
+            raise SettingsError("invalid settings: " + "; ".join(problems))
+        return self
+
+
+def describe() -> list[tuple[str, str, str]]:
+    """(environment variable, default, description) for every setting."""
+    rows = []
+    for f in dataclasses.fields(Settings):
+        default = "(generated)" if f.metadata.get("secret") and f.name in {"jwt_secret", "url_secret"} else f.default
+        rows.append((ENV_PREFIX + f.name.upper(), str(default), f.metadata["help"]))
+    return rows
+
+
+def _read_or_create_secret(path: Path) -> str:
+    """Read a secret file, creating it with a fresh random value (mode 0600) on first run.
+
+    ``O_EXCL`` makes concurrent first starts of several workers agree on one value.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        for _ in range(50):
+            value = path.read_text().strip()
+            if value:
+                return value
+            import time
+
+            time.sleep(0.02)
+        raise SettingsError(f"secret file {path} is empty") from None
+    value = pysecrets.token_urlsafe(48)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(value + "\n")
+    return value
+
+
+def load_settings(env: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
+    """Build the settings from the environment (and explicit overrides), generate missing secrets, validate."""
+    env = os.environ if env is None else env
+    values: dict[str, Any] = {}
+    for f in dataclasses.fields(Settings):
+        raw = env.get(ENV_PREFIX + f.name.upper())
+        if raw is None:
+            continue
+        parse = f.metadata["parse"] or str
+        try:
+            values[f.name] = parse(raw)
+        except ValueError as exc:
+            raise SettingsError(f"invalid {ENV_PREFIX}{f.name.upper()}: {exc}") from None
+    values.update(overrides)
+    data_dir = Path(values.get("data_dir", Settings.data_dir)).resolve()
+    values["data_dir"] = data_dir
+    data_dir.mkdir(parents=True, exist_ok=True)
+    if not values.get("jwt_secret"):
+        values["jwt_secret"] = _read_or_create_secret(data_dir / "secrets" / "jwt.key")
+    if not values.get("url_secret"):
+        values["url_secret"] = (_read_or_create_secret(data_dir / "secrets" / "url.key"),)
+    return Settings(**values).validate()

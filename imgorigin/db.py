@@ -1,0 +1,139 @@
+"""Users and image metadata in SQLite (WAL), through sqlite-utils.
+
+Only the control plane touches this. Each thread gets its own connection; calls are short and run
+in worker threads, never on the event loop.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import sqlite_utils
+
+from imgorigin.errors import Conflict
+
+
+@dataclass(frozen=True)
+class User:
+    id: int
+    username: str
+    created_at: str
+
+    def public(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class ImageRecord:
+    id: str
+    user_id: int
+    filename: str
+    format: str
+    width: int
+    height: int
+    pages: int
+    bytes: int
+    sha256: str
+    created_at: str
+
+
+class Database:
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._local = threading.local()
+        self._migrate()
+
+    def _db(self) -> sqlite_utils.Database:
+        db = getattr(self._local, "db", None)
+        if db is None:
+            conn = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")
+            conn.execute("PRAGMA foreign_keys=ON")
+            conn.execute("PRAGMA busy_timeout=30000")
+            db = sqlite_utils.Database(conn)
+            self._local.db = db
+        return db
+
+    def _migrate(self) -> None:
+        db = self._db()
+        with db.conn:
+            if "users" not in db.table_names():
+                db["users"].create(
+                    {"id": int, "username": str, "password_hash": str, "created_at": str}, pk="id", not_null={"username", "password_hash"}
+                )
+                db["users"].create_index(["username"], unique=True, if_not_exists=True)
+            if "images" not in db.table_names():
+                db["images"].create(
+                    {
+                        "id": str, "user_id": int, "filename": str, "format": str, "width": int, "height": int,
+                        "pages": int, "bytes": int, "sha256": str, "created_at": str,
+                    },
+                    pk="id",
+                    foreign_keys=[("user_id", "users", "id")],
+                )
+                db["images"].create_index(["user_id", "created_at"], if_not_exists=True)
+                db["images"].create_index(["user_id", "sha256"], if_not_exists=True)
+
+    # users
+
+    def create_user(self, username: str, password_hash: str, created_at: str) -> User:
+        table = self._db()["users"]
+        try:
+            table.insert({"username": username, "password_hash": password_hash, "created_at": created_at})
+        except sqlite3.IntegrityError:
+            raise Conflict("That username is taken", code="username_taken") from None
+        row = self._db().execute("select id from users where username = ?", [username]).fetchone()
+        return User(int(row[0]), username, created_at)
+
+    def user_with_hash(self, username: str) -> tuple[User, str] | None:
+        row = self._db().execute(
+            "select id, username, created_at, password_hash from users where username = ?", [username]
+        ).fetchone()
+        return None if row is None else (User(row[0], row[1], row[2]), row[3])
+
+    def user(self, user_id: int) -> User | None:
+        row = self._db().execute("select id, username, created_at from users where id = ?", [user_id]).fetchone()
+        return None if row is None else User(*row)
+
+    def delete_user(self, user_id: int) -> None:
+        with self._db().conn:
+            self._db().execute("delete from users where id = ?", [user_id])
+
+    # images
+
+    def add_image(self, record: ImageRecord) -> None:
+        self._db()["images"].insert(asdict(record))
+
+    def image(self, user_id: int, image_id: str) -> ImageRecord | None:
+        rows = list(self._db()["images"].rows_where("id = ? and user_id = ?", [image_id, user_id]))
+        return ImageRecord(**rows[0]) if rows else None
+
+    def images(self, user_id: int, offset: int, limit: int) -> tuple[list[ImageRecord], int]:
+        table = self._db()["images"]
+        total = self._db().execute("select count(*) from images where user_id = ?", [user_id]).fetchone()[0]
+        rows = table.rows_where(
+            "user_id = ?", [user_id], order_by="created_at desc, rowid desc", limit=limit, offset=offset
+        )
+        return [ImageRecord(**row) for row in rows], int(total)
+
+    def image_by_hash(self, user_id: int, sha256: str) -> ImageRecord | None:
+        rows = list(self._db()["images"].rows_where("user_id = ? and sha256 = ?", [user_id, sha256], limit=1))
+        return ImageRecord(**rows[0]) if rows else None
+
+    def delete_image(self, user_id: int, image_id: str) -> bool:
+        cursor = self._db().execute("delete from images where id = ? and user_id = ?", [image_id, user_id])
+        return cursor.rowcount > 0
+
+    def all_image_ids(self) -> set[str]:
+        return {row[0] for row in self._db().execute("select id from images")}
+
+    def delete_image_any(self, image_id: str) -> None:
+        self._db().execute("delete from images where id = ?", [image_id])
+
+    def ping(self) -> None:
+        self._db().execute("select 1").fetchone()

@@ -1,0 +1,1 @@
+"""The delivery plane: ``GET /t/...``. Signed URLs carry everything; it never touches the database."""

@@ -1,0 +1,70 @@
+"""``GET /t/...``: verify, parse, look up the cache, render on a miss, answer with cache headers."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from imgorigin.delivery.accept import negotiate
+from imgorigin.delivery.url import split
+from imgorigin.errors import InvalidTransformation, TooManyRequests, Unauthorized
+from imgorigin.renderer import cache_key, etag_of
+from imgorigin.services import Services
+from imgorigin.transform.plan import parse
+from imgorigin.transform.values import parse_output_format
+
+IMMUTABLE = "public, max-age=31536000, immutable"
+
+
+def client_ip(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+async def deliver(request: Request) -> Response:
+    services: Services = request.app.state.services
+    settings = services.settings
+    raw = request.scope.get("raw_path", b"").decode("latin-1").split("?", 1)[0]
+    url = split(raw.removeprefix("/t/"))
+
+    if url.signature is not None:
+        services.signer.verify(url.signature, url.to_sign)
+    elif not (settings.allow_unsigned or services.presets.all_unsigned_ok(url.transformation)):
+        raise Unauthorized("This URL needs a signature (s--...--)", code="signature_required")
+
+    plan = parse(services.presets.expand(url.transformation), services.renderer.limits)
+    try:
+        extension = parse_output_format(url.extension)
+    except ValueError:
+        raise InvalidTransformation(
+            f"Unknown extension .{url.extension}: expected jpg, png, webp, avif, gif or tiff"
+        ) from None
+    fmt = plan.output_format(extension)
+    headers = {"Cache-Control": IMMUTABLE}
+    if fmt is None:
+        fmt, variant = negotiate(request.headers.get("accept", ""))
+        headers["Vary"] = "Accept"
+    else:
+        variant = fmt.value
+
+    key = cache_key(url.image_id, plan, variant)
+    etag = etag_of(key)
+    headers["ETag"] = etag
+    if request.headers.get("if-none-match") == etag and key in services.renderer.cache:
+        return Response(status_code=304, headers=headers)
+
+    derived = services.renderer.lookup(key)
+    if derived is None:
+        wait = services.rate_limiter.take(f"render:{client_ip(request)}", settings.render_rate)
+        if wait is not None:
+            raise TooManyRequests("Too many new renders; retry shortly", retry_after=max(1, round(wait)))
+        derived = await services.renderer.derive(url.image_id, plan, fmt, variant)
+    headers["X-Cache"] = "HIT" if derived.cached else "MISS"
+    body = b"" if request.method == "HEAD" else derived.data
+    response = Response(body, media_type=derived.format.media_type, headers=headers)
+    if request.method == "HEAD":
+        response.headers["Content-Length"] = str(len(derived.data))
+    return response
+
+
+routes = [Route("/t/{path:path}", deliver, methods=["GET", "HEAD"])]

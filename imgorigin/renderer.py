@@ -1,0 +1,140 @@
+"""Turning (image id, plan, format) into bytes: cache, single flight, bounded libvips threads.
+
+Both planes use it: the delivery plane for every ``/t/`` request, the control plane for
+``POST /images/{id}/transform`` and downloads in another format.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+from dataclasses import dataclass
+
+import anyio
+import anyio.to_thread
+
+from imgorigin.cache import DerivedCache
+from imgorigin.config import Settings
+from imgorigin.errors import NotFound, Unavailable
+from imgorigin.storage import Storage, original_key
+from imgorigin.transform.plan import Limits, Transformation
+from imgorigin.transform.render import render
+from imgorigin.transform.source import SourceLimits, read_header
+from imgorigin.transform.values import OutputFormat
+
+# Bump when rendering changes what a URL produces, so old cache entries stop matching.
+RENDER_VERSION = "1"
+
+
+def cache_key(image_id: str, plan: Transformation, fmt: str) -> str:
+    text = f"{RENDER_VERSION}\n{image_id}\n{plan.canonical()}\n{fmt}"
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class Derived:
+    data: bytes
+    format: OutputFormat
+    etag: str
+    cached: bool
+
+
+class RenderSlots:
+    """At most ``concurrency`` renders at once; at most ``queue`` waiting; beyond that, 503."""
+
+    def __init__(self, concurrency: int, queue: int, wait_timeout: float) -> None:
+        self.limiter = anyio.CapacityLimiter(concurrency)
+        self.queue = queue
+        self.wait_timeout = wait_timeout
+        self.waiting = 0
+
+    @property
+    def in_flight(self) -> int:
+        return int(self.limiter.borrowed_tokens)
+
+    async def run(self, func, *args):  # type: ignore[no-untyped-def]
+        if self.limiter.available_tokens == 0 and self.waiting >= self.queue:
+            raise Unavailable("The server is busy; retry shortly", retry_after=2, code="overloaded")
+        self.waiting += 1
+        try:
+            with anyio.fail_after(self.wait_timeout):
+                await self.limiter.acquire()
+        except TimeoutError:
+            raise Unavailable("The server is busy; retry shortly", retry_after=5, code="overloaded") from None
+        finally:
+            self.waiting -= 1
+        try:
+            return await anyio.to_thread.run_sync(func, *args, limiter=_UNBOUNDED)
+        finally:
+            self.limiter.release()
+
+
+# Renders are already bounded by RenderSlots; their thread hop must not also queue behind SQLite calls.
+_UNBOUNDED = anyio.CapacityLimiter(1024)
+
+
+class Renderer:
+    def __init__(self, settings: Settings, storage: Storage, cache: DerivedCache) -> None:
+        self.settings = settings
+        self.storage = storage
+        self.cache = cache
+        self.limits = Limits(
+            max_components=settings.max_components,
+            max_output_side=settings.max_output_side,
+            max_output_pixels=settings.max_output_pixels,
+        )
+        self.source_limits = SourceLimits(
+            max_pixels=settings.max_source_pixels,
+            max_side=settings.max_source_side,
+            max_frames=settings.max_frames,
+            max_animation_pixels=settings.max_animation_pixels,
+            allow_svg=settings.allow_svg,
+        )
+        self.slots = RenderSlots(
+            settings.effective_render_concurrency, settings.render_queue, settings.render_timeout
+        )
+        self._flights: dict[str, asyncio.Future[Derived]] = {}
+
+    def lookup(self, key: str) -> Derived | None:
+        hit = self.cache.get(key)
+        if hit is None:
+            return None
+        fmt, data = hit
+        return Derived(data, fmt, etag_of(key), cached=True)
+
+    async def derive(self, image_id: str, plan: Transformation, fmt: OutputFormat | None, variant: str) -> Derived:
+        """Render (or join the render already running for) one derivative. ``fmt`` None: f_auto's jpg/png."""
+        key = cache_key(image_id, plan, variant)
+        hit = self.lookup(key)
+        if hit is not None:
+            return hit
+        flight = self._flights.get(key)
+        if flight is not None:
+            return await asyncio.shield(flight)
+        future: asyncio.Future[Derived] = asyncio.get_running_loop().create_future()
+        self._flights[key] = future
+        try:
+            result = await self.slots.run(self._render, key, image_id, plan, fmt)
+            future.set_result(result)
+            return result
+        except BaseException as exc:
+            future.set_exception(exc)
+            future.exception()  # mark retrieved: nobody else may be waiting
+            raise
+        finally:
+            del self._flights[key]
+
+    def _render(self, key: str, image_id: str, plan: Transformation, fmt: OutputFormat | None) -> Derived:
+        blob = self.storage.get(original_key(image_id))
+        if blob is None:
+            raise NotFound("No such image", code="image_not_found")
+        header = read_header(blob, self.source_limits)
+        if fmt is None:
+            fmt = OutputFormat.PNG if header.has_alpha else OutputFormat.JPEG
+        rendered = render(blob, header, plan, fmt, self.limits, timeout=self.settings.render_timeout)
+        self.cache.put(key, rendered.format, rendered.data, image_id)
+        return Derived(rendered.data, rendered.format, etag_of(key), cached=False)
+
+
+def etag_of(key: str) -> str:
+    return f'"{key[:32]}"'

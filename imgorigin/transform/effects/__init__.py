@@ -1,0 +1,99 @@
+"""Effects (``e_<name>[:<value>]``): one small declared unit each, in a registry keyed by name.
+
+A unit declares how its value is parsed (``ValueError`` with what was expected, or a default when
+the value is omitted) and how it is applied to a ``pyvips.Image``. Units never import pyvips at
+module level, so parsing a URL stays free of it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import pyvips
+
+    from imgorigin.transform.render import RenderContext
+
+Applier = Callable[["pyvips.Image", Any, "RenderContext"], "pyvips.Image"]
+
+
+@dataclass(frozen=True)
+class Effect:
+    name: str
+    parse_arg: Callable[[str | None], Any]
+    apply: Applier
+    doc: str
+    example: str
+    format_arg: Callable[[Any], str | None] = lambda arg: None if arg is None else str(arg)
+
+
+EFFECTS: dict[str, Effect] = {}
+
+
+def effect(
+    name: str,
+    *,
+    parse_arg: Callable[[str | None], Any],
+    example: str,
+    format_arg: Callable[[Any], str | None] | None = None,
+) -> Callable[[Applier], Applier]:
+    """Declare an effect; the decorated function is its libvips implementation, its docstring the docs."""
+
+    def register(apply: Applier) -> Applier:
+        if name in EFFECTS:
+            raise RuntimeError(f"effect e_{name} is declared twice")
+        EFFECTS[name] = Effect(
+            name, parse_arg, apply, (apply.__doc__ or "").strip(), example,
+            format_arg or (lambda arg: None if arg is None else str(arg)),
+        )
+        return apply
+
+    return register
+
+
+def no_value(raw: str | None) -> None:
+    if raw is not None:
+        raise ValueError("no value")
+
+
+def optional_int(default: int, low: int, high: int) -> Callable[[str | None], int]:
+    from imgorigin.transform.values import int_between
+
+    parse = int_between(low, high)
+
+    def parse_arg(raw: str | None) -> int:
+        return default if raw is None else parse(raw)
+
+    return parse_arg
+
+
+@dataclass(frozen=True)
+class EffectCall:
+    name: str
+    arg: Any
+
+    @property
+    def unit(self) -> Effect:
+        return EFFECTS[self.name]
+
+    def canonical(self) -> str:
+        formatted = self.unit.format_arg(self.arg)
+        return self.name if formatted is None else f"{self.name}:{formatted}"
+
+
+def parse_effect(raw: str) -> EffectCall:
+    name, sep, arg = raw.partition(":")
+    unit = EFFECTS.get(name)
+    if unit is None:
+        raise ValueError(f"a known effect ({', '.join(sorted(EFFECTS))})")
+    try:
+        value = unit.parse_arg(arg if sep else None)
+    except ValueError as exc:
+        raise ValueError(f"{exc} after e_{name}:") from None
+    return EffectCall(name, value)
+
+
+# Importing the unit modules registers them.
+from imgorigin.transform.effects import color  # noqa: E402, F401

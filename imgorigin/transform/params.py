@@ -1,0 +1,127 @@
+"""URL parameters: each one a small declaration (key, name, parser, canonical form, documentation).
+
+``PARAMS`` maps a Cloudinary key (``w``, ``c``, ``e``) to its declaration; declaring the same key
+twice fails at import. The short letters live only here: the rest of the engine asks a component for
+``WIDTH`` or ``GRAVITY``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Generic, TypeVar
+
+from imgorigin.errors import InvalidTransformation
+from imgorigin.transform import values as v
+from imgorigin.transform.colors import Color, parse_color
+
+T = TypeVar("T")
+
+# Hard ceilings of the grammar itself; the settings may only lower them.
+GRAMMAR_MAX_SIDE = 16383
+
+
+@dataclass(frozen=True)
+class Param(Generic[T]):
+    key: str
+    name: str
+    parse_value: Callable[[str], T]
+    doc: str
+    example: str
+    format_value: Callable[[T], str] = field(default=str)
+    # Output parameters (format, quality, flags) apply once, at encode time, whichever component holds them.
+    output: bool = False
+
+    def parse(self, raw: str) -> T:
+        try:
+            return self.parse_value(raw)
+        except ValueError as exc:
+            raise InvalidTransformation(f"Invalid {self.key}_{raw}: expected {exc} for {self.name}") from None
+
+    def canonical(self, value: Any) -> str:
+        return f"{self.key}_{self.format_value(value)}"
+
+
+PARAMS: dict[str, Param[Any]] = {}
+
+
+def register(param: Param[T]) -> Param[T]:
+    if param.key in PARAMS:
+        raise RuntimeError(f"parameter {param.key}_ is declared twice")
+    PARAMS[param.key] = param
+    return param
+
+
+def _canonical(value: Any) -> str:
+    return str(value.canonical())
+
+
+WIDTH: Param[v.Length] = register(Param(
+    "w", "width", v.length_parser(GRAMMAR_MAX_SIDE),
+    "Width in pixels, or with a decimal point a fraction of the current width.", "w_300", _canonical,
+))
+HEIGHT: Param[v.Length] = register(Param(
+    "h", "height", v.length_parser(GRAMMAR_MAX_SIDE),
+    "Height in pixels, or with a decimal point a fraction of the current height.", "h_0.5", _canonical,
+))
+CROP: Param[v.CropMode] = register(Param(
+    "c", "crop mode", v.enum_parser(v.CropMode, "a crop mode"),  # type: ignore[arg-type]
+    "How w_ and h_ are met: scale (default), fit, limit, mfit, fill, lfill, pad, lpad, crop, thumb.",
+    "c_fill", lambda m: m.value,
+))
+GRAVITY: Param[v.Gravity] = register(Param(
+    "g", "gravity", v.enum_parser(v.Gravity, "a gravity"),  # type: ignore[arg-type]
+    "Which part is kept by fill/crop or where pad places the image: a compass point or auto (smart crop).",
+    "g_north_east", lambda g: g.value,
+))
+X: Param[v.Length] = register(Param(
+    "x", "x offset", v.offset_parser(GRAMMAR_MAX_SIDE),
+    "Horizontal offset of a c_crop region from its gravity (pixels or a fraction).", "x_100", _canonical,
+))
+Y: Param[v.Length] = register(Param(
+    "y", "y offset", v.offset_parser(GRAMMAR_MAX_SIDE),
+    "Vertical offset of a c_crop region from its gravity (pixels or a fraction).", "y_50", _canonical,
+))
+ASPECT_RATIO: Param[float] = register(Param(
+    "ar", "aspect ratio", v.parse_aspect_ratio,
+    "Aspect ratio used when only one of w_/h_ (or neither) is given: 16:9 or 1.5.", "ar_16:9",
+    v.format_number,
+))
+DPR: Param[float] = register(Param(
+    "dpr", "device pixel ratio", v.number_between(0.1, 5),
+    "Multiplies w_ and h_: dpr_2.0 with w_300 gives 600 pixels.", "dpr_2.0", v.format_decimal,
+))
+ANGLE: Param[v.Angle] = register(Param(
+    "a", "angle", v.parse_angle,
+    "Rotate clockwise by any angle, hflip/vflip to mirror, ignore to skip EXIF orientation.", "a_90",
+    _canonical,
+))
+BACKGROUND: Param[Color] = register(Param(
+    "b", "background", parse_color,
+    "Background colour for padding, rotation corners and flattening alpha: a name or rgb:RRGGBB[AA].",
+    "b_blue", _canonical,
+))
+QUALITY: Param[v.Quality] = register(Param(
+    "q", "quality", v.parse_quality,
+    "Encoder quality 1-100, or auto[:best|good|eco|low] to meet a perceptual target.", "q_80",
+    _canonical, output=True,
+))
+FORMAT: Param[v.FormatChoice] = register(Param(
+    "f", "format", v.parse_format_choice,
+    "Output format, overriding the extension; auto picks AVIF/WebP/JPEG/PNG from the Accept header.",
+    "f_webp", _canonical, output=True,
+))
+
+
+def _effect_param() -> Param[Any]:
+    # Imported here so effect units can import this module for shared parsers without a cycle.
+    from imgorigin.transform.effects import parse_effect
+
+    return Param(
+        "e", "effect", parse_effect,
+        "An effect by name with an optional value after ':' (e_grayscale, e_sepia:50).", "e_grayscale",
+        _canonical,
+    )
+
+
+EFFECT: Param[Any] = register(_effect_param())

@@ -1,0 +1,146 @@
+"""The typed, immutable plan a transformation string parses into.
+
+``parse("c_fill,w_300,h_200/e_grayscale")`` returns a ``Transformation``: a tuple of ``Component``
+(applied in order, each to the output of the previous one), each holding typed values keyed by their
+``Param``. ``canonical()`` writes keys in alphabetical order (as Cloudinary's SDKs do), so the same
+request spelled differently has one canonical form, one cache key and one ETag.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from imgorigin.errors import InvalidTransformation
+from imgorigin.transform import params as p
+from imgorigin.transform.values import CropMode, OutputFormat
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Limits:
+    """The caps the parser enforces; built from the settings, defaults for tests and tools."""
+
+    max_components: int = 12
+    max_output_side: int = 8192
+    max_output_pixels: int = 40_000_000
+    max_dpr: float = 4.0
+
+
+@dataclass(frozen=True)
+class Component:
+    values: tuple[tuple[str, Any], ...] = ()
+    _index: dict[str, Any] = field(default_factory=dict, compare=False, hash=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self._index.update(self.values)
+
+    @classmethod
+    def of(cls, items: dict[str, Any]) -> Component:
+        return cls(tuple(sorted(items.items())))
+
+    def get(self, param: p.Param[T]) -> T | None:
+        return self._index.get(param.key)  # type: ignore[no-any-return]
+
+    def has(self, *params: p.Param[Any]) -> bool:
+        return any(param.key in self._index for param in params)
+
+    def canonical(self) -> str:
+        return ",".join(p.PARAMS[key].canonical(value) for key, value in self.values)
+
+
+@dataclass(frozen=True)
+class Transformation:
+    components: tuple[Component, ...] = ()
+
+    def __iter__(self) -> Iterator[Component]:
+        return iter(self.components)
+
+    def canonical(self) -> str:
+        return "/".join(component.canonical() for component in self.components)
+
+    def output(self, param: p.Param[T]) -> T | None:
+        """The value of an output parameter, wherever it stands (the parser allows it only once)."""
+        for component in self.components:
+            value = component.get(param)
+            if value is not None:
+                return value
+        return None
+
+    def output_format(self, extension: OutputFormat) -> OutputFormat | None:
+        """The format to encode to: f_ overrides the extension; None means f_auto (decided at delivery)."""
+        choice = self.output(p.FORMAT)
+        return extension if choice is None else choice.format
+
+
+_RESIZE_PARAMS = (p.WIDTH, p.HEIGHT, p.ASPECT_RATIO)
+
+
+def _check_component(component: Component, raw: str, limits: Limits) -> None:
+    crop = component.get(p.CROP)
+    dpr = component.get(p.DPR)
+    if dpr is not None and dpr > limits.max_dpr:
+        raise InvalidTransformation(f"Invalid dpr_{p.DPR.format_value(dpr)}: the largest dpr is {limits.max_dpr}")
+    if crop is not None and not component.has(*_RESIZE_PARAMS):
+        raise InvalidTransformation(f"c_{crop.value} needs w_, h_ or ar_ in the same component ({raw})")
+    if component.has(p.X, p.Y) and crop is not CropMode.CROP:
+        raise InvalidTransformation(f"x_ and y_ need c_crop in the same component ({raw})")
+    if component.has(p.GRAVITY) and crop not in {
+        CropMode.FILL, CropMode.LFILL, CropMode.PAD, CropMode.LPAD, CropMode.CROP, CropMode.THUMB,
+    }:
+        raise InvalidTransformation(f"g_ needs c_fill, c_lfill, c_pad, c_lpad, c_crop or c_thumb ({raw})")
+    if dpr is not None and not component.has(p.WIDTH, p.HEIGHT):
+        raise InvalidTransformation(f"dpr_ needs w_ or h_ in the same component ({raw})")
+    for param in (p.WIDTH, p.HEIGHT):
+        length = component.get(param)
+        if length is not None and not length.relative:
+            scaled = length.value * (dpr or 1)
+            if scaled > limits.max_output_side:
+                raise InvalidTransformation(
+                    f"Invalid {param.key}_{length.canonical()}: the largest {param.name} is "
+                    f"{limits.max_output_side} pixels"
+                )
+
+
+def parse_component(raw: str, limits: Limits) -> Component:
+    if not raw:
+        raise InvalidTransformation("Empty transformation component")
+    items: dict[str, Any] = {}
+    for token in raw.split(","):
+        key, sep, value = token.partition("_")
+        param = p.PARAMS.get(key)
+        if not sep or not value:
+            if param is None:
+                raise InvalidTransformation(f"Unknown parameter {token!r}: expected key_value, such as w_300")
+            raise InvalidTransformation(f"Parameter {key}_ needs a value, e.g. {param.example}")
+        if param is None:
+            raise InvalidTransformation(f"Unknown parameter {key}_ in {token!r}")
+        if key in items:
+            raise InvalidTransformation(f"Parameter {key}_ appears twice in the component {raw!r}")
+        items[key] = param.parse(value)
+    component = Component.of(items)
+    _check_component(component, raw, limits)
+    return component
+
+
+def parse(text: str, limits: Limits | None = None) -> Transformation:
+    """Parse a transformation string (components joined by '/'); the empty string is the identity."""
+    limits = limits or Limits()
+    if text == "":
+        return Transformation()
+    raws = text.split("/")
+    if len(raws) > limits.max_components:
+        raise InvalidTransformation(
+            f"Too many components: {len(raws)} (the limit is {limits.max_components})"
+        )
+    components = tuple(parse_component(raw, limits) for raw in raws)
+    seen: set[str] = set()
+    for component in components:
+        for key, _ in component.values:
+            if p.PARAMS[key].output:
+                if key in seen:
+                    raise InvalidTransformation(f"Parameter {key}_ may appear only once in a transformation")
+                seen.add(key)
+    return Transformation(components)

@@ -1,0 +1,182 @@
+"""Opening untrusted images safely: a loader allowlist, header-only checks, then shrink-on-load.
+
+libvips opens lazily, so width, height and page count come from the header before a single pixel
+is decoded; everything over a cap is refused there. Only the loaders in ``ALLOWED_LOADERS`` can run
+at all (``configure_libvips`` blocks every other one, including ``matrix`` and ``csv`` which take
+plain text), and the loader libvips actually picked is checked again after the header is read.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from imgorigin.errors import Unprocessable, UnsupportedMediaType
+
+if TYPE_CHECKING:
+    import pyvips
+
+# loader nickname -> the format name we report; the class names are what operation_block_set takes
+ALLOWED_LOADERS = {
+    "jpegload": "jpeg",
+    "pngload": "png",
+    "webpload": "webp",
+    "gifload": "gif",
+    "heifload": "avif",
+    "tiffload": "tiff",
+}
+_LOADER_CLASSES = (
+    "VipsForeignLoadJpeg",
+    "VipsForeignLoadPng",
+    "VipsForeignLoadWebp",
+    "VipsForeignLoadNsgif",
+    "VipsForeignLoadHeif",
+    "VipsForeignLoadTiff",
+)
+_SVG_CLASS = "VipsForeignLoadSvg"
+
+
+def configure_libvips(*, allow_svg: bool = False, cache_max_mem: int = 64 * 1024**2) -> None:
+    """Block every loader but the allowlist, and size libvips' operation cache. Idempotent."""
+    import pyvips
+
+    pyvips.operation_block_set("VipsForeignLoad", True)
+    for name in _LOADER_CLASSES:
+        pyvips.operation_block_set(name, False)
+    if allow_svg:
+        pyvips.operation_block_set(_SVG_CLASS, False)
+    # The operation cache only helps repeated identical calls; renders rarely repeat, memory matters.
+    pyvips.cache_set_max_mem(cache_max_mem)
+    pyvips.cache_set_max(100)
+
+
+@dataclass(frozen=True)
+class Blob:
+    """Where an original's bytes are: a local file (best: libvips can seek and mmap) or memory."""
+
+    path: Path | None = None
+    data: bytes | None = None
+
+
+@dataclass(frozen=True)
+class SourceLimits:
+    max_pixels: int = 50_000_000
+    max_side: int = 30_000
+    max_frames: int = 500
+    max_animation_pixels: int = 200_000_000
+    allow_svg: bool = False
+
+
+@dataclass(frozen=True)
+class Header:
+    format: str
+    width: int  # upright, after EXIF orientation
+    height: int
+    pages: int
+    has_alpha: bool
+    orientation: int
+
+    @property
+    def size(self) -> tuple[int, int]:
+        return self.width, self.height
+
+
+def _open(blob: Blob, **options: object) -> pyvips.Image:
+    import pyvips
+
+    if blob.path is not None:
+        return pyvips.Image.new_from_file(str(blob.path), **options)
+    assert blob.data is not None
+    return pyvips.Image.new_from_buffer(blob.data, "", **options)
+
+
+def _loader_format(image: pyvips.Image, limits: SourceLimits) -> str:
+    loader = str(image.get("vips-loader"))
+    base = loader.removesuffix("_buffer").removesuffix("_source")
+    if base == "svgload" and limits.allow_svg:
+        return "svg"
+    fmt = ALLOWED_LOADERS.get(base)
+    if fmt is None:
+        raise UnsupportedMediaType("Not a supported image type", detail=f"loader {loader}")
+    if base == "heifload" and image.get_typeof("heif-compression") and image.get("heif-compression") != "av1":
+        raise UnsupportedMediaType("HEIC is not supported; upload JPEG, PNG, WebP, AVIF, GIF or TIFF")
+    return fmt
+
+
+def read_header(blob: Blob, limits: SourceLimits) -> Header:
+    """Read only the header; refuse unknown types (415) and images over the caps (413/422)."""
+    import pyvips
+
+    if blob.data is not None and len(blob.data) == 0:
+        raise UnsupportedMediaType("The file is empty")
+    try:
+        image = _open(blob, access="sequential", fail_on="error")
+    except pyvips.Error as exc:
+        raise UnsupportedMediaType(
+            "Not a supported image type (JPEG, PNG, WebP, AVIF, GIF or TIFF)", detail=str(exc)
+        ) from None
+    fmt = _loader_format(image, limits)
+    width, height = image.width, image.height
+    pages = image.get("n-pages") if image.get_typeof("n-pages") else 1
+    page_height = image.get("page-height") if image.get_typeof("page-height") else height
+    orientation = image.get("orientation") if image.get_typeof("orientation") else 1
+    if width > limits.max_side or page_height > limits.max_side:
+        raise Unprocessable(
+            f"The image is {width}x{page_height} pixels; the largest side accepted is {limits.max_side}",
+            code="image_too_large",
+        )
+    if width * page_height > limits.max_pixels:
+        raise Unprocessable(
+            f"The image is {width}x{page_height} pixels ({width * page_height / 1e6:.1f} MP); "
+            f"the limit is {limits.max_pixels / 1e6:g} MP",
+            code="image_too_large",
+        )
+    if pages > limits.max_frames:
+        raise Unprocessable(
+            f"The image has {pages} frames; the limit is {limits.max_frames}", code="image_too_large"
+        )
+    if pages > 1 and pages * width * page_height > limits.max_animation_pixels:
+        raise Unprocessable(
+            f"The animation has {pages} frames of {width}x{page_height}; the budget is "
+            f"{limits.max_animation_pixels / 1e6:g} MP over all frames",
+            code="image_too_large",
+        )
+    if orientation in (5, 6, 7, 8):
+        width, page_height = page_height, width
+    return Header(fmt, width, page_height, pages, bool(image.hasalpha()), orientation)
+
+
+def load(blob: Blob, *, pages: int = 1) -> pyvips.Image:
+    """Full decode (random access): for crops and ops that need the original's pixels."""
+    options: dict[str, object] = {"fail_on": "error"}
+    if pages > 1:
+        options["n"] = -1
+    return _open(blob, **options)
+
+
+def load_scaled(blob: Blob, width: int, height: int, *, no_rotate: bool, pages: int = 1) -> pyvips.Image:
+    """Shrink-on-load straight to width x height (the decoder skips what it can), upright."""
+    import pyvips
+
+    options: dict[str, object] = {
+        "height": height, "size": "force", "no_rotate": no_rotate, "fail_on": "error",
+    }
+    if blob.path is not None:
+        name = str(blob.path) + ("[n=-1]" if pages > 1 else "")
+        return pyvips.Image.thumbnail(name, width, **options)
+    assert blob.data is not None
+    return pyvips.Image.thumbnail_buffer(
+        blob.data, width, option_string="n=-1" if pages > 1 else "", **options
+    )
+
+
+def verify_decodes(blob: Blob, header: Header) -> None:
+    """Decode every pixel once (uploads only): truncated or corrupt data fails here, not at delivery."""
+    import pyvips
+
+    try:
+        image = _open(blob, access="sequential", fail_on="warning", **({"n": -1} if header.pages > 1 else {}))
+        image.avg()
+    except pyvips.Error as exc:
+        raise Unprocessable("The image is truncated or corrupt", detail=str(exc), code="corrupt_image") from None
