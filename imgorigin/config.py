@@ -68,6 +68,7 @@ class Settings:
         (), "URL-signing secrets, comma-separated: the first signs, all verify (rotation)", _csv, secret=True
     )
     jwt_ttl: int = setting(86400, "lifetime of an API token in seconds", int)
+    bcrypt_rounds: int = setting(12, "bcrypt cost factor for password hashes (4-16)", int)
     allow_short_signatures: bool = setting(False, "also accept Cloudinary's 8-character SHA-1 signatures", _bool)
     allow_unsigned: bool = setting(False, "serve unsigned delivery URLs (development and benchmarks only)", _bool)
     cache_size: int = setting(2 * 1024**3, "size cap of the derived-image cache in bytes (0 turns it off)", _size)
@@ -92,6 +93,7 @@ class Settings:
     render_rate: float = setting(120.0, "uncached renders per minute per client IP (0: unlimited)", float)
     transform_rate: float = setting(60.0, "POST /images/{id}/transform calls per minute per user (0: unlimited)", float)
     login_rate: float = setting(10.0, "login attempts per minute per username and per IP", float)
+    model_dir: Path = setting(Path("models"), "directory of the background-removal model (imgorigin models install)", Path)
     presets_file: Path | None = setting(None, "JSON file of named transformations (t_<name>)", _optional_path)
     cors_origins: tuple[str, ...] = setting((), "origins allowed to call the API from a browser, comma-separated", _csv)
     allow_svg: bool = setting(False, "accept SVG uploads (rasterised with strict caps); off by default", _bool)
@@ -147,6 +149,8 @@ class Settings:
                      "max_output_side", "max_output_pixels", "max_components", "render_queue", "jwt_ttl"):
             if getattr(self, name) <= 0:
                 problems.append(f"IMGORIGIN_{name.upper()} must be positive")
+        if not 4 <= self.bcrypt_rounds <= 16:
+            problems.append("IMGORIGIN_BCRYPT_ROUNDS must be between 4 and 16")
         if self.cache_size < 0:
             problems.append("IMGORIGIN_CACHE_SIZE must be 0 (off) or positive")
         if self.render_timeout <= 0:

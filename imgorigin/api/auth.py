@@ -40,7 +40,7 @@ async def register(request: Request) -> JSONResponse:
     body = await json_body(request)
     username = _username(body)
     password = check_password_rules(body.get("password"))
-    hashed = await in_thread(hash_password, password)
+    hashed = await in_thread(hash_password, password, services.settings.bcrypt_rounds)
     user = await in_thread(services.db.create_user, username, hashed, now_iso())
     return _token_answer(request, user.public(), user.id, 201)
 

@@ -1,0 +1,16 @@
+"""The ASGI entry point for uvicorn workers: settings from the environment, then ``create_app``."""
+
+from __future__ import annotations
+
+import logging
+
+from starlette.applications import Starlette
+
+from imgorigin.app import create_app
+from imgorigin.config import load_settings
+
+
+def create_from_env() -> Starlette:
+    settings = load_settings()
+    logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    return create_app(settings)

@@ -1,0 +1,161 @@
+"""The ``imgorigin`` command: run the server and administer it. Client commands live in ``cli_client``."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import os
+import sys
+from collections.abc import Sequence
+
+from imgorigin.config import SettingsError, describe, load_settings
+
+UNSIGNED_WARNING = """
+  ************************************************************************
+  *  WARNING: IMGORIGIN_ALLOW_UNSIGNED is on. Anyone can request any     *
+  *  transformation of any image. Use this for development and           *
+  *  benchmarks only, never on a public server.                          *
+  ************************************************************************
+"""
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    if args.data_dir:
+        os.environ["IMGORIGIN_DATA_DIR"] = args.data_dir
+    # Fewer glibc arenas keep the RSS of libvips' worker threads flat; must be set before workers start.
+    os.environ.setdefault("MALLOC_ARENA_MAX", "2")
+    settings = load_settings()  # validates, and generates the secrets once before workers start
+    if settings.allow_unsigned:
+        print(UNSIGNED_WARNING, file=sys.stderr)
+    host_for_humans = "127.0.0.1" if args.host in ("0.0.0.0", "::") else args.host
+    base = f"http://{host_for_humans}:{args.port}"
+    print(f"""imgorigin {_version()} on {base}  (data in {settings.data_dir}, {args.workers} workers)
+
+Next:
+  curl -s -X POST {base}/register -H 'Content-Type: application/json' \\
+       -d '{{"username":"me","password":"a long password"}}'
+  export TOKEN=...   # the "token" from that answer
+  curl -s -X POST {base}/images -H "Authorization: Bearer $TOKEN" -F file=@photo.jpg
+  # then open the "url" it returns, or POST /images/<id>/transform; see README.md
+""", flush=True)
+    uvicorn.run(
+        "imgorigin.asgi:create_from_env",
+        factory=True,
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        log_level=settings.log_level,
+        access_log=False,
+        proxy_headers=True,
+        forwarded_allow_ips=os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1"),
+    )
+    return 0
+
+
+def _version() -> str:
+    from imgorigin import __version__
+
+    return __version__
+
+
+def cmd_sign(args: argparse.Namespace) -> int:
+    from imgorigin.transform.plan import parse
+    from imgorigin.transform.presets import Presets
+    from imgorigin.transform.values import parse_output_format
+    from imgorigin.urls import UrlBuilder
+
+    settings = load_settings()
+    transformation = "" if args.transformation in ("", "-") else args.transformation
+    parse(Presets.load(settings.presets_file).expand(transformation))
+    extension = parse_output_format(args.format).value
+    print(UrlBuilder(settings.signing_secret, args.base or settings.public_url).url(args.id, transformation, extension))
+    return 0
+
+
+def cmd_user_create(args: argparse.Namespace) -> int:
+    from imgorigin.db import Database
+    from imgorigin.library import now_iso
+    from imgorigin.security import check_password_rules, hash_password
+
+    settings = load_settings()
+    password = args.password or os.environ.get("IMGORIGIN_NEW_PASSWORD") or getpass.getpass("Password: ")
+    check_password_rules(password)
+    user = Database(settings.db_path).create_user(args.username.lower(), hash_password(password), now_iso())
+    print(f"created user {user.username} (id {user.id})")
+    return 0
+
+
+def cmd_settings(args: argparse.Namespace) -> int:
+    for name, default, help_text in describe():
+        print(f"{name:<40} {default:<14} {help_text}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="imgorigin", description="Self-hosted image transformation origin.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    serve = sub.add_parser("serve", help="run the HTTP server (uvicorn)")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8080)
+    serve.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="worker processes (default: CPUs)")
+    serve.add_argument("--data-dir", help="same as IMGORIGIN_DATA_DIR")
+    serve.set_defaults(func=cmd_serve)
+
+    sign = sub.add_parser("sign", help="print a signed delivery URL")
+    sign.add_argument("id")
+    sign.add_argument("transformation", help="e.g. c_fill,w_400,h_300/e_grayscale ('' or - for none)")
+    sign.add_argument("--format", default="jpg")
+    sign.add_argument("--base", default="", help="base URL (default IMGORIGIN_PUBLIC_URL, else a path)")
+    sign.set_defaults(func=cmd_sign)
+
+    user = sub.add_parser("user", help="manage users")
+    user_sub = user.add_subparsers(dest="user_command", required=True)
+    create = user_sub.add_parser("create", help="create a user")
+    create.add_argument("username")
+    create.add_argument("--password", help="(default: prompt, or IMGORIGIN_NEW_PASSWORD)")
+    create.set_defaults(func=cmd_user_create)
+
+    settings = sub.add_parser("settings", help="list every setting with its default")
+    settings.set_defaults(func=cmd_settings)
+
+    for register in _EXTENSIONS:
+        register(sub)
+    return parser
+
+
+# Other modules add their subcommands here (doctor, models, client commands).
+_EXTENSIONS: list = []  # type: ignore[type-arg]
+
+
+def _load_extensions() -> None:
+    import importlib
+
+    for name in ("imgorigin.doctor", "imgorigin.models", "imgorigin.cli_client"):
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name != name:
+                raise
+            continue
+        if module.register not in _EXTENSIONS:
+            _EXTENSIONS.append(module.register)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    from imgorigin.errors import ImgOriginError
+
+    _load_extensions()
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.func(args))
+    except SettingsError as exc:
+        print(f"imgorigin: {exc.message}", file=sys.stderr)
+        return 2
+    except ImgOriginError as exc:
+        print(f"imgorigin: {exc.message}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130

@@ -1,0 +1,97 @@
+"""Shared fixtures: an app on a temporary data directory, a client, users, uploads."""
+
+from __future__ import annotations
+
+import io
+import os
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from starlette.testclient import TestClient
+
+from imgorigin.app import create_app
+from imgorigin.config import Settings, load_settings
+
+PHOTOS = Path(__file__).parent / "fixtures"
+IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+
+TEST_URL_SECRET = "test-url-secret-0123456789abcdef"
+TEST_JWT_SECRET = "test-jwt-secret-0123456789abcdef0123456789"
+
+
+def require_tool(name: str) -> str:
+    """The path of an external program an integration test needs: skipped locally, a failure in CI."""
+    path = shutil.which(name) or (f"/usr/sbin/{name}" if os.path.exists(f"/usr/sbin/{name}") else None)
+    if path is None:
+        if IN_CI:
+            pytest.fail(f"{name} is required in CI (installed by .ci/run)")
+        pytest.skip(f"{name} is not installed")
+    return path
+
+
+def photo(name: str) -> bytes:
+    return (PHOTOS / name).read_bytes()
+
+
+def make_settings(tmp_path: Path, **overrides: Any) -> Settings:
+    values: dict[str, Any] = {
+        "data_dir": tmp_path / "data",
+        "url_secret": (TEST_URL_SECRET,),
+        "jwt_secret": TEST_JWT_SECRET,
+        "render_rate": 0.0,
+        "transform_rate": 0.0,
+        "login_rate": 0.0,
+        "bcrypt_rounds": 4,
+    }
+    values.update(overrides)
+    return load_settings(env={}, **values)
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return make_settings(tmp_path)
+
+
+@pytest.fixture
+def client(settings: Settings) -> Iterator[TestClient]:
+    with TestClient(create_app(settings)) as test_client:
+        yield test_client
+
+
+@dataclass
+class Account:
+    client: TestClient
+    username: str
+    token: str
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"}
+
+    def upload(self, name: str = "rocket.jpg", data: bytes | None = None, filename: str | None = None) -> dict[str, Any]:
+        body = photo(name) if data is None else data
+        response = self.client.post(
+            "/images", headers=self.headers, files={"file": (filename or name, io.BytesIO(body), "application/octet-stream")}
+        )
+        assert response.status_code == 201, response.text
+        return response.json()  # type: ignore[no-any-return]
+
+
+def register(client: TestClient, username: str, password: str = "correct horse battery") -> Account:
+    response = client.post("/register", json={"username": username, "password": password})
+    assert response.status_code == 201, response.text
+    return Account(client, username, response.json()["token"])
+
+
+@pytest.fixture
+def alice(client: TestClient) -> Account:
+    return register(client, "alice")
+
+
+@pytest.fixture
+def bob(client: TestClient) -> Account:
+    return register(client, "bob")
