@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import anyio.to_thread
@@ -31,6 +32,7 @@ from imgorigin.transform.values import OutputFormat, parse_output_format
 
 MAX_LIMIT = 100
 MAX_SIGN_ITEMS = 100
+SHA256_HEX = re.compile(r"^[0-9a-f]{64}$")
 
 
 async def upload(request: Request) -> JSONResponse:
@@ -48,7 +50,15 @@ async def list_images(request: Request) -> JSONResponse:
     user = await current_user(request)
     page = int_query(request, "page", 1, 1, 1_000_000)
     limit = int_query(request, "limit", 10, 1, MAX_LIMIT)
-    records, total = await in_thread(services.db.images, user.id, (page - 1) * limit, limit)
+    sha256 = request.query_params.get("sha256")
+    if sha256 is not None:
+        # Lets clients (the CLI) skip files already uploaded without sending their bytes.
+        if not SHA256_HEX.match(sha256):
+            raise BadRequest("sha256 must be 64 lowercase hexadecimal characters", code="invalid_query")
+        found = await in_thread(services.db.image_by_hash, user.id, sha256)
+        records, total = ([found], 1) if found else ([], 0)
+    else:
+        records, total = await in_thread(services.db.images, user.id, (page - 1) * limit, limit)
     return JSONResponse({
         "items": [image_json(request, r) for r in records],
         "page": page,
