@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from imgorigin.errors import InvalidTransformation, Unavailable, Unprocessable
@@ -45,13 +45,22 @@ class Canvas:
     blob: Blob
     header: Header
     image: pyvips.Image | None = None
-    steps_run: list[str] = field(default_factory=list)
+    # Shrink-on-load reads the source top to bottom only; steps that jump around need it in memory.
+    sequential: bool = False
 
     @property
     def size(self) -> tuple[int, int]:
         if self.image is None:
             return self.header.size
         return self.image.width, _page_height(self.image)
+
+    def random_access(self, ctx: RenderContext) -> pyvips.Image:
+        """The pixels, readable in any order (rotations, smart crops, vertical flips)."""
+        image = self.pixels(ctx)
+        if self.sequential:
+            image = self.image = image.copy_memory()
+            self.sequential = False
+        return image
 
     def pixels(self, ctx: RenderContext) -> pyvips.Image:
         if self.image is None:
@@ -96,7 +105,8 @@ def step_resize(canvas: Canvas, component: Component, ctx: RenderContext) -> Non
         canvas.image = normalise(
             load_scaled(canvas.blob, *resize.scaled, no_rotate=ctx.no_rotate, pages=canvas.header.pages)
         )
-    image = canvas.pixels(ctx)
+        canvas.sequential = True
+    image = canvas.random_access(ctx) if resize.smart else canvas.pixels(ctx)
     if (image.width, _page_height(image)) != resize.scaled:
         image = _resize_exact(image, resize.scaled)
     image = _finish_resize(image, resize, background, ctx)
@@ -130,8 +140,9 @@ def _finish_resize(image: pyvips.Image, resize: Resize, background: Color | None
 
 
 def _fill_for(image: pyvips.Image, background: Color | None, ctx: RenderContext) -> list[float]:
-    """The pixel value of a background: the b_ colour, or transparent where alpha can be kept."""
-    if background is None and ctx.output_format.supports_alpha:
+    """The pixel value of a background: the b_ colour, else transparent where the image has alpha
+    (and the format keeps it), else white, as Cloudinary pads."""
+    if background is None and ctx.output_format.supports_alpha and image.hasalpha():
         colour = Color(0, 0, 0, 0)
     else:
         colour = background or WHITE
@@ -154,7 +165,7 @@ def step_rotate(canvas: Canvas, component: Component, ctx: RenderContext) -> Non
     if angle is None:
         return
     background = component.get(p.BACKGROUND) or ctx.background
-    image = canvas.pixels(ctx)
+    image = canvas.random_access(ctx)
     for mode in angle.modes:
         if mode is Flip.HFLIP:
             image = image.fliphor()
