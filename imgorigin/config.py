@@ -90,6 +90,11 @@ class Settings:
     s3_secret_key: str = setting("", "S3 secret key", secret=True)
     s3_region: str = setting("", "S3 region (empty: the server's default)")
     s3_secure: bool = setting(True, "use TLS to talk to the S3 endpoint", _bool)
+    s3_timeout: float = setting(
+        5.0, "seconds to connect to, or hear back from, the S3 endpoint before answering 503", float
+    )
+    s3_retries: int = setting(1, "extra attempts after an S3 connection error or 5xx (short backoff)", int)
+    eager_concurrency: int = setting(1, "eager derivations rendered at once per worker (0: none on this node)", int)
     render_rate: float = setting(120.0, "uncached renders per minute per client IP (0: unlimited)", float)
     transform_rate: float = setting(60.0, "POST /images/{id}/transform calls per minute per user (0: unlimited)", float)
     login_rate: float = setting(10.0, "login attempts per minute per username and per IP", float)
@@ -153,6 +158,8 @@ class Settings:
             problems.append("IMGORIGIN_BCRYPT_ROUNDS must be between 4 and 16")
         if self.cache_size < 0:
             problems.append("IMGORIGIN_CACHE_SIZE must be 0 (off) or positive")
+        if self.s3_timeout <= 0 or self.s3_retries < 0 or self.eager_concurrency < 0:
+            problems.append("IMGORIGIN_S3_TIMEOUT must be positive; _S3_RETRIES and _EAGER_CONCURRENCY not negative")
         if self.render_timeout <= 0:
             problems.append("IMGORIGIN_RENDER_TIMEOUT must be positive")
         if self.presets_file is not None and not self.presets_file.is_file():
