@@ -14,6 +14,7 @@ from typing import Any, Generic, TypeVar
 from imgorigin.errors import InvalidTransformation
 from imgorigin.transform import values as v
 from imgorigin.transform.colors import Color, parse_color
+from imgorigin.transform.flags import Flags, parse_flags
 
 T = TypeVar("T")
 
@@ -125,3 +126,9 @@ def _effect_param() -> Param[Any]:
 
 
 EFFECT: Param[Any] = register(_effect_param())
+
+FLAGS: Param[Flags] = register(Param(
+    "fl", "flags", parse_flags,
+    "Flags joined by '.': layer_apply and relative for overlays, and output flags.",
+    "fl_layer_apply", _canonical,
+))
