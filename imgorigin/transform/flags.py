@@ -7,7 +7,8 @@ the canonical form lists flags in alphabetical order so equal requests share one
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -85,3 +86,42 @@ RELATIVE = register(Flag(
     "Inside an overlay, decimal w_ and h_ are fractions of the base image instead of the layer.",
     "l_logo,w_0.25,fl_relative,g_north_east",
 )).name
+
+
+_ATTACHMENT_NAME = re.compile(r"^[A-Za-z0-9_-]{1,100}$")
+
+
+def _attachment_name(raw: str | None) -> str | None:
+    # A plain name keeps the Content-Disposition header free of quoting and injection questions.
+    if raw is not None and not _ATTACHMENT_NAME.match(raw):
+        raise ValueError("a file name of 1 to 100 letters, digits, '_' or '-'")
+    return raw
+
+
+PROGRESSIVE = register(Flag(
+    "progressive",
+    "Output flag: progressive JPEG (interlaced PNG and GIF), which shows a coarse image early.",
+    "fl_progressive",
+)).name
+ATTACHMENT = register(Flag(
+    "attachment",
+    "Output flag: answer with Content-Disposition: attachment so browsers download the file; "
+    "an optional name (letters, digits, '_', '-') replaces the image id as the file name.",
+    "fl_attachment:my_photo",
+    parse_arg=_attachment_name,
+)).name
+KEEP_IPTC = register(Flag(
+    "keep_iptc",
+    "Output flag: keep the IPTC, XMP and EXIF metadata (copyright, captions) that is stripped by default.",
+    "fl_keep_iptc",
+)).name
+OUTPUT_FLAGS = frozenset({PROGRESSIVE, ATTACHMENT, KEEP_IPTC})
+
+
+def output_flags(components: Iterable[Flags | None]) -> Flags:
+    """The output flags of a whole transformation: applied once, whichever component holds them."""
+    found: dict[str, Any] = {}
+    for flags in components:
+        if flags is not None:
+            found.update(item for item in flags.items if item[0] in OUTPUT_FLAGS)
+    return Flags(tuple(sorted(found.items())))
