@@ -13,6 +13,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from imgorigin.errors import Unprocessable, UnsupportedMediaType
+from imgorigin.transform.gifcheck import gif_is_complete
+from imgorigin.transform.svg import check_svg
 
 if TYPE_CHECKING:
     import pyvips
@@ -37,8 +39,8 @@ _LOADER_CLASSES = (
 _SVG_CLASS = "VipsForeignLoadSvg"
 
 
-def configure_libvips(*, allow_svg: bool = False, cache_max_mem: int = 64 * 1024**2) -> None:
-    """Block every loader but the allowlist, and size libvips' operation cache. Idempotent."""
+def configure_libvips(*, allow_svg: bool = False) -> None:
+    """Block every loader but the allowlist, and turn off libvips' operation cache. Idempotent."""
     import pyvips
 
     pyvips.operation_block_set("VipsForeignLoad", True)
@@ -46,9 +48,9 @@ def configure_libvips(*, allow_svg: bool = False, cache_max_mem: int = 64 * 1024
         pyvips.operation_block_set(name, False)
     if allow_svg:
         pyvips.operation_block_set(_SVG_CLASS, False)
-    # The operation cache only helps repeated identical calls; renders rarely repeat, memory matters.
-    pyvips.cache_set_max_mem(cache_max_mem)
-    pyvips.cache_set_max(100)
+    # The operation cache only helps repeated identical calls; finished renders are cached by us, so it
+    # would hold memory for nothing, and it shares images (and their kill flags) between requests.
+    pyvips.cache_set_max(0)
 
 
 @dataclass(frozen=True)
@@ -104,19 +106,43 @@ def _loader_format(image: pyvips.Image, limits: SourceLimits) -> str:
     return fmt
 
 
+def _head(blob: Blob, size: int = 32) -> bytes:
+    if blob.data is not None:
+        return blob.data[:size]
+    assert blob.path is not None
+    with open(blob.path, "rb") as handle:
+        return handle.read(size)
+
+
+def _has_image_magic(head: bytes) -> bool:
+    """The signature of an accepted format, so a failed load means a damaged file (422), not a wrong type."""
+    return (
+        head.startswith((b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n", b"GIF87a", b"GIF89a", b"II*\x00", b"MM\x00*"))
+        or (head[:4] == b"RIFF" and head[8:12] == b"WEBP")
+        or (head[4:8] == b"ftyp" and head[8:12] in (b"avif", b"avis", b"mif1", b"msf1"))
+    )
+
+
 def read_header(blob: Blob, limits: SourceLimits) -> Header:
     """Read only the header; refuse unknown types (415) and images over the caps (413/422)."""
     import pyvips
 
-    if blob.data is not None and len(blob.data) == 0:
+    size = len(blob.data) if blob.data is not None else blob.path.stat().st_size if blob.path else 0
+    if size == 0:
         raise UnsupportedMediaType("The file is empty")
     try:
         image = _open(blob, access="sequential", fail_on="error")
     except pyvips.Error as exc:
+        if _has_image_magic(_head(blob)):
+            raise Unprocessable(
+                "The image is truncated or corrupt", detail=str(exc), code="corrupt_image"
+            ) from None
         raise UnsupportedMediaType(
             "Not a supported image type (JPEG, PNG, WebP, AVIF, GIF or TIFF)", detail=str(exc)
         ) from None
     fmt = _loader_format(image, limits)
+    if fmt == "svg":
+        check_svg(blob.data if blob.data is not None else blob.path.read_bytes())  # type: ignore[union-attr]
     width, height = image.width, image.height
     pages = image.get("n-pages") if image.get_typeof("n-pages") else 1
     page_height = image.get("page-height") if image.get_typeof("page-height") else height
@@ -175,8 +201,15 @@ def verify_decodes(blob: Blob, header: Header) -> None:
     """Decode every pixel once (uploads only): truncated or corrupt data fails here, not at delivery."""
     import pyvips
 
+    corrupt = "The image is truncated or corrupt"
+    # fail_on="warning" (sharp's default): measured to be the only level that catches a JPEG with damaged
+    # entropy data; "truncated" already catches cut JPEG/PNG/WebP/TIFF/AVIF. See docs/security.md.
     try:
         image = _open(blob, access="sequential", fail_on="warning", **({"n": -1} if header.pages > 1 else {}))
         image.avg()
     except pyvips.Error as exc:
-        raise Unprocessable("The image is truncated or corrupt", detail=str(exc), code="corrupt_image") from None
+        raise Unprocessable(corrupt, detail=str(exc), code="corrupt_image") from None
+    if header.format == "gif":
+        data = blob.data if blob.data is not None else blob.path.read_bytes()  # type: ignore[union-attr]
+        if not gif_is_complete(data):
+            raise Unprocessable(corrupt, detail="GIF stream ends before its trailer", code="corrupt_image")
