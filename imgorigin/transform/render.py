@@ -8,6 +8,7 @@ never fully decoded for a thumbnail); anything else decodes it fully. libvips ev
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -23,6 +24,8 @@ from imgorigin.transform.values import Flip, Gravity, OutputFormat
 
 if TYPE_CHECKING:
     import pyvips
+
+    from imgorigin.transform.levels import LevelPicker
 
 DEFAULT_QUALITY = {OutputFormat.JPEG: 80, OutputFormat.WEBP: 80, OutputFormat.AVIF: 55, OutputFormat.TIFF: 80}
 
@@ -47,6 +50,8 @@ class Canvas:
     image: pyvips.Image | None = None
     # Shrink-on-load reads the source top to bottom only; steps that jump around need it in memory.
     sequential: bool = False
+    # Upload-time reduced copies of the source (upright), for a first resize that needs fewer pixels.
+    levels: LevelPicker | None = None
 
     @property
     def size(self) -> tuple[int, int]:
@@ -102,8 +107,12 @@ def step_resize(canvas: Canvas, component: Component, ctx: RenderContext) -> Non
     check_output_size(resize.output, ctx.limits)
     background = component.get(p.BACKGROUND) or ctx.background
     if canvas.image is None and resize.scaled != canvas.header.size:
+        source = canvas.blob
+        # Levels are stored upright, so they cannot serve a render that ignores EXIF orientation.
+        if canvas.levels is not None and not (ctx.no_rotate and canvas.header.orientation != 1):
+            source = canvas.levels(resize.scaled) or source
         canvas.image = normalise(
-            load_scaled(canvas.blob, *resize.scaled, no_rotate=ctx.no_rotate, pages=canvas.header.pages)
+            load_scaled(source, *resize.scaled, no_rotate=ctx.no_rotate, pages=canvas.header.pages)
         )
         canvas.sequential = True
     image = canvas.random_access(ctx) if resize.smart else canvas.pixels(ctx)
@@ -207,13 +216,16 @@ def _background_of(plan: Transformation) -> Color | None:
     return found
 
 
-def build(blob: Blob, header: Header, plan: Transformation, fmt: OutputFormat, limits: Limits) -> pyvips.Image:
+def build(
+    blob: Blob, header: Header, plan: Transformation, fmt: OutputFormat, limits: Limits,
+    levels: LevelPicker | None = None,
+) -> pyvips.Image:
     """Build the lazy libvips pipeline for ``plan``; nothing is computed until it is encoded."""
     first = plan.components[0] if plan.components else None
     angle = first.get(p.ANGLE) if first is not None else None
     ctx = RenderContext(header, limits, fmt, no_rotate=bool(angle and angle.ignores_exif),
                         background=_background_of(plan))
-    canvas = Canvas(blob, header)
+    canvas = Canvas(blob, header, levels=levels)
     for component in plan:
         for step in STEPS:
             step(canvas, component, ctx)
@@ -244,24 +256,32 @@ def encode(image: pyvips.Image, fmt: OutputFormat, plan: Transformation, deadlin
         options, suffix = {**common}, ".gif"
     else:
         options, suffix = {"compression": "deflate", **common}, ".tif"
-    if deadline is not None:
-        _arm_deadline(image, deadline)
     try:
-        return bytes(image.write_to_buffer(suffix, **options))
+        return _write(image, suffix, options, deadline)
     except pyvips.Error as exc:
         if deadline is not None and time.monotonic() > deadline:
             raise Unavailable("The render took too long", retry_after=5, code="render_timeout") from None
         raise Unprocessable("The image could not be rendered", detail=str(exc), code="render_failed") from None
 
 
-def _arm_deadline(image: pyvips.Image, deadline: float) -> None:
-    image.set_progress(True)
+def _write(image: pyvips.Image, suffix: str, options: dict[str, object], deadline: float | None) -> bytes:
+    """Encode, killing the evaluation from a timer thread if it runs past the deadline.
 
-    def on_eval(img: pyvips.Image, progress: object) -> None:
-        if time.monotonic() > deadline:
-            img.set_kill(True)
-
-    image.signal_connect("eval", on_eval)
+    A kill flag is cheaper than libvips' per-tile progress signal calling back into Python.
+    """
+    if deadline is None:
+        return bytes(image.write_to_buffer(suffix, **options))
+    remaining = deadline - time.monotonic()
+    if remaining <= 0:
+        raise Unavailable("The render took too long", retry_after=5, code="render_timeout")
+    timer = threading.Timer(remaining, image.set_kill, args=(True,))
+    timer.daemon = True
+    timer.start()
+    try:
+        return bytes(image.write_to_buffer(suffix, **options))
+    finally:
+        timer.cancel()
+        image.set_kill(False)
 
 
 def render(
@@ -272,13 +292,14 @@ def render(
     limits: Limits,
     *,
     timeout: float | None = None,
+    levels: LevelPicker | None = None,
 ) -> Rendered:
     """Render ``plan`` on an original to ``fmt``. Raises ImgOriginError subclasses only."""
     import pyvips
 
     deadline = None if timeout is None else time.monotonic() + timeout
     try:
-        image = build(blob, header, plan, fmt, limits)
+        image = build(blob, header, plan, fmt, limits, levels)
     except pyvips.Error as exc:
         raise Unprocessable("The image could not be rendered", detail=str(exc), code="render_failed") from None
     data = encode(image, fmt, plan, deadline)
