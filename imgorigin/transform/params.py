@@ -15,6 +15,8 @@ from imgorigin.errors import InvalidTransformation
 from imgorigin.transform import values as v
 from imgorigin.transform.colors import Color, parse_color
 from imgorigin.transform.flags import Flags, parse_flags
+from imgorigin.transform.layers import LayerSource, parse_layer
+from imgorigin.transform.shape import Border, Radius, parse_border, parse_radius
 
 T = TypeVar("T")
 
@@ -131,4 +133,37 @@ FLAGS: Param[Flags] = register(Param(
     "fl", "flags", parse_flags,
     "Flags joined by '.': layer_apply and relative for overlays, and output flags.",
     "fl_layer_apply", _canonical,
+))
+OPACITY: Param[int] = register(Param(
+    "o", "opacity", v.int_between(0, 100),
+    "Opacity in percent, 0 (invisible) to 100; with fl_layer_apply, the opacity of the overlay.", "o_50",
+))
+COLOR: Param[Color] = register(Param(
+    "co", "color", parse_color,
+    "Colour of a text overlay (in its l_ component) and of colour effects: a name or rgb:RRGGBB[AA].",
+    "co_white", _canonical,
+))
+LAYER: Param[LayerSource] = register(Param(
+    "l", "overlay", parse_layer,
+    "Starts an overlay: another image by id, or text:<font>_<size>[_bold][_italic]:<text>. The "
+    "components up to fl_layer_apply transform the layer; that component places it with g_, x_, y_, o_.",
+    "l_text:arial_40_bold:Hello", _canonical,
+))
+PAGE: Param[int] = register(Param(
+    "pg", "page", v.int_between(1, 10_000),
+    "Picks one frame of an animation (1 is the first); the result is a still image.", "pg_2",
+    output=True,
+))
+RADIUS: Param[Radius] = register(Param(
+    "r", "corner radius", parse_radius,
+    "Rounds corners: r_20, r_20:40 (top-left/bottom-right : top-right/bottom-left), r_20:40:60, "
+    "r_20:40:60:80 (clockwise from top left), or r_max for a circle or ellipse. Corners are transparent "
+    "where the format keeps alpha, the b_ colour (white by default) otherwise.",
+    "r_20", _canonical,
+))
+BORDER: Param[Border] = register(Param(
+    "bo", "border", parse_border,
+    "A solid border around the image (it grows by twice the width), rounded along r_: "
+    "bo_<width>px_solid_<colour>.",
+    "bo_4px_solid_black", _canonical,
 ))

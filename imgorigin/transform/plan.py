@@ -14,7 +14,9 @@ from typing import Any, TypeVar
 
 from imgorigin.errors import InvalidTransformation
 from imgorigin.transform import params as p
-from imgorigin.transform.values import CropMode, OutputFormat
+from imgorigin.transform.flags import LAYER_APPLY, RELATIVE, Flags
+from imgorigin.transform.layers import LayerSource
+from imgorigin.transform.values import CropMode, Gravity, OutputFormat
 
 T = TypeVar("T")
 
@@ -30,16 +32,26 @@ class Limits:
 
 
 @dataclass(frozen=True)
+class Overlay:
+    """What ``l_`` draws and the components that transform it before it is placed."""
+
+    source: LayerSource
+    transformation: Transformation
+
+
+@dataclass(frozen=True)
 class Component:
     values: tuple[tuple[str, Any], ...] = ()
+    # Set on the component that places an overlay: ``values`` then hold the placement (g_, x_, y_, o_).
+    overlay: Overlay | None = None
     _index: dict[str, Any] = field(default_factory=dict, compare=False, hash=False, repr=False)
 
     def __post_init__(self) -> None:
         self._index.update(self.values)
 
     @classmethod
-    def of(cls, items: dict[str, Any]) -> Component:
-        return cls(tuple(sorted(items.items())))
+    def of(cls, items: dict[str, Any], overlay: Overlay | None = None) -> Component:
+        return cls(tuple(sorted(items.items())), overlay)
 
     def get(self, param: p.Param[T]) -> T | None:
         return self._index.get(param.key)  # type: ignore[no-any-return]
@@ -48,7 +60,12 @@ class Component:
         return any(param.key in self._index for param in params)
 
     def canonical(self) -> str:
-        return ",".join(p.PARAMS[key].canonical(value) for key, value in self.values)
+        own = ",".join(p.PARAMS[key].canonical(value) for key, value in self.values)
+        if self.overlay is None:
+            return own
+        # Always the long form: l_ alone, the layer's components, then the placing component.
+        layer = [c.canonical() for c in self.overlay.transformation]
+        return "/".join([p.LAYER.canonical(self.overlay.source), *layer, own])
 
 
 @dataclass(frozen=True)
@@ -104,7 +121,7 @@ def _check_component(component: Component, raw: str, limits: Limits) -> None:
                 )
 
 
-def parse_component(raw: str, limits: Limits) -> Component:
+def parse_component(raw: str, limits: Limits, *, check: bool = True) -> Component:
     if not raw:
         raise InvalidTransformation("Empty transformation component")
     items: dict[str, Any] = {}
@@ -121,8 +138,102 @@ def parse_component(raw: str, limits: Limits) -> Component:
             raise InvalidTransformation(f"Parameter {key}_ appears twice in the component {raw!r}")
         items[key] = param.parse(value)
     component = Component.of(items)
-    _check_component(component, raw, limits)
+    if check:
+        _check_component(component, raw, limits)
     return component
+
+
+# What the component that places an overlay may hold; everything else transforms the layer.
+PLACEMENT_KEYS = frozenset({"g", "x", "y", "o", "fl"})
+
+
+def _apply_flags(component: Component) -> Flags:
+    return component.get(p.FLAGS) or Flags()
+
+
+def _placement(items: dict[str, Any], raw: str) -> dict[str, Any]:
+    flags: Flags = items.get("fl") or Flags()
+    if RELATIVE in flags:
+        raise InvalidTransformation(
+            f"fl_relative belongs with the overlay's w_/h_, not where it is placed ({raw})"
+        )
+    if items.get("g") is Gravity.AUTO:
+        raise InvalidTransformation(f"g_auto cannot place an overlay: use a compass point ({raw})")
+    unknown = sorted(set(items) - PLACEMENT_KEYS)
+    if unknown:
+        raise InvalidTransformation(
+            f"Parameter {unknown[0]}_ cannot stand with fl_layer_apply: it places the overlay with "
+            f"g_, x_, y_ and o_ only ({raw})"
+        )
+    items["fl"] = Flags(tuple(sorted({*flags.items, (LAYER_APPLY, None)})))
+    return items
+
+
+def _layer_part(items: dict[str, Any], raw: str, limits: Limits) -> list[Component]:
+    if not items:
+        return []
+    layer = Component.of(items)
+    _check_layer_component(layer, raw, limits)
+    return [layer]
+
+
+def _check_layer_component(component: Component, raw: str, limits: Limits) -> None:
+    if component.has(p.LAYER):
+        raise InvalidTransformation(f"Overlays cannot be nested: close the first with fl_layer_apply ({raw})")
+    output = [key for key, _ in component.values if p.PARAMS[key].output]
+    if output:
+        raise InvalidTransformation(
+            f"Parameter {output[0]}_ applies to the whole image, not inside an overlay ({raw})"
+        )
+    if LAYER_APPLY in _apply_flags(component):
+        raise InvalidTransformation(
+            f"fl_layer_apply cannot stand with other parameters of the overlay ({raw})"
+        )
+    _check_component(component, raw, limits)
+
+
+def _group_overlays(components: list[Component], raws: list[str], limits: Limits) -> list[Component]:
+    """Fold ``l_`` ... ``fl_layer_apply`` runs into single components that carry an ``Overlay``.
+
+    Without a later fl_layer_apply, the l_ component is the whole overlay (Cloudinary's short form,
+    ``l_logo,w_100,g_south_east,x_10``): its g_, x_, y_, o_ place the layer, the rest transform it.
+    """
+    grouped: list[Component] = []
+    index = 0
+    while index < len(components):
+        component, raw = components[index], raws[index]
+        source = component.get(p.LAYER)
+        if source is None:
+            flags = _apply_flags(component)
+            if LAYER_APPLY in flags or RELATIVE in flags:
+                name = LAYER_APPLY if LAYER_APPLY in flags else RELATIVE
+                raise InvalidTransformation(f"fl_{name} needs an overlay (l_) before it ({raw})")
+            _check_component(component, raw, limits)
+            grouped.append(component)
+            index += 1
+            continue
+        items = {key: value for key, value in component.values if key != "l"}
+        close = next((k for k in range(index + 1, len(components))
+                      if LAYER_APPLY in _apply_flags(components[k])), None)
+        if close is None or LAYER_APPLY in _apply_flags(component):
+            place = {key: value for key, value in items.items() if key in PLACEMENT_KEYS}
+            flags = place.pop("fl", Flags())
+            rest = {key: value for key, value in items.items() if key not in PLACEMENT_KEYS}
+            if RELATIVE in flags:
+                rest["fl"] = Flags(((RELATIVE, None),))
+            layer_parts = _layer_part(rest, raw, limits)
+            placement = _placement(place, raw)
+            close = index
+        else:
+            layer_parts = _layer_part(items, raw, limits)
+            for inner in range(index + 1, close):
+                _check_layer_component(components[inner], raws[inner], limits)
+                layer_parts.append(components[inner])
+            placement = _placement(dict(components[close].values), raws[close])
+        overlay = Overlay(source, Transformation(tuple(layer_parts)))
+        grouped.append(Component.of(placement, overlay))
+        index = close + 1
+    return grouped
 
 
 def parse(text: str, limits: Limits | None = None) -> Transformation:
@@ -135,7 +246,8 @@ def parse(text: str, limits: Limits | None = None) -> Transformation:
         raise InvalidTransformation(
             f"Too many components: {len(raws)} (the limit is {limits.max_components})"
         )
-    components = tuple(parse_component(raw, limits) for raw in raws)
+    parsed = [parse_component(raw, limits, check=False) for raw in raws]
+    components = tuple(_group_overlays(parsed, raws, limits))
     seen: set[str] = set()
     for component in components:
         for key, _ in component.values:

@@ -1,0 +1,66 @@
+"""Animations as libvips holds them: every frame stacked in one tall image, ``page-height`` tall each.
+
+A step written for one picture would crop, pad or rotate that whole strip, so ``per_frame`` cuts the
+strip into frames, lets the step work on each, and stacks the results again. Frames share one
+smart-crop box (picked on the first frame): a box that moves from frame to frame makes the
+animation shake.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from imgorigin.transform.geometry import Box
+
+if TYPE_CHECKING:
+    import pyvips
+
+
+def page_height(image: pyvips.Image) -> int:
+    if image.get_typeof("page-height"):
+        height = int(image.get("page-height"))
+        if 0 < height <= image.height and image.height % height == 0:
+            return height
+    return int(image.height)
+
+
+def page_count(image: pyvips.Image) -> int:
+    return int(image.height) // page_height(image)
+
+
+def split(image: pyvips.Image) -> list[pyvips.Image]:
+    height = page_height(image)
+    return [image.crop(0, top, image.width, height) for top in range(0, image.height, height)]
+
+
+def join(frames: list[pyvips.Image]) -> pyvips.Image:
+    import pyvips
+
+    if len(frames) == 1:
+        return frames[0]
+    sizes = {(frame.width, frame.height) for frame in frames}
+    if len(sizes) != 1:  # never expected: every step is deterministic in its output size
+        raise ValueError(f"frames of different sizes: {sorted(sizes)}")
+    stacked = pyvips.Image.arrayjoin(frames, across=1).copy()
+    stacked.set_type(pyvips.GValue.gint_type, "page-height", frames[0].height)
+    return stacked
+
+
+def map_frames(image: pyvips.Image, func: Callable[[pyvips.Image], pyvips.Image]) -> pyvips.Image:
+    """``func`` applied to each frame; a still image is simply passed to it."""
+    if page_count(image) == 1:
+        return func(image)
+    frames = split(image)
+    done = [func(frame) for frame in frames]
+    if all(after is before for after, before in zip(done, frames, strict=True)):
+        return image
+    return join(done)
+
+
+def smart_box(frame: pyvips.Image, width: int, height: int) -> Box:
+    """Where libvips' attention crop would cut ``width`` x ``height`` out of ``frame``."""
+    _, found = frame.smartcrop(width, height, interesting="attention", attention_x=True, attention_y=True)
+    left = min(max(0, int(found["attention_x"]) - width // 2), frame.width - width)
+    top = min(max(0, int(found["attention_y"]) - height // 2), page_height(frame) - height)
+    return Box(left, top, width, height)

@@ -1,0 +1,128 @@
+"""What an overlay (``l_``) draws: another stored image, or a line of text.
+
+``l_<image id>`` names an original in the same storage. ``l_text:<font>_<size>[_<style>...]:<text>``
+sets text in one of the fonts the project knows (``FONTS``; Cloudinary's usual family names are
+aliases of the free DejaVu families, so migrated URLs keep working). The text arrives still
+percent-encoded, as it stands in the URL: it is decoded twice, because Cloudinary asks for ',', '/'
+and '%' to be double-escaped (``%252C``) while single escapes (``%2C``) are common in the wild; both
+read the same here. Nothing in this module imports pyvips.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from urllib.parse import quote, unquote
+
+from imgorigin.transform.values import int_between
+
+_IMAGE_ID = re.compile(r"^[A-Za-z0-9]{1,64}$")
+MAX_TEXT = 500
+MAX_FONT_SIZE = 1000
+FONT_DIR = "/usr/share/fonts/truetype/dejavu"
+
+
+@dataclass(frozen=True)
+class Font:
+    family: str  # the family name Pango knows the files by
+    files: tuple[tuple[tuple[bool, bool], str], ...]  # (bold, italic) -> file in FONT_DIR
+
+    def file_for(self, bold: bool, italic: bool) -> str:
+        return dict(self.files)[(bold, italic)]
+
+
+def _dejavu(family: str, stem: str, italic: str) -> Font:
+    return Font(family, (
+        ((False, False), f"{stem}.ttf"),
+        ((True, False), f"{stem}-Bold.ttf"),
+        ((False, True), f"{stem}-{italic}.ttf"),
+        ((True, True), f"{stem}-Bold{italic}.ttf"),
+    ))
+
+
+FONTS: dict[str, Font] = {
+    "dejavusans": _dejavu("DejaVu Sans", "DejaVuSans", "Oblique"),
+    "dejavuserif": _dejavu("DejaVu Serif", "DejaVuSerif", "Italic"),
+    "dejavusansmono": _dejavu("DejaVu Sans Mono", "DejaVuSansMono", "Oblique"),
+}
+FONT_ALIASES = {
+    **dict.fromkeys(
+        ("arial", "helvetica", "verdana", "roboto", "opensans", "sans", "sansserif"), "dejavusans"
+    ),
+    **dict.fromkeys(("times", "timesnewroman", "georgia", "serif"), "dejavuserif"),
+    **dict.fromkeys(("courier", "couriernew", "monospace", "mono"), "dejavusansmono"),
+}
+STYLES = ("bold", "italic", "normal")
+
+
+def font_key(family: str) -> str:
+    """``Times New Roman``, ``times_new_roman`` and ``TimesNewRoman`` are one font."""
+    return re.sub(r"[\s_-]+", "", family).lower()
+
+
+@dataclass(frozen=True)
+class ImageLayer:
+    image_id: str
+
+    def canonical(self) -> str:
+        return self.image_id
+
+
+@dataclass(frozen=True)
+class TextLayer:
+    font: str  # a key of FONTS or FONT_ALIASES, as written (normalised by font_key)
+    size: int
+    text: str  # decoded
+    bold: bool = False
+    italic: bool = False
+
+    @property
+    def face(self) -> Font:
+        return FONTS[FONT_ALIASES.get(self.font, self.font)]
+
+    def canonical(self) -> str:
+        styles = "".join(f"_{name}" for name, on in (("bold", self.bold), ("italic", self.italic)) if on)
+        return f"text:{self.font}_{self.size}{styles}:{escape_text(self.text)}"
+
+
+LayerSource = ImageLayer | TextLayer
+
+
+def escape_text(text: str) -> str:
+    """The inverse of the double decoding: '%' is escaped twice, everything else once."""
+    return quote(text.replace("%", "%25"), safe="")
+
+
+def _decode(raw: str) -> str:
+    return unquote(unquote(raw, errors="strict"), errors="strict")
+
+
+def parse_layer(raw: str) -> LayerSource:
+    if not raw.startswith("text:"):
+        if not _IMAGE_ID.match(raw):
+            raise ValueError("an image id (letters and digits) or text:<font>_<size>:<text>")
+        return ImageLayer(raw)
+    _, _, rest = raw.partition(":")
+    style, sep, encoded = rest.partition(":")
+    if not sep or not encoded:
+        raise ValueError("text:<font>_<size>[_bold][_italic]:<text>, e.g. text:arial_40:Hello")
+    try:
+        text = _decode(encoded)
+        family, _, options = _decode(style).partition("_")
+    except UnicodeDecodeError:
+        raise ValueError("text in UTF-8, percent-encoded") from None
+    if not text.strip() or len(text) > MAX_TEXT or any(ord(c) < 32 and c != "\n" for c in text):
+        raise ValueError(f"a text of 1 to {MAX_TEXT} printable characters")
+    key = font_key(family)
+    if key not in FONTS and key not in FONT_ALIASES:
+        known = ", ".join(sorted({*FONTS, *FONT_ALIASES}))
+        raise ValueError(f"a known font ({known})")
+    size_raw, _, style_raw = options.partition("_")
+    size = int_between(1, MAX_FONT_SIZE)(size_raw) if size_raw.isdigit() else None
+    if size is None:
+        raise ValueError(f"a font size between 1 and {MAX_FONT_SIZE} after the font (text:arial_40:Hello)")
+    styles = style_raw.split("_") if style_raw else []
+    unknown = [s for s in styles if s not in STYLES]
+    if unknown or len(set(styles)) != len(styles):
+        raise ValueError(f"font styles among {', '.join(STYLES)}, each once")
+    return TextLayer(key, size, text, bold="bold" in styles, italic="italic" in styles)
