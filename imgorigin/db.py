@@ -41,6 +41,21 @@ class ImageRecord:
     created_at: str
 
 
+@dataclass(frozen=True)
+class EagerJob:
+    id: int
+    image_id: str
+    transformation: str
+    format: str
+    state: str  # pending, done or failed
+    error: str | None
+    attempts: int
+    updated_at: str
+
+
+_EAGER_COLUMNS = "id, image_id, transformation, format, state, error, attempts, updated_at"
+
+
 class Database:
     def __init__(self, path: Path) -> None:
         self.path = path
@@ -78,6 +93,16 @@ class Database:
                 )
                 db["images"].create_index(["user_id", "created_at"], if_not_exists=True)
                 db["images"].create_index(["user_id", "sha256"], if_not_exists=True)
+            # Raw SQL for the cascade: deleting an image (or its user's images) drops its eager work.
+            db.execute(
+                "create table if not exists eager ("
+                " id integer primary key, image_id text not null references images(id) on delete cascade,"
+                " transformation text not null, format text not null, state text not null default 'pending',"
+                " error text, attempts integer not null default 0, lease_until real,"
+                " created_at text not null, updated_at text not null,"
+                " unique (image_id, transformation, format))"
+            )
+            db.execute("create index if not exists eager_pending on eager (state, lease_until)")
 
     # users
 
@@ -137,3 +162,40 @@ class Database:
 
     def ping(self) -> None:
         self._db().execute("select 1").fetchone()
+
+    # eager derivations: a small durable work queue (see imgorigin/eager.py)
+
+    def add_eager(self, image_id: str, items: list[tuple[str, str]], now: str) -> None:
+        with self._db().conn:
+            self._db().conn.executemany(
+                "insert or ignore into eager (image_id, transformation, format, created_at, updated_at)"
+                " values (?, ?, ?, ?, ?)",
+                [(image_id, transformation, fmt, now, now) for transformation, fmt in items],
+            )
+
+    def eager_for(self, image_id: str) -> list[EagerJob]:
+        rows = self._db().execute(f"select {_EAGER_COLUMNS} from eager where image_id = ? order by id", [image_id])
+        return [EagerJob(*row) for row in rows]
+
+    def claim_eager(self, limit: int, lease_seconds: float, now: float) -> list[EagerJob]:
+        """Lease up to ``limit`` pending jobs. One statement, so two workers never claim the same job;
+        a worker that dies mid-job lets its lease run out and the job is claimed again."""
+        rows = self._db().execute(
+            "update eager set lease_until = ?, attempts = attempts + 1 where id in ("
+            " select id from eager where state = 'pending' and (lease_until is null or lease_until < ?)"
+            f" order by id limit ?) returning {_EAGER_COLUMNS}",
+            [now + lease_seconds, now, limit],
+        ).fetchall()
+        return sorted((EagerJob(*row) for row in rows), key=lambda job: job.id)
+
+    def finish_eager(self, job_id: int, state: str, error: str | None, now: str) -> None:
+        self._db().execute(
+            "update eager set state = ?, error = ?, lease_until = null, updated_at = ? where id = ?",
+            [state, error, now, job_id],
+        )
+
+    def retry_eager(self, job_id: int, not_before: float, error: str, now: str) -> None:
+        self._db().execute(
+            "update eager set lease_until = ?, error = ?, updated_at = ? where id = ? and state = 'pending'",
+            [not_before, error, now, job_id],
+        )
