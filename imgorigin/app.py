@@ -19,6 +19,9 @@ from imgorigin.api import auth, images
 from imgorigin.config import Settings
 from imgorigin.delivery import routes as delivery
 from imgorigin.errors import ImgOriginError
+from imgorigin.ops import routes as ops
+from imgorigin.ops.access import Observe
+from imgorigin.ops.background import background
 from imgorigin.services import Services
 
 log = logging.getLogger("imgorigin")
@@ -109,11 +112,12 @@ def create_app(settings: Settings) -> Starlette:
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         try:
-            yield
+            async with background(services):
+                yield
         finally:
             services.close()
 
-    middleware = [Middleware(SecurityHeaders)]
+    middleware = [Middleware(Observe, metrics=services.metrics), Middleware(SecurityHeaders)]
     if settings.cors_origins:
         middleware.append(Middleware(
             CORSMiddleware, allow_origins=list(settings.cors_origins),
@@ -126,6 +130,7 @@ def create_app(settings: Settings) -> Starlette:
             *auth.routes,
             *images.routes,
             Route("/healthz", healthz),
+            *ops.routes,
             Route("/", home),
         ],
         middleware=middleware,

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import anyio
@@ -94,6 +96,8 @@ class Renderer:
             settings.effective_render_concurrency, settings.render_queue, settings.render_timeout
         )
         self._flights: dict[str, asyncio.Future[Derived]] = {}
+        # Told (plan, format, seconds) after every render, from the render thread: metrics.
+        self.on_render: Callable[[Transformation, OutputFormat, float], None] | None = None
 
     def lookup(self, key: str) -> Derived | None:
         hit = self.cache.get(key)
@@ -125,6 +129,7 @@ class Renderer:
             del self._flights[key]
 
     def _render(self, key: str, image_id: str, plan: Transformation, fmt: OutputFormat | None) -> Derived:
+        started = time.perf_counter()
         blob = self.storage.get(original_key(image_id))
         if blob is None:
             raise NotFound("No such image", code="image_not_found")
@@ -132,6 +137,8 @@ class Renderer:
         if fmt is None:
             fmt = OutputFormat.PNG if header.has_alpha else OutputFormat.JPEG
         rendered = render(blob, header, plan, fmt, self.limits, timeout=self.settings.render_timeout)
+        if self.on_render is not None:
+            self.on_render(plan, rendered.format, time.perf_counter() - started)
         self.cache.put(key, rendered.format, rendered.data, image_id)
         return Derived(rendered.data, rendered.format, etag_of(key), cached=False)
 

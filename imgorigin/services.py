@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from imgorigin.cache import DerivedCache, RateLimiter
 from imgorigin.config import Settings
 from imgorigin.db import Database
+from imgorigin.ops.metrics import Metrics, operations_of
 from imgorigin.renderer import Renderer
 from imgorigin.security import UrlSigner
 from imgorigin.storage import Storage, make_storage
 from imgorigin.transform.presets import Presets
 from imgorigin.transform.source import configure_libvips
+
+if TYPE_CHECKING:
+    from imgorigin.eager import EagerWorker
 
 
 @dataclass
@@ -24,23 +29,38 @@ class Services:
     signer: UrlSigner
     rate_limiter: RateLimiter
     presets: Presets
+    metrics: Metrics
+    eager: EagerWorker | None = None  # started with the app (lifespan); None when eager is off
 
     @classmethod
     def build(cls, settings: Settings) -> Services:
         configure_libvips(allow_svg=settings.allow_svg)
         storage = make_storage(settings)
         cache = DerivedCache(settings.cache_dir, settings.cache_size)
-        return cls(
+        renderer = Renderer(settings, storage, cache)
+        metrics = Metrics(settings.state_dir / "metrics", gauges=lambda: {
+            "imgorigin_renders_in_flight": renderer.slots.in_flight,
+            "imgorigin_renders_queued": renderer.slots.waiting,
+        })
+        renderer.on_render = lambda plan, fmt, seconds: metrics.render(operations_of(plan), fmt.value, seconds)
+        services = cls(
             settings=settings,
             db=Database(settings.db_path),
             storage=storage,
             cache=cache,
-            renderer=Renderer(settings, storage, cache),
+            renderer=renderer,
             signer=UrlSigner(settings.url_secret, allow_short=settings.allow_short_signatures),
             rate_limiter=RateLimiter(settings.state_dir),
             presets=Presets.load(settings.presets_file),
+            metrics=metrics,
         )
+        if settings.eager_concurrency > 0:
+            from imgorigin.eager import EagerWorker
+
+            services.eager = EagerWorker(services, settings.eager_concurrency)
+        return services
 
     def close(self) -> None:
+        self.metrics.close()
         self.cache.close()
         self.rate_limiter.close()
