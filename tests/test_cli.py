@@ -13,8 +13,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
-import pyvips
 import pytest
+import pyvips
 
 from imgorigin.security import long_signature
 
@@ -29,8 +29,12 @@ def free_port() -> int:
 
 def cli(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "imgorigin", *args], env={**os.environ, **env}, capture_output=True, text=True,
-        timeout=60, cwd=ROOT,
+        [sys.executable, "-m", "imgorigin", *args],
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=ROOT,
     )
 
 
@@ -40,7 +44,11 @@ def server(tmp_path: Path) -> Iterator[tuple[str, subprocess.Popen[str], Path]]:
     env = {**os.environ, "IMGORIGIN_DATA_DIR": str(tmp_path / "data"), "IMGORIGIN_BCRYPT_ROUNDS": "4"}
     process = subprocess.Popen(
         [sys.executable, "-m", "imgorigin", "serve", "--workers", "1", "--port", str(port)],
-        env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
@@ -80,12 +88,20 @@ def test_readme_walk_through_works_when_pasted(server: tuple[str, subprocess.Pop
     script = script.replace(".venv/bin/imgorigin", f"{sys.executable} -m imgorigin")
     script = script.replace("-o thumb.webp", f"-o {tmp_path / 'thumb.webp'}")
     # Pasted in the checkout, as the README's reader would after the Quick start.
-    result = subprocess.run(["bash", "-euo", "pipefail", "-c", script], cwd=ROOT, capture_output=True,
-                            text=True, timeout=60, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    result = subprocess.run(
+        ["bash", "-euo", "pipefail", "-c", script],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
     assert result.returncode == 0, result.stderr
     lines = result.stdout.strip().splitlines()
-    assert re.match(rf"^{re.escape(base)}/t/s--[A-Za-z0-9_-]{{32}}--/c_fill,w_300,h_200/e_grayscale/f_webp/\w{{16}}\.webp$",
-                    lines[0])
+    assert re.match(
+        rf"^{re.escape(base)}/t/s--[A-Za-z0-9_-]{{32}}--/c_fill,w_300,h_200/e_grayscale/f_webp/\w{{16}}\.webp$",
+        lines[0],
+    )
     assert lines[1].startswith("200 image/webp ")
     thumb = pyvips.Image.new_from_file(str(tmp_path / "thumb.webp"))
     assert (thumb.width, thumb.height) == (300, 200)
@@ -98,8 +114,11 @@ def test_sign_prints_a_url_the_server_accepts(server: tuple[str, subprocess.Pope
     assert created.returncode == 0, created.stderr
     assert created.stdout.startswith("created user frank (id ")
     token = httpx.post(f"{base}/login", json={"username": "frank", "password": "a long password"}).json()["token"]
-    image = httpx.post(f"{base}/images", headers={"Authorization": f"Bearer {token}"},
-                       files={"file": ("c.png", (ROOT / "tests/fixtures/coffee.png").read_bytes())}).json()["id"]
+    image = httpx.post(
+        f"{base}/images",
+        headers={"Authorization": f"Bearer {token}"},
+        files={"file": ("c.png", (ROOT / "tests/fixtures/coffee.png").read_bytes())},
+    ).json()["id"]
     signed = cli("sign", image, "c_fill,w_64,h_64", "--format", "webp", "--base", base, env=env)
     assert signed.returncode == 0, signed.stderr
     url = signed.stdout.strip()
@@ -120,7 +139,11 @@ def test_unsigned_mode_warns_loudly(tmp_path: Path) -> None:
     env = {**os.environ, "IMGORIGIN_DATA_DIR": str(tmp_path), "IMGORIGIN_ALLOW_UNSIGNED": "1"}
     process = subprocess.Popen(
         [sys.executable, "-m", "imgorigin", "serve", "--workers", "1", "--port", str(port)],
-        env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     try:
         time.sleep(2)
@@ -131,8 +154,9 @@ def test_unsigned_mode_warns_loudly(tmp_path: Path) -> None:
 
 
 def test_invalid_settings_stop_the_server_with_a_message(tmp_path: Path) -> None:
-    result = cli("serve", "--port", str(free_port()), env={"IMGORIGIN_DATA_DIR": str(tmp_path),
-                                                          "IMGORIGIN_JWT_SECRET": "short"})
+    result = cli(
+        "serve", "--port", str(free_port()), env={"IMGORIGIN_DATA_DIR": str(tmp_path), "IMGORIGIN_JWT_SECRET": "short"}
+    )
     assert result.returncode == 2
     assert "IMGORIGIN_JWT_SECRET must be at least 32 bytes" in result.stderr
 

@@ -23,11 +23,13 @@ def test_defaults_generate_secrets_once(tmp_path: Path) -> None:
 
 
 def test_secrets_from_environment_and_rotation_list(tmp_path: Path) -> None:
-    settings = load_settings({
-        "IMGORIGIN_DATA_DIR": str(tmp_path),
-        "IMGORIGIN_JWT_SECRET": "j" * 40,
-        "IMGORIGIN_URL_SECRET": "new-secret-0123456789, old-secret-0123456789",
-    })
+    settings = load_settings(
+        {
+            "IMGORIGIN_DATA_DIR": str(tmp_path),
+            "IMGORIGIN_JWT_SECRET": "j" * 40,
+            "IMGORIGIN_URL_SECRET": "new-secret-0123456789, old-secret-0123456789",
+        }
+    )
     assert settings.url_secret == ("new-secret-0123456789", "old-secret-0123456789")
     assert settings.signing_secret == "new-secret-0123456789"
     assert not (tmp_path / "secrets").exists()
@@ -42,13 +44,15 @@ def test_repr_redacts_secrets(tmp_path: Path) -> None:
 
 
 def test_typed_values(tmp_path: Path) -> None:
-    settings = load_settings({
-        "IMGORIGIN_DATA_DIR": str(tmp_path),
-        "IMGORIGIN_CACHE_SIZE": "512M",
-        "IMGORIGIN_ALLOW_UNSIGNED": "yes",
-        "IMGORIGIN_ALLOW_SHORT_SIGNATURES": "1",
-        "IMGORIGIN_MAX_SOURCE_PIXELS": "1000000",
-    })
+    settings = load_settings(
+        {
+            "IMGORIGIN_DATA_DIR": str(tmp_path),
+            "IMGORIGIN_CACHE_SIZE": "512M",
+            "IMGORIGIN_ALLOW_UNSIGNED": "yes",
+            "IMGORIGIN_ALLOW_SHORT_SIGNATURES": "1",
+            "IMGORIGIN_MAX_SOURCE_PIXELS": "1000000",
+        }
+    )
     assert settings.cache_size == 512 * 1024**2
     assert settings.allow_unsigned and settings.allow_short_signatures
     assert settings.max_source_pixels == 1_000_000

@@ -84,11 +84,11 @@ def test_token_round_trip_and_expiry() -> None:
 @pytest.mark.parametrize(
     "token",
     [
-        jwt.encode({"sub": "1", "iat": int(time.time()), "exp": int(time.time()) + 60}, "another-key-" * 4,
-                   algorithm="HS256"),
+        jwt.encode(
+            {"sub": "1", "iat": int(time.time()), "exp": int(time.time()) + 60}, "another-key-" * 4, algorithm="HS256"
+        ),
         jwt.encode({"sub": "1", "iat": int(time.time())}, SECRET, algorithm="HS256"),  # no exp
-        jwt.encode({"sub": "1", "iat": int(time.time()), "exp": int(time.time()) + 60}, SECRET,
-                   algorithm="HS512"),
+        jwt.encode({"sub": "1", "iat": int(time.time()), "exp": int(time.time()) + 60}, SECRET, algorithm="HS512"),
         jwt.encode({"sub": "1", "iat": int(time.time()), "exp": int(time.time()) + 60}, None, algorithm="none"),
         "not.a.token",
     ],

@@ -22,8 +22,10 @@ from imgorigin.api.common import (
     json_body,
     services_of,
 )
+from imgorigin.api.eager import eager_json
 from imgorigin.api.transform_body import to_transformation
-from imgorigin.api.uploads import receive_file
+from imgorigin.api.uploads import receive_upload
+from imgorigin.eager import parse_eager, record_eager
 from imgorigin.errors import BadRequest, NotFound, TooManyRequests
 from imgorigin.library import delete_image, get_image, store_upload
 from imgorigin.storage import original_key
@@ -38,11 +40,22 @@ SHA256_HEX = re.compile(r"^[0-9a-f]{64}$")
 async def upload(request: Request) -> JSONResponse:
     services = services_of(request)
     user = await current_user(request)
-    filename, spooled, sha256 = await receive_file(
-        request, services.settings.max_upload_bytes, services.settings.data_dir / "tmp"
+    received = await receive_upload(request, services.settings.max_upload_bytes, services.settings.data_dir / "tmp")
+    try:
+        eager = parse_eager(received.fields.get("eager", ""), services)
+    except BaseException:
+        received.path.unlink(missing_ok=True)
+        raise
+    record = await anyio.to_thread.run_sync(
+        store_upload, services, user.id, received.filename, received.path, received.sha256
     )
-    record = await anyio.to_thread.run_sync(store_upload, services, user.id, filename, spooled, sha256)
-    return JSONResponse(image_json(request, record), status_code=201)
+    body = image_json(request, record)
+    if eager:
+        await in_thread(record_eager, services, record.id, eager, extension_of(record))
+        if services.eager is not None:
+            services.eager.notify()
+        body["eager"] = eager_json(request, await in_thread(services.db.eager_for, record.id))
+    return JSONResponse(body, status_code=201)
 
 
 async def list_images(request: Request) -> JSONResponse:
@@ -75,6 +88,7 @@ async def show_image(request: Request) -> JSONResponse:
     body: dict[str, Any] = image_json(request, record)
     body["formats"] = {ext: delivery_url(request, record.id, "", ext) for ext in OUTPUT_EXTENSIONS}
     body["download"] = f"{base_url(request)}/images/{record.id}/download"
+    body["eager"] = eager_json(request, await in_thread(services.db.eager_for, record.id))
     return JSONResponse(body)
 
 

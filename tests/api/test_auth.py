@@ -36,12 +36,21 @@ def test_duplicate_username_is_409(client: TestClient) -> None:
 @pytest.mark.parametrize(
     ("body", "code", "message"),
     [
-        ({"username": "al", "password": "correct horse"}, "invalid_username",
-         "username must be 3-32 characters: letters, digits, '_', '.' or '-'"),
-        ({"username": "a/b/c", "password": "correct horse"}, "invalid_username",
-         "username must be 3-32 characters: letters, digits, '_', '.' or '-'"),
-        ({"password": "correct horse"}, "invalid_username",
-         "username must be 3-32 characters: letters, digits, '_', '.' or '-'"),
+        (
+            {"username": "al", "password": "correct horse"},
+            "invalid_username",
+            "username must be 3-32 characters: letters, digits, '_', '.' or '-'",
+        ),
+        (
+            {"username": "a/b/c", "password": "correct horse"},
+            "invalid_username",
+            "username must be 3-32 characters: letters, digits, '_', '.' or '-'",
+        ),
+        (
+            {"password": "correct horse"},
+            "invalid_username",
+            "username must be 3-32 characters: letters, digits, '_', '.' or '-'",
+        ),
         ({"username": "alice", "password": "short"}, "invalid_password", "password must be at least 8 characters"),
         ({"username": "alice", "password": "x" * 73}, "invalid_password", "password must be at most 72 bytes (UTF-8)"),
         ({"username": "alice"}, "invalid_password", "password must be a string"),

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import io
 
-import pyvips
 import pytest
+import pyvips
 from starlette.testclient import TestClient
 
 from tests.api.test_auth import error
@@ -37,7 +37,9 @@ def test_type_is_sniffed_from_bytes_not_name(alice: Account) -> None:
 
 
 def test_upload_errors(client: TestClient, alice: Account) -> None:
-    text = client.post("/images", headers=alice.headers, files={"file": ("a.jpg", io.BytesIO(b"hello world"), "image/jpeg")})
+    text = client.post(
+        "/images", headers=alice.headers, files={"file": ("a.jpg", io.BytesIO(b"hello world"), "image/jpeg")}
+    )
     assert error(text)[:2] == (415, "unsupported_media_type")
     empty = client.post("/images", headers=alice.headers, files={"file": ("a.jpg", io.BytesIO(b""), "image/jpeg")})
     assert error(empty)[:2] == (415, "unsupported_media_type")
@@ -46,7 +48,9 @@ def test_upload_errors(client: TestClient, alice: Account) -> None:
     not_multipart = client.post("/images", headers=alice.headers, json={"file": "x"})
     assert error(not_multipart)[:2] == (400, "not_multipart")
     truncated = photo("rocket.jpg")[:20000]
-    broken = client.post("/images", headers=alice.headers, files={"file": ("t.jpg", io.BytesIO(truncated), "image/jpeg")})
+    broken = client.post(
+        "/images", headers=alice.headers, files={"file": ("t.jpg", io.BytesIO(truncated), "image/jpeg")}
+    )
     assert error(broken)[:2] == (422, "corrupt_image")
     listing = client.get("/images", headers=alice.headers).json()
     assert listing["total"] == 0
@@ -60,7 +64,8 @@ def test_upload_size_cap(tmp_path, monkeypatch) -> None:  # type: ignore[no-unty
     with TestClient(create_app(settings)) as small:
         account = register(small, "carol")
         response = small.post(
-            "/images", headers=account.headers,
+            "/images",
+            headers=account.headers,
             files={"file": ("r.jpg", io.BytesIO(photo("rocket.jpg")), "image/jpeg")},
         )
         assert error(response) == (413, "upload_too_large", "The upload is larger than 50000 bytes")
@@ -74,12 +79,11 @@ def test_pixel_cap_from_the_header(tmp_path) -> None:  # type: ignore[no-untyped
     with TestClient(create_app(make_settings(tmp_path, max_source_pixels=100_000))) as small:
         account = register(small, "dave")
         response = small.post(
-            "/images", headers=account.headers,
+            "/images",
+            headers=account.headers,
             files={"file": ("r.jpg", io.BytesIO(photo("rocket.jpg")), "image/jpeg")},
         )
-        assert error(response) == (
-            422, "image_too_large", "The image is 640x427 pixels (0.3 MP); the limit is 0.1 MP"
-        )
+        assert error(response) == (422, "image_too_large", "The image is 640x427 pixels (0.3 MP); the limit is 0.1 MP")
 
 
 def test_list_is_newest_first_and_paged(alice: Account) -> None:
@@ -126,10 +130,15 @@ def test_download_original_and_converted(alice: Account) -> None:
 def test_users_see_only_their_own_images(alice: Account, bob: Account) -> None:
     mine = alice.upload("rocket.jpg")["id"]
     assert bob.client.get("/images", headers=bob.headers).json()["total"] == 0
-    for method, path in [("GET", f"/images/{mine}"), ("DELETE", f"/images/{mine}"),
-                         ("GET", f"/images/{mine}/download")]:
+    for method, path in [
+        ("GET", f"/images/{mine}"),
+        ("DELETE", f"/images/{mine}"),
+        ("GET", f"/images/{mine}/download"),
+    ]:
         assert error(bob.client.request(method, path, headers=bob.headers)) == (404, "image_not_found", "No such image")
-    transform = bob.client.post(f"/images/{mine}/transform", headers=bob.headers, json={"transformations": {"rotate": 90}})
+    transform = bob.client.post(
+        f"/images/{mine}/transform", headers=bob.headers, json={"transformations": {"rotate": 90}}
+    )
     assert error(transform)[:2] == (404, "image_not_found")
     sign = bob.client.post("/sign", headers=bob.headers, json={"items": [{"id": mine}]})
     assert error(sign) == (404, "image_not_found", "items[0].id: no such image")
@@ -139,7 +148,8 @@ def test_users_see_only_their_own_images(alice: Account, bob: Account) -> None:
 def test_delete_removes_original_and_derivatives(alice: Account) -> None:
     uploaded = alice.upload("rocket.jpg")
     derived = alice.client.post(
-        f"/images/{uploaded['id']}/transform", headers=alice.headers,
+        f"/images/{uploaded['id']}/transform",
+        headers=alice.headers,
         json={"transformations": {"resize": {"width": 100}}},
     ).json()["url"]
     assert alice.client.get(derived).status_code == 200
@@ -150,7 +160,7 @@ def test_delete_removes_original_and_derivatives(alice: Account) -> None:
     assert gone.text == "No such image\n"
     assert alice.client.get(f"/images/{uploaded['id']}", headers=alice.headers).status_code == 404
     services = alice.client.app.state.services  # type: ignore[attr-defined]
-    assert not any(services.settings.originals_dir.rglob("*"))  or not any(
+    assert not any(services.settings.originals_dir.rglob("*")) or not any(
         p.is_file() for p in services.settings.originals_dir.rglob("*")
     )
     assert alice.client.delete(f"/images/{uploaded['id']}", headers=alice.headers).status_code == 404
@@ -159,16 +169,19 @@ def test_delete_removes_original_and_derivatives(alice: Account) -> None:
 def test_transform_body_renders_and_signs(alice: Account) -> None:
     uploaded = alice.upload("rocket.jpg")
     response = alice.client.post(
-        f"/images/{uploaded['id']}/transform", headers=alice.headers,
-        json={"transformations": {
-            "crop": {"width": 400, "height": 300, "x": 100, "y": 50},
-            "resize": {"width": 200, "height": 150},
-            "rotate": 90,
-            "flip": True,
-            "filters": {"grayscale": True, "sepia": True},
-            "format": "webp",
-            "quality": 70,
-        }},
+        f"/images/{uploaded['id']}/transform",
+        headers=alice.headers,
+        json={
+            "transformations": {
+                "crop": {"width": 400, "height": 300, "x": 100, "y": 50},
+                "resize": {"width": 200, "height": 150},
+                "rotate": 90,
+                "flip": True,
+                "filters": {"grayscale": True, "sepia": True},
+                "format": "webp",
+                "quality": 70,
+            }
+        },
     )
     assert response.status_code == 200, response.text
     body = response.json()
@@ -186,7 +199,8 @@ def test_transform_body_renders_and_signs(alice: Account) -> None:
 def test_transform_keeps_the_original_format_by_default(alice: Account) -> None:
     uploaded = alice.upload("coffee.png")
     body = alice.client.post(
-        f"/images/{uploaded['id']}/transform", headers=alice.headers,
+        f"/images/{uploaded['id']}/transform",
+        headers=alice.headers,
         json={"transformations": {"resize": {"width": 300, "height": 300, "mode": "pad"}, "mirror": True}},
     ).json()
     assert body["transformation"] == "c_pad,w_300,h_300/a_hflip"
@@ -197,14 +211,28 @@ def test_transform_keeps_the_original_format_by_default(alice: Account) -> None:
     ("body", "message"),
     [
         ({}, "transformations: expected an object"),
-        ({"transformations": {"resize": {"width": -1}}}, "transformations.resize.width: expected an integer between 1 and 16383"),
-        ({"transformations": {"resize": {"width": "300"}}}, "transformations.resize.width: expected an integer between 1 and 16383"),
+        (
+            {"transformations": {"resize": {"width": -1}}},
+            "transformations.resize.width: expected an integer between 1 and 16383",
+        ),
+        (
+            {"transformations": {"resize": {"width": "300"}}},
+            "transformations.resize.width: expected an integer between 1 and 16383",
+        ),
         ({"transformations": {"resize": {}}}, "transformations.resize: expected width and/or height"),
-        ({"transformations": {"resize": {"width": 10, "mode": "stretch"}}},
-         "transformations.resize.mode: expected one of fill, fit, lfill, limit, lpad, mfit, pad, scale, thumb"),
-        ({"transformations": {"crop": {"width": 10}}}, "transformations.crop.height: expected an integer (it is required)"),
+        (
+            {"transformations": {"resize": {"width": 10, "mode": "stretch"}}},
+            "transformations.resize.mode: expected one of fill, fit, lfill, limit, lpad, mfit, pad, scale, thumb",
+        ),
+        (
+            {"transformations": {"crop": {"width": 10}}},
+            "transformations.crop.height: expected an integer (it is required)",
+        ),
         ({"transformations": {"rotate": "left"}}, "transformations.rotate: expected degrees between -360 and 360"),
-        ({"transformations": {"format": "bmp"}}, "transformations.format: expected one of jpg, jpeg, png, webp, avif, gif, tiff, auto"),
+        (
+            {"transformations": {"format": "bmp"}},
+            "transformations.format: expected one of jpg, jpeg, png, webp, avif, gif, tiff, auto",
+        ),
         ({"transformations": {"filters": {"glow": True}}}, "transformations.filters.glow: unknown field"),
         ({"transformations": {"flip": "yes"}}, "transformations.flip: expected true or false"),
         ({"transformations": {"quality": 0}}, "transformations.quality: expected an integer between 1 and 100"),
@@ -215,7 +243,7 @@ def test_transform_keeps_the_original_format_by_default(alice: Account) -> None:
 def test_transform_body_errors_name_the_field(alice: Account, body: dict, message: str) -> None:  # type: ignore[type-arg]
     uploaded = alice.upload("coffee.png")
     response = alice.client.post(f"/images/{uploaded['id']}/transform", headers=alice.headers, json=body)
-    status, code, text = error(response)
+    status, _code, text = error(response)
     assert status == 400
     assert text.startswith(message)
 
@@ -223,7 +251,8 @@ def test_transform_body_errors_name_the_field(alice: Account, body: dict, messag
 def test_transform_over_the_output_cap_is_400(alice: Account) -> None:
     uploaded = alice.upload("coffee.png")
     response = alice.client.post(
-        f"/images/{uploaded['id']}/transform", headers=alice.headers,
+        f"/images/{uploaded['id']}/transform",
+        headers=alice.headers,
         json={"transformations": {"resize": {"width": 10000}}},
     )
     assert error(response) == (400, "invalid_transformation", "Invalid w_10000: the largest width is 8192 pixels")
@@ -231,11 +260,17 @@ def test_transform_over_the_output_cap_is_400(alice: Account) -> None:
 
 def test_sign_many(alice: Account) -> None:
     a, b = alice.upload("rocket.jpg")["id"], alice.upload("coffee.png")["id"]
-    response = alice.client.post("/sign", headers=alice.headers, json={"items": [
-        {"id": a, "transformation": "c_fill,w_100,h_100", "format": "webp"},
-        {"id": b},
-        {"id": b, "transformation": "e_grayscale", "format": "jpeg"},
-    ]})
+    response = alice.client.post(
+        "/sign",
+        headers=alice.headers,
+        json={
+            "items": [
+                {"id": a, "transformation": "c_fill,w_100,h_100", "format": "webp"},
+                {"id": b},
+                {"id": b, "transformation": "e_grayscale", "format": "jpeg"},
+            ]
+        },
+    )
     assert response.status_code == 200
     items = response.json()["items"]
     assert [item["format"] for item in items] == ["webp", "png", "jpg"]

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import pyvips
 import pytest
+import pyvips
 from starlette.testclient import TestClient
 
 from imgorigin.app import create_app
@@ -69,7 +69,7 @@ def test_head_request(client: TestClient, image_id: str) -> None:
 
 def test_version_segment_is_ignored_by_signature_and_render(client: TestClient, image_id: str) -> None:
     base = signed("w_120", f"{image_id}.jpg")
-    signature, rest = base.removeprefix("/t/").split("/", 1)
+    signature, _rest = base.removeprefix("/t/").split("/", 1)
     versioned = f"/t/{signature}/w_120/v1699999999/{image_id}.jpg"
     response = client.get(versioned)
     assert response.status_code == 200
@@ -143,8 +143,11 @@ def test_secret_rotation(tmp_path, image_id: str, client: TestClient) -> None:  
 @pytest.mark.parametrize(
     ("transformation", "message"),
     [
-        ("w_abc", "Invalid w_abc: expected an integer between 1 and 16383 (pixels) or a decimal such as 0.5 "
-                  "(a fraction) for width"),
+        (
+            "w_abc",
+            "Invalid w_abc: expected an integer between 1 and 16383 (pixels) or a decimal such as 0.5 "
+            "(a fraction) for width",
+        ),
         ("w_10,w_20", "Parameter w_ appears twice in the component 'w_10,w_20'"),
         ("zz_1", "Unknown parameter zz_ in 'zz_1'"),
         ("w_9000", "Invalid w_9000: the largest width is 8192 pixels"),
@@ -161,7 +164,8 @@ def test_bad_transformations_are_400(client: TestClient, image_id: str, transfor
 def test_unknown_extension_is_400(client: TestClient, image_id: str) -> None:
     response = client.get(signed("w_10", f"{image_id}.bmp"))
     assert (response.status_code, response.text) == (
-        400, "Unknown extension .bmp: expected jpg, png, webp, avif, gif or tiff\n"
+        400,
+        "Unknown extension .bmp: expected jpg, png, webp, avif, gif or tiff\n",
     )
 
 

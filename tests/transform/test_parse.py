@@ -65,14 +65,23 @@ def test_effects_parse_with_defaults() -> None:
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ("w_-5", "Invalid w_-5: expected an integer between 1 and 16383 (pixels) or a decimal such as 0.5 "
-                 "(a fraction) for width"),
-        ("w_abc", "Invalid w_abc: expected an integer between 1 and 16383 (pixels) or a decimal such as 0.5 "
-                  "(a fraction) for width"),
+        (
+            "w_-5",
+            "Invalid w_-5: expected an integer between 1 and 16383 (pixels) or a decimal such as 0.5 "
+            "(a fraction) for width",
+        ),
+        (
+            "w_abc",
+            "Invalid w_abc: expected an integer between 1 and 16383 (pixels) or a decimal such as 0.5 "
+            "(a fraction) for width",
+        ),
         ("w_9000", "Invalid w_9000: the largest width is 8192 pixels"),
         ("h_5000,dpr_2.0", "Invalid h_5000: the largest height is 8192 pixels"),
-        ("c_stretch,w_10", "Invalid c_stretch: expected a crop mode: one of scale, fit, limit, mfit, fill, lfill, "
-                           "pad, lpad, crop, thumb for crop mode"),
+        (
+            "c_stretch,w_10",
+            "Invalid c_stretch: expected a crop mode: one of scale, fit, limit, mfit, fill, lfill, "
+            "pad, lpad, crop, thumb for crop mode",
+        ),
         ("c_fill", "c_fill needs w_, h_ or ar_ in the same component (c_fill)"),
         ("g_north,w_10", "g_ needs c_fill, c_lfill, c_pad, c_lpad, c_crop or c_thumb (g_north,w_10)"),
         ("w_300,x_5", "x_ and y_ need c_crop in the same component (w_300,x_5)"),
@@ -86,13 +95,19 @@ def test_effects_parse_with_defaults() -> None:
         ("q_101", "Invalid q_101: expected an integer between 1 and 100, or auto[:best|good|eco|low] for quality"),
         ("f_bmp", "Invalid f_bmp: expected auto or one of jpg, png, webp, avif, gif, tiff for format"),
         ("b_notacolour", "Invalid b_notacolour: expected a colour name (blue) or rgb:RRGGBB[AA] for background"),
-        ("a_400", "Invalid a_400: expected degrees between -360 and 360, hflip, vflip or ignore (several joined "
-                  "by '.') for angle"),
+        (
+            "a_400",
+            "Invalid a_400: expected degrees between -360 and 360, hflip, vflip or ignore (several joined "
+            "by '.') for angle",
+        ),
         ("dpr_9.0,w_10", "Invalid dpr_9.0: expected a number between 0.1 and 5 for device pixel ratio"),
         ("dpr_4.5,w_10", "Invalid dpr_4.5: the largest dpr is 4.0"),
         ("dpr_2.0", "dpr_ needs w_ or h_ in the same component (dpr_2.0)"),
-        ("ar_0:1,c_fill", "Invalid ar_0:1: expected a ratio such as 16:9 or a decimal such as 1.5 (between 0.01 "
-                          "and 100) for aspect ratio"),
+        (
+            "ar_0:1,c_fill",
+            "Invalid ar_0:1: expected a ratio such as 16:9 or a decimal such as 1.5 (between 0.01 "
+            "and 100) for aspect ratio",
+        ),
         ("e_nope", "Invalid e_nope: expected a known effect ("),
         ("e_sepia:0", "Invalid e_sepia:0: expected an integer between 1 and 100 after e_sepia: for effect"),
         ("e_grayscale:5", "Invalid e_grayscale:5: expected no value after e_grayscale: for effect"),

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pyvips
 import pytest
+import pyvips
 
 from imgorigin.errors import InvalidTransformation
 from imgorigin.transform import Limits, parse
@@ -32,6 +32,7 @@ def run(blob: Blob, text: str, fmt: OutputFormat = OutputFormat.PNG, limits: Lim
 @pytest.fixture
 def quadrants(tmp_path: Path) -> Blob:
     """400x300: red top-left, green top-right, blue bottom-left, white bottom-right."""
+
     def block(rgb: list[int]) -> pyvips.Image:
         return (pyvips.Image.black(200, 150) + rgb).cast("uchar")
 
@@ -194,8 +195,12 @@ def with_alpha_hole() -> pyvips.Image:
 def test_output_formats_and_alpha(tmp_path: Path) -> None:
     blob = make_source(tmp_path, with_alpha_hole())
     for fmt, loader in [
-        (OutputFormat.PNG, "pngload"), (OutputFormat.WEBP, "webpload"), (OutputFormat.JPEG, "jpegload"),
-        (OutputFormat.AVIF, "heifload"), (OutputFormat.GIF, "gifload"), (OutputFormat.TIFF, "tiffload"),
+        (OutputFormat.PNG, "pngload"),
+        (OutputFormat.WEBP, "webpload"),
+        (OutputFormat.JPEG, "jpegload"),
+        (OutputFormat.AVIF, "heifload"),
+        (OutputFormat.GIF, "gifload"),
+        (OutputFormat.TIFF, "tiffload"),
     ]:
         out = run(blob, "w_100", fmt)
         assert out.get("vips-loader").startswith(loader), fmt
