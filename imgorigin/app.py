@@ -15,7 +15,7 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from imgorigin.api import auth, images
+from imgorigin.api import account, auth, images, openapi
 from imgorigin.config import Settings
 from imgorigin.delivery import routes as delivery
 from imgorigin.errors import ImgOriginError
@@ -129,6 +129,8 @@ def create_app(settings: Settings) -> Starlette:
             *delivery.routes,
             *auth.routes,
             *images.routes,
+            *account.routes,
+            *openapi.routes,
             Route("/healthz", healthz),
             *ops.routes,
             Route("/", home),

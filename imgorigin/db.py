@@ -125,9 +125,19 @@ class Database:
         row = self._db().execute("select id, username, created_at from users where id = ?", [user_id]).fetchone()
         return None if row is None else User(*row)
 
-    def delete_user(self, user_id: int) -> None:
-        with self._db().conn:
-            self._db().execute("delete from users where id = ?", [user_id])
+    def delete_user(self, user_id: int) -> list[str]:
+        """Delete a user and their image rows in one transaction; returns the ids whose files must go."""
+        conn = self._db().conn
+        conn.execute("begin immediate")  # autocommit connection: the transaction must be explicit
+        try:
+            ids = [row[0] for row in conn.execute("select id from images where user_id = ?", [user_id])]
+            conn.execute("delete from images where user_id = ?", [user_id])
+            conn.execute("delete from users where id = ?", [user_id])
+        except BaseException:
+            conn.execute("rollback")
+            raise
+        conn.execute("commit")
+        return ids
 
     # images
 

@@ -1,0 +1,107 @@
+"""Tokens, passwords, login throttling and account deletion, through the real app."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import jwt
+import pytest
+from conftest import TEST_JWT_SECRET, TEST_URL_SECRET, Account, make_settings, register
+from starlette.testclient import TestClient
+
+from imgorigin.app import create_app
+from imgorigin.urls import signed_path
+
+
+def _me(client: TestClient, token: str) -> tuple[int, dict[str, object]]:
+    response = client.get("/me", headers={"Authorization": f"Bearer {token}"})
+    return response.status_code, response.json()
+
+
+def _claims(sub: str = "1", **extra: object) -> dict[str, object]:
+    now = int(time.time())
+    return {"sub": sub, "iat": now, "exp": now + 600, **extra}
+
+
+def _alg_none(claims: dict[str, object]) -> str:
+    return jwt.encode(claims, key=None, algorithm="none")  # type: ignore[arg-type]
+
+
+FORGED = {
+    "alg-none": lambda: _alg_none(_claims()),
+    "foreign-key": lambda: jwt.encode(_claims(), "another-secret-0123456789abcdef0123456789", algorithm="HS256"),
+    "hs512-same-key": lambda: jwt.encode(_claims(), TEST_JWT_SECRET, algorithm="HS512"),
+    "no-exp": lambda: jwt.encode({"sub": "1", "iat": int(time.time())}, TEST_JWT_SECRET, algorithm="HS256"),
+    "expired": lambda: jwt.encode(_claims(exp=int(time.time()) - 5), TEST_JWT_SECRET, algorithm="HS256"),
+    "no-sub": lambda: jwt.encode({"iat": 1, "exp": int(time.time()) + 60}, TEST_JWT_SECRET, algorithm="HS256"),
+    "garbage": lambda: "not.a.token",
+}
+
+
+@pytest.mark.filterwarnings("ignore::jwt.warnings.InsecureKeyLengthWarning")  # forging with HS512 on purpose
+@pytest.mark.parametrize("name", sorted(FORGED))
+def test_forged_tokens_are_401(client: TestClient, alice: Account, name: str) -> None:
+    status, body = _me(client, FORGED[name]())
+    assert status == 401
+    assert body == {"error": {"code": "invalid_token", "message": "Invalid or expired token"}}
+
+
+def test_the_real_token_works(client: TestClient, alice: Account) -> None:
+    status, body = _me(client, alice.token)
+    assert status == 200
+    user = body["user"]
+    assert isinstance(user, dict) and user["username"] == "alice"
+
+
+def test_delete_me_removes_user_images_files_and_cache(client: TestClient, alice: Account, bob: Account,
+                                                       tmp_path: Path) -> None:
+    mine = [alice.upload("rocket.jpg"), alice.upload("logo.png")]
+    theirs = bob.upload("rocket.jpg")
+    for image in mine:  # warm the derived cache
+        assert client.get(signed_path(TEST_URL_SECRET, image["id"], "w_20", "png")).status_code == 200
+    services = client.app.state.services  # type: ignore[attr-defined]
+    response = client.delete("/me", headers=alice.headers)
+    assert response.status_code == 204
+    # the token of a deleted user is refused, and the username is free again
+    assert _me(client, alice.token)[0] == 401
+    assert client.get("/images", headers=alice.headers).status_code == 401
+    for image in mine:
+        assert not services.storage.exists(f"originals/{image['id']}")
+        assert client.get(signed_path(TEST_URL_SECRET, image["id"], "w_20", "png")).status_code == 404
+    assert services.db.all_image_ids() == {theirs["id"]}
+    assert client.get(signed_path(TEST_URL_SECRET, theirs["id"], "w_20", "png")).status_code == 200
+    assert bob.client.get("/images", headers=bob.headers).json()["total"] == 1
+    register(client, "alice")
+
+
+def test_password_over_72_bytes_is_refused_not_truncated(client: TestClient) -> None:
+    long = "é" * 37  # 74 bytes in UTF-8, 37 characters
+    response = client.post("/register", json={"username": "carol", "password": long})
+    assert response.status_code == 400
+    assert response.json()["error"] == {
+        "code": "invalid_password", "message": "password must be at most 72 bytes (UTF-8)",
+    }
+    ok = "x" * 72
+    assert client.post("/register", json={"username": "carol", "password": ok}).status_code == 201
+    # bcrypt would accept any suffix after 72 bytes; the service must not
+    response = client.post("/login", json={"username": "carol", "password": ok + "anything"})
+    assert response.status_code == 401
+
+
+def test_login_is_throttled_per_username_and_ip(tmp_path: Path) -> None:
+    settings = make_settings(tmp_path, login_rate=3.0)
+    with TestClient(create_app(settings)) as client:
+        register(client, "dave")
+        answers = [client.post("/login", json={"username": "dave", "password": "wrong password"})
+                   for _ in range(4)]
+        assert [a.status_code for a in answers] == [401, 401, 401, 429]
+        refused = answers[-1]
+        assert refused.json()["error"]["code"] == "rate_limited"
+        assert 1 <= int(refused.headers["retry-after"]) <= 20
+        # the right password does not get around the throttle either
+        good = client.post("/login", json={"username": "dave", "password": "correct horse battery"})
+        assert good.status_code == 429
+        # another username from the same IP: the IP bucket is empty too
+        other = client.post("/login", json={"username": "erin", "password": "whatever long"})
+        assert other.status_code == 429
