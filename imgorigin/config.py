@@ -102,6 +102,7 @@ class Settings:
     presets_file: Path | None = setting(None, "JSON file of named transformations (t_<name>)", _optional_path)
     cors_origins: tuple[str, ...] = setting((), "origins allowed to call the API from a browser, comma-separated", _csv)
     allow_svg: bool = setting(False, "accept SVG uploads (rasterised with strict caps); off by default", _bool)
+    pyramid: bool = setting(True, "store 1/2 and 1/8 levels of big uploads and render small outputs from them", _bool)
     log_level: str = setting("info", "log level: debug, info, warning, error")
 
     def __repr__(self) -> str:

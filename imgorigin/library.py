@@ -17,8 +17,10 @@ from pathlib import Path
 
 from imgorigin.db import ImageRecord
 from imgorigin.errors import NotFound
+from imgorigin.pyramid import delete_levels, store_levels
 from imgorigin.services import Services
 from imgorigin.storage import original_key
+from imgorigin.transform.levels import PyramidPolicy
 from imgorigin.transform.source import Blob, read_header, verify_decodes
 
 _ALPHABET = string.ascii_letters + string.digits
@@ -50,6 +52,10 @@ def store_upload(services: Services, user_id: int, filename: str, spooled: Path,
         size = spooled.stat().st_size
         image_id = new_image_id()
         key = original_key(image_id)
+        pyramid = services.renderer.pyramid
+        # Levels first (put may move the spooled file away), so an original never lacks its levels.
+        if pyramid is not None:
+            store_levels(services.storage, image_id, blob, header, pyramid, spooled.parent)
         services.storage.put(key, spooled)
         record = ImageRecord(
             id=image_id, user_id=user_id, filename=clean_filename(filename), format=header.format,
@@ -60,6 +66,7 @@ def store_upload(services: Services, user_id: int, filename: str, spooled: Path,
             services.db.add_image(record)
         except BaseException:
             services.storage.delete(key)
+            delete_levels(services.storage, image_id, pyramid or PyramidPolicy())
             raise
         return record
     finally:
@@ -78,4 +85,5 @@ def delete_image(services: Services, user_id: int, image_id: str) -> None:
     if not services.db.delete_image(user_id, image_id):
         raise NotFound("No such image", code="image_not_found")
     services.storage.delete(original_key(image_id))
+    delete_levels(services.storage, image_id, services.renderer.pyramid or PyramidPolicy())
     services.cache.evict_image(image_id)

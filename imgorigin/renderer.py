@@ -18,7 +18,9 @@ import anyio.to_thread
 from imgorigin.cache import DerivedCache
 from imgorigin.config import Settings
 from imgorigin.errors import NotFound, Unavailable
+from imgorigin.pyramid import level_picker
 from imgorigin.storage import Storage, original_key
+from imgorigin.transform.levels import PyramidPolicy
 from imgorigin.transform.plan import Limits, Transformation
 from imgorigin.transform.render import render
 from imgorigin.transform.source import SourceLimits, read_header
@@ -92,6 +94,7 @@ class Renderer:
             max_animation_pixels=settings.max_animation_pixels,
             allow_svg=settings.allow_svg,
         )
+        self.pyramid = PyramidPolicy() if settings.pyramid else None
         self.slots = RenderSlots(
             settings.effective_render_concurrency, settings.render_queue, settings.render_timeout
         )
@@ -136,7 +139,11 @@ class Renderer:
         header = read_header(blob, self.source_limits)
         if fmt is None:
             fmt = OutputFormat.PNG if header.has_alpha else OutputFormat.JPEG
-        rendered = render(blob, header, plan, fmt, self.limits, timeout=self.settings.render_timeout)
+        levels = None
+        if self.pyramid is not None:
+            levels = level_picker(self.storage, image_id, header, self.pyramid)
+        rendered = render(blob, header, plan, fmt, self.limits, timeout=self.settings.render_timeout,
+                          levels=levels)
         if self.on_render is not None:
             self.on_render(plan, rendered.format, time.perf_counter() - started)
         self.cache.put(key, rendered.format, rendered.data, image_id)

@@ -39,6 +39,14 @@ def original_key(image_id: str) -> str:
     return f"originals/{image_id}"
 
 
+PYRAMID_PREFIX = "pyramid"
+
+
+def pyramid_key(image_id: str, denominator: int) -> str:
+    """A reduced level of an original (1/``denominator`` of its upright size); see transform/levels.py."""
+    return f"{PYRAMID_PREFIX}/{image_id}_{denominator}"
+
+
 def make_storage(settings: Settings) -> Storage:
     if settings.storage == "s3":
         from imgorigin.storage.s3 import S3Storage

@@ -1,0 +1,103 @@
+"""Pyramid levels in storage: written at upload, read by renders, removed with the original.
+
+Levels go through the ``Storage`` protocol only, so local disk and S3 behave the same. Originals
+stored before the pyramid existed simply have no levels (renders fall back to the original) until
+``imgorigin pyramid build`` adds them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import tempfile
+from pathlib import Path
+
+from imgorigin.storage import Storage, original_key, pyramid_key
+from imgorigin.transform.levels import LevelPicker, PyramidPolicy, build_levels
+from imgorigin.transform.source import Blob, Header, SourceLimits, read_header
+
+
+def store_levels(storage: Storage, image_id: str, blob: Blob, header: Header, policy: PyramidPolicy,
+                 work_dir: Path) -> list[int]:
+    """Build and store every level the policy gives this original; the denominators stored."""
+    stored = []
+    for denominator, data in build_levels(blob, header, policy).items():
+        work_dir.mkdir(parents=True, exist_ok=True)
+        fd, name = tempfile.mkstemp(dir=work_dir, prefix="level-")
+        path = Path(name)
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(data)
+            storage.put(pyramid_key(image_id, denominator), path)
+        finally:
+            path.unlink(missing_ok=True)
+        stored.append(denominator)
+    return stored
+
+
+# Denominators any released policy has used: deletion removes them all, so a policy change or a
+# size rule change never leaves a level behind.
+_ALL_DENOMINATORS = (2, 4, 8)
+
+
+def delete_levels(storage: Storage, image_id: str, policy: PyramidPolicy) -> None:
+    for denominator in sorted({*policy.denominators, *_ALL_DENOMINATORS}):
+        storage.delete(pyramid_key(image_id, denominator))
+
+
+def level_picker(storage: Storage, image_id: str, header: Header, policy: PyramidPolicy) -> LevelPicker:
+    """For the renderer: the smallest stored level that serves a scaled size, else None."""
+
+    def pick(scaled: tuple[int, int]) -> Blob | None:
+        for denominator in policy.choose(header, scaled):
+            blob = storage.get(pyramid_key(image_id, denominator))
+            if blob is not None:
+                return blob
+        return None
+
+    return pick
+
+
+def build_missing(storage: Storage, limits: SourceLimits, policy: PyramidPolicy, work_dir: Path,
+                  *, force: bool = False) -> tuple[int, int]:
+    """Add the levels missing from every original in storage: (originals seen, levels written)."""
+    seen = written = 0
+    for key in list(storage.keys("originals")):
+        image_id = key.rsplit("/", 1)[-1]
+        blob = storage.get(original_key(image_id))
+        if blob is None:
+            continue
+        seen += 1
+        header = read_header(blob, limits)
+        wanted = policy.level_sizes(header)
+        if not wanted:
+            continue
+        if not force and all(storage.exists(pyramid_key(image_id, d)) for d in wanted):
+            continue
+        written += len(store_levels(storage, image_id, blob, header, policy, work_dir))
+    return seen, written
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    from imgorigin.config import load_settings
+    from imgorigin.services import Services
+
+    settings = load_settings()
+    services = Services.build(settings)
+    try:
+        seen, written = build_missing(
+            services.storage, services.renderer.source_limits, services.renderer.pyramid or PyramidPolicy(),
+            settings.data_dir / "tmp", force=args.force,
+        )
+    finally:
+        services.close()
+    print(f"{seen} originals checked, {written} levels written")
+    return 0
+
+
+def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    pyramid = sub.add_parser("pyramid", help="upload-time reduced levels of big originals")
+    pyramid_sub = pyramid.add_subparsers(dest="pyramid_command", required=True)
+    build = pyramid_sub.add_parser("build", help="add the levels missing from originals stored before them")
+    build.add_argument("--force", action="store_true", help="rebuild levels that exist already")
+    build.set_defaults(func=cmd_build)

@@ -1,0 +1,86 @@
+"""Upload-time pyramid levels: which reduced copies of an original exist, how they are made, which one
+a render may read instead of the original.
+
+Every render of a big JPEG pays its entropy decode again, even at 1/8 scale (~25 ms for 12 MP).
+A level is the original reduced by 1/2 or 1/8 once, at upload, with lanczos3 from the full decode:
+upright (EXIF orientation applied), converted to sRGB, metadata stripped, stored as JPEG q95 4:4:4
+(opaque) or fast PNG (alpha). JPEG keeps shrink-on-load possible on the level itself; the choice
+against WebP lossless and PNG is measured in ``bench/level_formats.py``.
+
+Which levels an original has follows from its upright size alone (``level_sizes``), so the delivery
+plane never asks the database: it asks storage for the one level it wants and falls back to the next
+larger one, then to the original (uploads older than the pyramid have no levels).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from imgorigin.transform.source import Blob, Header, load
+
+if TYPE_CHECKING:
+    import pyvips
+
+# Returns a level able to serve a render scaled to (width, height), or None: read the original.
+LevelPicker = Callable[[tuple[int, int]], Blob | None]
+
+
+@dataclass(frozen=True)
+class PyramidPolicy:
+    # Smallest level first, so the cheapest sufficient one is found first.
+    denominators: tuple[int, ...] = (8, 2)
+    # Below this, shrink-on-load of the original is already cheap; levels would only cost storage.
+    min_source_pixels: int = 3_000_000
+    # A level serves outputs up to its size divided by this: the final resize is always a real
+    # downscale, never a near-1:1 resample (which blurs) and never an upscale.
+    margin: float = 1.5
+
+    def level_sizes(self, header: Header) -> dict[int, tuple[int, int]]:
+        """denominator -> upright size of every level an original of this header gets."""
+        if header.pages > 1 or header.width * header.height < self.min_source_pixels:
+            return {}
+        return {d: level_size(header.size, d) for d in self.denominators}
+
+    def choose(self, header: Header, scaled: tuple[int, int]) -> list[int]:
+        """Denominators of the levels able to serve ``scaled``, best (smallest) first."""
+        width, height = scaled
+        return [
+            d for d, (lw, lh) in self.level_sizes(header).items()
+            if width * self.margin <= lw and height * self.margin <= lh
+        ]
+
+
+def level_size(size: tuple[int, int], denominator: int) -> tuple[int, int]:
+    width, height = size
+    return max(1, round(width / denominator)), max(1, round(height / denominator))
+
+
+def encode_options(has_alpha: bool) -> tuple[str, dict[str, object]]:
+    if has_alpha:
+        return ".png", {"compression": 1, "filter": "none", "keep": "none"}
+    return ".jpg", {"Q": 95, "subsample_mode": "off", "optimize_coding": True, "keep": "none"}
+
+
+def _resize_to(image: pyvips.Image, size: tuple[int, int]) -> pyvips.Image:
+    width, height = size
+    out = image.resize(width / image.width, vscale=height / image.height, kernel="lanczos3")
+    if (out.width, out.height) != size:  # libvips rounds: pin the size level_size promised
+        out = out.embed(0, 0, max(width, out.width), max(height, out.height), extend="copy")
+        out = out.crop(0, 0, width, height)
+    return out
+
+
+def build_levels(blob: Blob, header: Header, policy: PyramidPolicy) -> dict[int, bytes]:
+    """Encode every level ``policy`` gives this original (empty for small or animated images)."""
+    from imgorigin.transform.render import normalise
+
+    sizes = policy.level_sizes(header)
+    if not sizes:
+        return {}
+    upright = normalise(load(blob).autorot()).copy_memory()
+    suffix, options = encode_options(bool(upright.hasalpha()))
+    return {
+        d: bytes(_resize_to(upright, size).write_to_buffer(suffix, **options)) for d, size in sizes.items()
+    }
