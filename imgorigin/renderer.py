@@ -23,7 +23,7 @@ from imgorigin.storage import Storage, original_key
 from imgorigin.transform.levels import PyramidPolicy
 from imgorigin.transform.plan import Limits, Transformation
 from imgorigin.transform.render import render
-from imgorigin.transform.source import SourceLimits, read_header
+from imgorigin.transform.source import Blob, Header, SourceLimits, read_header
 from imgorigin.transform.values import OutputFormat
 
 # Bump when rendering changes what a URL produces, so old cache entries stop matching.
@@ -86,6 +86,7 @@ class Renderer:
             max_components=settings.max_components,
             max_output_side=settings.max_output_side,
             max_output_pixels=settings.max_output_pixels,
+            max_animation_pixels=settings.max_animation_pixels,
         )
         self.source_limits = SourceLimits(
             max_pixels=settings.max_source_pixels,
@@ -143,11 +144,19 @@ class Renderer:
         if self.pyramid is not None:
             levels = level_picker(self.storage, image_id, header, self.pyramid)
         rendered = render(blob, header, plan, fmt, self.limits, timeout=self.settings.render_timeout,
-                          levels=levels)
+                          levels=levels, open_layer=self.open_layer)
         if self.on_render is not None:
             self.on_render(plan, rendered.format, time.perf_counter() - started)
         self.cache.put(key, rendered.format, rendered.data, image_id)
         return Derived(rendered.data, rendered.format, etag_of(key), cached=False)
+
+
+    def open_layer(self, image_id: str) -> tuple[Blob, Header]:
+        """An overlay's original (l_<id>), read with the same caps as any source."""
+        blob = self.storage.get(original_key(image_id))
+        if blob is None:
+            raise NotFound(f"No such overlay image: l_{image_id}", code="layer_not_found")
+        return blob, read_header(blob, self.source_limits)
 
 
 def etag_of(key: str) -> str:

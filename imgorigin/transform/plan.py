@@ -29,6 +29,7 @@ class Limits:
     max_output_side: int = 8192
     max_output_pixels: int = 40_000_000
     max_dpr: float = 4.0
+    max_animation_pixels: int = 200_000_000  # frames x width x height of an animated result
 
 
 @dataclass(frozen=True)
@@ -54,7 +55,7 @@ class Component:
         return cls(tuple(sorted(items.items())), overlay)
 
     def get(self, param: p.Param[T]) -> T | None:
-        return self._index.get(param.key)  # type: ignore[no-any-return]
+        return self._index.get(param.key)
 
     def has(self, *params: p.Param[Any]) -> bool:
         return any(param.key in self._index for param in params)

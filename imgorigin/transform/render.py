@@ -8,6 +8,7 @@ never fully decoded for a thumbnail); anything else decodes it fully. libvips ev
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 import time
 from collections.abc import Callable
@@ -15,9 +16,11 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from imgorigin.errors import InvalidTransformation, Unavailable, Unprocessable
+from imgorigin.transform import frames
 from imgorigin.transform import params as p
 from imgorigin.transform.colors import WHITE, Color
 from imgorigin.transform.geometry import Resize, check_output_size, plan_resize
+from imgorigin.transform.overlay import step_overlay
 from imgorigin.transform.plan import Component, Limits, Transformation
 from imgorigin.transform.source import Blob, Header, load, load_scaled
 from imgorigin.transform.values import Flip, Gravity, OutputFormat
@@ -27,6 +30,7 @@ if TYPE_CHECKING:
 
     from imgorigin.transform.levels import LevelPicker
 
+LayerOpener = Callable[[str], tuple[Blob, Header]]
 DEFAULT_QUALITY = {OutputFormat.JPEG: 80, OutputFormat.WEBP: 80, OutputFormat.AVIF: 55, OutputFormat.TIFF: 80}
 
 
@@ -39,6 +43,8 @@ class RenderContext:
     output_format: OutputFormat
     no_rotate: bool = False
     background: Color | None = None
+    # Opens another original by id (blob, header) for l_ overlays; set by whoever runs the render.
+    open_layer: LayerOpener | None = None
 
 
 @dataclass
@@ -52,6 +58,7 @@ class Canvas:
     sequential: bool = False
     # Upload-time reduced copies of the source (upright), for a first resize that needs fewer pixels.
     levels: LevelPicker | None = None
+    page: int = 0  # the frame to load (pg_, 0-based) when only one is wanted
 
     @property
     def size(self) -> tuple[int, int]:
@@ -69,7 +76,7 @@ class Canvas:
 
     def pixels(self, ctx: RenderContext) -> pyvips.Image:
         if self.image is None:
-            image = load(self.blob, pages=self.header.pages)
+            image = load(self.blob, pages=self.header.pages, page=self.page)
             if not ctx.no_rotate:
                 image = image.autorot()
             self.image = normalise(image)
@@ -112,14 +119,25 @@ def step_resize(canvas: Canvas, component: Component, ctx: RenderContext) -> Non
         if canvas.levels is not None and not (ctx.no_rotate and canvas.header.orientation != 1):
             source = canvas.levels(resize.scaled) or source
         canvas.image = normalise(
-            load_scaled(source, *resize.scaled, no_rotate=ctx.no_rotate, pages=canvas.header.pages)
+            load_scaled(source, *resize.scaled, no_rotate=ctx.no_rotate, pages=canvas.header.pages,
+                        page=canvas.page)
         )
         canvas.sequential = True
     image = canvas.random_access(ctx) if resize.smart else canvas.pixels(ctx)
-    if (image.width, _page_height(image)) != resize.scaled:
-        image = _resize_exact(image, resize.scaled)
-    image = _finish_resize(image, resize, background, ctx)
-    canvas.image = image
+
+    def finish(frame: pyvips.Image, resize: Resize) -> pyvips.Image:
+        if (frame.width, frame.height) != resize.scaled:
+            frame = _resize_exact(frame, resize.scaled)
+        return _finish_resize(frame, resize, background, ctx)
+
+    if resize.smart and resize.crop is not None and frames.page_count(image) > 1:
+        # One box for every frame, picked on the first: a box that moves makes the animation shake.
+        first = frames.split(image)[0]
+        if (first.width, first.height) != resize.scaled:
+            first = _resize_exact(first, resize.scaled)
+        box = frames.smart_box(first, resize.crop.width, resize.crop.height)
+        resize = dataclasses.replace(resize, crop=box, smart=False)
+    canvas.image = frames.map_frames(image, lambda frame: finish(frame, resize))
 
 
 def _resize_exact(image: pyvips.Image, size: tuple[int, int]) -> pyvips.Image:
@@ -216,21 +234,63 @@ def _background_of(plan: Transformation) -> Color | None:
     return found
 
 
+def apply_components(canvas: Canvas, plan: Transformation, ctx: RenderContext) -> None:
+    """Run every component on the canvas; an overlay component draws its layer instead."""
+    for component in plan:
+        if component.overlay is not None:
+            step_overlay(canvas, component, ctx)
+            continue
+        for step in STEPS:
+            if step in FRAME_AWARE or canvas.header.pages == 1:
+                step(canvas, component, ctx)
+            else:
+                _per_frame(step, canvas, component, ctx)
+
+
+# Steps that handle a stack of animation frames themselves; the others see one frame at a time.
+FRAME_AWARE: frozenset[Step] = frozenset({step_resize})
+
+
+def _per_frame(step: Step, canvas: Canvas, component: Component, ctx: RenderContext) -> None:
+    # Frames are cut out of the strip in any order, which a sequential (shrink-on-load) source forbids.
+    image = canvas.random_access(ctx)
+
+    def run(frame: pyvips.Image) -> pyvips.Image:
+        single = Canvas(canvas.blob, canvas.header, image=frame)
+        step(single, component, ctx)
+        assert single.image is not None
+        return single.image
+
+    canvas.image = frames.map_frames(image, run)
+
+
 def build(
     blob: Blob, header: Header, plan: Transformation, fmt: OutputFormat, limits: Limits,
     levels: LevelPicker | None = None,
+    open_layer: LayerOpener | None = None,
 ) -> pyvips.Image:
     """Build the lazy libvips pipeline for ``plan``; nothing is computed until it is encoded."""
     first = plan.components[0] if plan.components else None
     angle = first.get(p.ANGLE) if first is not None else None
     ctx = RenderContext(header, limits, fmt, no_rotate=bool(angle and angle.ignores_exif),
-                        background=_background_of(plan))
-    canvas = Canvas(blob, header, levels=levels)
-    for component in plan:
-        for step in STEPS:
-            step(canvas, component, ctx)
+                        background=_background_of(plan), open_layer=open_layer)
+    page = plan.output(p.PAGE)
+    if page is not None and page > header.pages:
+        raise InvalidTransformation(f"Invalid pg_{page}: the image has {header.pages} frame(s)")
+    if header.pages > 1 and (page is not None or not fmt.supports_animation):
+        # One frame is wanted: load only that one, and every step works on a still image.
+        header = dataclasses.replace(header, pages=1)
+        ctx.header = header
+    canvas = Canvas(blob, header, levels=levels, page=(page or 1) - 1)
+    apply_components(canvas, plan, ctx)
     image = canvas.pixels(ctx)
     check_output_size((image.width, _page_height(image)), limits)
+    pages = frames.page_count(image)
+    if pages > 1 and image.width * image.height > limits.max_animation_pixels:
+        raise InvalidTransformation(
+            f"The animation would be {pages} frames of {image.width}x{_page_height(image)}; the budget is "
+            f"{limits.max_animation_pixels // 1_000_000} megapixels over all frames"
+        )
     if image.hasalpha() and not fmt.supports_alpha:
         image = image.flatten(background=(ctx.background or WHITE).rgb)
     return image
@@ -293,13 +353,14 @@ def render(
     *,
     timeout: float | None = None,
     levels: LevelPicker | None = None,
+    open_layer: LayerOpener | None = None,
 ) -> Rendered:
     """Render ``plan`` on an original to ``fmt``. Raises ImgOriginError subclasses only."""
     import pyvips
 
     deadline = None if timeout is None else time.monotonic() + timeout
     try:
-        image = build(blob, header, plan, fmt, limits, levels)
+        image = build(blob, header, plan, fmt, limits, levels, open_layer)
     except pyvips.Error as exc:
         raise Unprocessable("The image could not be rendered", detail=str(exc), code="render_failed") from None
     data = encode(image, fmt, plan, deadline)

@@ -173,28 +173,33 @@ def read_header(blob: Blob, limits: SourceLimits) -> Header:
     return Header(fmt, width, page_height, pages, bool(image.hasalpha()), orientation)
 
 
-def load(blob: Blob, *, pages: int = 1) -> pyvips.Image:
-    """Full decode (random access): for crops and ops that need the original's pixels."""
+def load(blob: Blob, *, pages: int = 1, page: int = 0) -> pyvips.Image:
+    """Full decode (random access): for crops and ops that need the original's pixels.
+
+    ``pages`` > 1 loads every frame of an animation; ``page`` picks one frame (0-based) instead."""
     options: dict[str, object] = {"fail_on": "error"}
     if pages > 1:
         options["n"] = -1
+    elif page:
+        options["page"] = page
     return _open(blob, **options)
 
 
-def load_scaled(blob: Blob, width: int, height: int, *, no_rotate: bool, pages: int = 1) -> pyvips.Image:
+def load_scaled(
+    blob: Blob, width: int, height: int, *, no_rotate: bool, pages: int = 1, page: int = 0
+) -> pyvips.Image:
     """Shrink-on-load straight to width x height (the decoder skips what it can), upright."""
     import pyvips
 
     options: dict[str, object] = {
         "height": height, "size": "force", "no_rotate": no_rotate, "fail_on": "error",
     }
+    load_options = "n=-1" if pages > 1 else f"page={page}" if page else ""
     if blob.path is not None:
-        name = str(blob.path) + ("[n=-1]" if pages > 1 else "")
+        name = str(blob.path) + (f"[{load_options}]" if load_options else "")
         return pyvips.Image.thumbnail(name, width, **options)
     assert blob.data is not None
-    return pyvips.Image.thumbnail_buffer(
-        blob.data, width, option_string="n=-1" if pages > 1 else "", **options
-    )
+    return pyvips.Image.thumbnail_buffer(blob.data, width, option_string=load_options, **options)
 
 
 def verify_decodes(blob: Blob, header: Header) -> None:

@@ -1,0 +1,179 @@
+"""Drawing an overlay (``l_`` ... ``fl_layer_apply``) onto the image being built.
+
+The layer is built like any image, from its own source and its own components, then placed at its
+gravity and offsets (offsets point away from the anchored edge, as in Cloudinary: ``g_south_east,x_10``
+sits 10 px left of the right edge). On an animation the layer is stamped on every frame.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import html
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from imgorigin.errors import InvalidTransformation, NotFound
+from imgorigin.transform import frames
+from imgorigin.transform import params as p
+from imgorigin.transform.colors import Color
+from imgorigin.transform.flags import RELATIVE
+from imgorigin.transform.geometry import check_output_size
+from imgorigin.transform.layers import FONT_DIR, ImageLayer, TextLayer
+from imgorigin.transform.plan import Component, Transformation
+from imgorigin.transform.source import Blob, Header
+from imgorigin.transform.values import Gravity, Length, OutputFormat, round_half_up
+
+if TYPE_CHECKING:
+    import pyvips
+
+    from imgorigin.transform.render import Canvas, RenderContext
+
+BLACK = Color(0, 0, 0)
+TRANSPARENT = [0, 0, 0, 0]
+
+
+def step_overlay(canvas: Canvas, component: Component, ctx: RenderContext) -> None:
+    overlay = component.overlay
+    if overlay is None:
+        return
+    base = canvas.pixels(ctx)
+    size = base.width, frames.page_height(base)
+    sub = _resolve_relative(overlay.transformation, size)
+    if isinstance(overlay.source, TextLayer):
+        layer = _text_layer(overlay.source, sub, ctx)
+    else:
+        layer = _image_layer(overlay.source, sub, ctx)
+    layer = _rgba(layer)
+    opacity = component.get(p.OPACITY)
+    if opacity is not None and opacity < 100:
+        layer = _fade(layer, opacity)
+    left, top = _position(size, (layer.width, layer.height), component)
+    canvas.image = _composite(base, layer, left, top)
+
+
+def _resolve_relative(plan: Transformation, base: tuple[int, int]) -> Transformation:
+    """fl_relative: decimal w_/h_ are fractions of the base image, so turn them into its pixels."""
+    out = []
+    for component in plan:
+        flags = component.get(p.FLAGS)
+        if flags is None or RELATIVE not in flags:
+            out.append(component)
+            continue
+        values = dict(component.values)
+        for param, reference in ((p.WIDTH, base[0]), (p.HEIGHT, base[1])):
+            length = values.get(param.key)
+            if length is not None and length.relative:
+                values[param.key] = Length(length.resolve(reference))
+        rest = flags.without(RELATIVE)
+        if rest.items:
+            values["fl"] = rest
+        else:
+            del values["fl"]
+        out.append(Component.of(values))
+    return Transformation(tuple(out))
+
+
+def _image_layer(source: ImageLayer, plan: Transformation, ctx: RenderContext) -> pyvips.Image:
+    from imgorigin.transform.render import Canvas, RenderContext, apply_components
+
+    if ctx.open_layer is None:
+        raise NotFound(f"No such overlay image: l_{source.image_id}", code="layer_not_found")
+    blob, header = ctx.open_layer(source.image_id)
+    header = dataclasses.replace(header, pages=1)  # an animated layer lends its first frame
+    layer_ctx = RenderContext(header, ctx.limits, OutputFormat.PNG)
+    canvas = Canvas(blob, header)
+    apply_components(canvas, plan, layer_ctx)
+    return canvas.pixels(layer_ctx)
+
+
+def _text_color(plan: Transformation) -> Color:
+    first = plan.components[0] if plan.components else None
+    colour = first.get(p.COLOR) if first is not None else None
+    return colour or BLACK
+
+
+def _text_layer(source: TextLayer, plan: Transformation, ctx: RenderContext) -> pyvips.Image:
+    import pyvips
+
+    from imgorigin.transform.render import Canvas, RenderContext, apply_components
+
+    lines = source.text.split("\n")
+    # Pango lays text out eagerly: refuse what would be over the output caps before it tries.
+    longest = max(len(line) for line in lines)
+    estimate = (round(0.7 * source.size * longest), round(1.2 * source.size * len(lines)))
+    check_output_size(estimate, ctx.limits)
+    face = source.face
+    font_file = Path(FONT_DIR) / face.file_for(source.bold, source.italic)
+    if not font_file.is_file():
+        raise InvalidTransformation(f"The font {source.font} is not installed on this server")
+    style = " ".join(word for word, on in (("Bold", source.bold), ("Italic", source.italic)) if on)
+    # The text is data, never Pango markup: escape it so '<' and '&' are drawn, not interpreted.
+    mask = pyvips.Image.text(
+        html.escape(source.text, quote=False), font=f"{face.family} {style} {source.size}".replace("  ", " "),
+        fontfile=str(font_file), dpi=72,
+    )
+    colour = _text_color(plan)
+    ink = mask.new_from_image(colour.rgb).copy(interpretation="srgb")
+    alpha = (mask * (colour.a / 255)).cast("uchar") if colour.a < 255 else mask
+    image = ink.bandjoin(alpha)
+    header = Header("png", image.width, image.height, 1, True, 1)
+    layer_ctx = RenderContext(header, ctx.limits, OutputFormat.PNG)
+    canvas = Canvas(Blob(), header, image=image)
+    apply_components(canvas, plan, layer_ctx)
+    return canvas.pixels(layer_ctx)
+
+
+def _rgba(image: pyvips.Image) -> pyvips.Image:
+    if image.bands < 3:
+        image = image.colourspace("srgb")
+    if not image.hasalpha():
+        image = image.bandjoin(255)
+    return image.cast("uchar") if image.format != "uchar" else image
+
+
+def _fade(layer: pyvips.Image, opacity: int) -> pyvips.Image:
+    colour = layer.extract_band(0, n=3)
+    alpha = (layer.extract_band(3) * (opacity / 100)).cast("uchar")
+    return colour.bandjoin(alpha)
+
+
+def _offset(length: Length | None, reference: int) -> int:
+    if length is None:
+        return 0
+    return round_half_up(length.value * reference) if length.relative else int(length.value)
+
+
+def _position(base: tuple[int, int], layer: tuple[int, int], component: Component) -> tuple[int, int]:
+    gravity = component.get(p.GRAVITY) or Gravity.CENTER
+    anchor_x, anchor_y = gravity.anchor
+    x, y = _offset(component.get(p.X), base[0]), _offset(component.get(p.Y), base[1])
+    left = round_half_up((base[0] - layer[0]) * anchor_x) + (x if anchor_x < 1 else -x)
+    top = round_half_up((base[1] - layer[1]) * anchor_y) + (y if anchor_y < 1 else -y)
+    return left, top
+
+
+def _composite(base: pyvips.Image, layer: pyvips.Image, left: int, top: int) -> pyvips.Image:
+    width, height = base.width, frames.page_height(base)
+    pages = frames.page_count(base)
+    sheet = layer.embed(left, top, width, height, extend="background", background=TRANSPARENT)
+    if pages > 1:
+        sheet = sheet.replicate(1, pages)
+    had_alpha = bool(base.hasalpha())
+    canvas = base.colourspace("srgb") if base.bands < 3 else base
+    if not had_alpha:
+        canvas = canvas.bandjoin(255)
+    out = canvas.composite2(sheet, "over")
+    if out.format != "uchar":
+        out = out.cast("uchar")
+    if not had_alpha:
+        out = out.extract_band(0, n=3)
+    if pages > 1:
+        out = out.copy()
+        out.set_type(_gint(), "page-height", height)
+    return out
+
+
+def _gint() -> object:
+    import pyvips
+
+    return pyvips.GValue.gint_type

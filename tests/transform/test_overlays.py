@@ -1,0 +1,154 @@
+"""Overlays (l_ ... fl_layer_apply): the grammar, and where the layer's pixels land."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import pyvips
+
+from imgorigin.errors import ImgOriginError, InvalidTransformation, NotFound
+from imgorigin.transform import Limits, parse
+from imgorigin.transform.layers import ImageLayer, TextLayer
+from imgorigin.transform.render import render
+from imgorigin.transform.source import Blob, Header, SourceLimits, configure_libvips, read_header
+from imgorigin.transform.values import OutputFormat
+
+configure_libvips()
+
+BLUE = [0, 0, 255]
+RED = [255, 0, 0]
+
+
+def solid(width: int, height: int, rgb: list[int]) -> Blob:
+    image = (pyvips.Image.black(width, height) + rgb).cast("uchar").copy(interpretation="srgb")
+    return Blob(data=image.write_to_buffer(".png"))
+
+
+@pytest.fixture
+def library() -> dict[str, Blob]:
+    return {"base": solid(200, 100, BLUE), "red": solid(20, 10, RED)}
+
+
+def run(library: dict[str, Blob], text: str, source: str = "base") -> np.ndarray:
+    def open_layer(image_id: str) -> tuple[Blob, Header]:
+        if image_id not in library:
+            raise NotFound(f"No such overlay image: l_{image_id}", code="layer_not_found")
+        return library[image_id], read_header(library[image_id], SourceLimits())
+
+    blob = library[source]
+    rendered = render(blob, read_header(blob, SourceLimits()), parse(text), OutputFormat.PNG, Limits(),
+                      open_layer=open_layer)
+    image = pyvips.Image.new_from_buffer(rendered.data, "")
+    return np.asarray(image.numpy(), dtype=np.int16)
+
+
+def box_mask(shape: tuple[int, ...], left: int, top: int, width: int, height: int) -> np.ndarray:
+    mask = np.zeros(shape[:2], dtype=bool)
+    mask[top:top + height, left:left + width] = True
+    return mask
+
+
+@pytest.mark.parametrize(("text", "box"), [
+    ("l_red,g_south_east,x_10,y_5", (170, 85, 20, 10)),
+    ("l_red,g_north_west,x_3,y_4", (3, 4, 20, 10)),
+    ("l_red", (90, 45, 20, 10)),
+    ("l_red/fl_layer_apply,g_north,y_0.1", (90, 10, 20, 10)),
+    ("l_red,g_east,x_-10", (190, 45, 10, 10)),  # pushed past the edge: clipped, not moved back
+    ("l_red/w_40/fl_layer_apply,g_south_west", (0, 80, 40, 20)),
+    ("l_red,w_0.5,fl_relative,g_north", (50, 0, 100, 50)),
+])
+def test_image_overlay_lands_at_its_gravity_and_offset(library: dict[str, Blob], text: str, box: tuple) -> None:
+    pixels = run(library, text)
+    inside = box_mask(pixels.shape, *box)
+    assert (pixels[inside] == RED).all()
+    assert (pixels[~inside] == BLUE).all()
+
+
+def test_overlay_opacity_blends(library: dict[str, Blob]) -> None:
+    pixels = run(library, "l_red,g_north_west,o_25")
+    assert np.abs(pixels[5, 5] - [64, 0, 191]).max() <= 1
+    assert (pixels[50, 100] == BLUE).all()
+
+
+def test_layer_components_transform_only_the_layer(library: dict[str, Blob]) -> None:
+    pixels = run(library, "l_red/e_grayscale/fl_layer_apply,g_north_west/w_100")
+    assert pixels.shape[:2] == (50, 100)
+    grey = pixels[2, 2]
+    assert grey[0] == grey[1] == grey[2] and 60 < grey[0] < 140  # red turned grey
+    assert (pixels[40, 80] == BLUE).all()
+
+
+def test_text_overlay_changes_pixels_where_it_is_placed_and_nowhere_else(library: dict[str, Blob]) -> None:
+    plain = run(library, "c_scale,w_200")
+    pixels = run(library, "l_text:arial_20_bold:Hi%2C%20there,co_white/fl_layer_apply,g_north_west,x_10,y_10")
+    changed = np.any(pixels != plain, axis=2)
+    ys, xs = np.nonzero(changed)
+    assert changed.sum() > 100
+    assert xs.min() >= 10 and ys.min() >= 10
+    assert xs.max() < 10 + 120 and ys.max() < 10 + 30  # one line of 20 px text
+    ink = pixels[changed]
+    assert (ink[:, 0] == ink[:, 1]).all() and (ink[:, 2] >= ink[:, 0]).all()  # white over blue
+    assert ink[:, 0].max() == 255
+
+
+def test_text_is_drawn_not_interpreted_as_markup(library: dict[str, Blob]) -> None:
+    plain = run(library, "l_text:arial_20:%3Cb%3Ex%3C%2Fb%3E%20%26,co_white")
+    assert np.any(plain != BLUE)
+
+
+def test_unknown_layer_is_a_clear_404(library: dict[str, Blob]) -> None:
+    with pytest.raises(NotFound, match=r"^No such overlay image: l_nope$"):
+        run(library, "l_nope")
+
+
+def test_oversized_text_is_refused_before_layout(library: dict[str, Blob]) -> None:
+    with pytest.raises(InvalidTransformation, match="The result would be"):
+        run(library, "l_text:arial_1000:" + "W" * 400)
+
+
+@pytest.mark.parametrize("text", [
+    "l_logo,w_100,g_south_east,x_10,y_10,o_50",
+    "c_fill,w_300,h_200/l_abc,w_0.2,fl_relative/e_grayscale/fl_layer_apply,g_north,y_0.1/e_sepia",
+    "l_text:Times%20New%20Roman_40_bold:Hello%252C%20World%2F,co_red/fl_layer_apply",
+    "l_text:arial_20_italic_bold:100%25%20sure",
+])
+def test_canonical_form_parses_back_to_the_same_plan(text: str) -> None:
+    plan = parse(text)
+    assert parse(plan.canonical()) == plan
+
+
+def test_short_and_long_forms_are_one_plan() -> None:
+    assert parse("l_logo,w_100,g_south_east,x_10").canonical() == "l_logo/w_100/fl_layer_apply,g_south_east,x_10"
+    assert parse("l_logo,w_100,g_south_east,x_10") == parse("l_logo/w_100/fl_layer_apply,x_10,g_south_east")
+
+
+def test_text_layer_decoding() -> None:
+    source = parse("l_text:Times%20New%20Roman_40_bold:Hello%252C%20World%2F100%2525").components[0]
+    layer = source.overlay.source if source.overlay else None
+    assert layer == TextLayer("timesnewroman", 40, "Hello, World/100%", bold=True)
+    image = parse("l_abc123/fl_layer_apply").components[0].overlay
+    assert image is not None and image.source == ImageLayer("abc123")
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("fl_layer_apply", "fl_layer_apply needs an overlay (l_) before it (fl_layer_apply)"),
+    ("w_10,fl_relative", "fl_relative needs an overlay (l_) before it (w_10,fl_relative)"),
+    ("l_a/l_b/fl_layer_apply", "Overlays cannot be nested: close the first with fl_layer_apply (l_b)"),
+    ("l_a/fl_layer_apply,w_10",
+     "Parameter w_ cannot stand with fl_layer_apply: it places the overlay with g_, x_, y_ and o_ only "
+     "(fl_layer_apply,w_10)"),
+    ("l_a,f_png", "Parameter f_ applies to the whole image, not inside an overlay (l_a,f_png)"),
+    ("l_a,g_auto", "g_auto cannot place an overlay: use a compass point (l_a,g_auto)"),
+    ("l_a-b", "Invalid l_a-b: expected an image id (letters and digits) or text:<font>_<size>:<text> for overlay"),
+    ("l_text:arial_20", "Invalid l_text:arial_20: expected text:<font>_<size>[_bold][_italic]:<text>, "
+                        "e.g. text:arial_40:Hello for overlay"),
+    ("l_text:arial_0:x", "Invalid l_text:arial_0:x: expected an integer between 1 and 1000 for overlay"),
+    ("l_text:arial_20_wavy:x", "Invalid l_text:arial_20_wavy:x: expected font styles among bold, italic, "
+                               "normal, each once for overlay"),
+    ("o_101", "Invalid o_101: expected an integer between 0 and 100 for opacity"),
+])
+def test_bad_overlays_are_refused_with_exact_messages(text: str, message: str) -> None:
+    with pytest.raises(ImgOriginError) as caught:
+        parse(text)
+    assert caught.value.message == message
+    assert caught.value.status == 400
