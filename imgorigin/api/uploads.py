@@ -6,6 +6,7 @@ import hashlib
 import os
 import tempfile
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from pathlib import Path
 
 from starlette.datastructures import UploadFile
@@ -30,8 +31,22 @@ async def _capped(stream: AsyncIterator[bytes], limit: int) -> AsyncIterator[byt
         yield chunk
 
 
+@dataclass(frozen=True)
+class Upload:
+    filename: str  # as the client named it: metadata only
+    path: Path  # the received bytes, spooled in ``spool_dir``; the caller owns (and removes) the file
+    sha256: str
+    fields: dict[str, str]  # the text fields sent alongside (e.g. ``eager``)
+
+
 async def receive_file(request: Request, limit: int, spool_dir: Path) -> tuple[str, Path, str]:
     """(client filename, path of the received bytes in ``spool_dir``, sha256). 413 before reading too much."""
+    upload = await receive_upload(request, limit, spool_dir)
+    return upload.filename, upload.path, upload.sha256
+
+
+async def receive_upload(request: Request, limit: int, spool_dir: Path) -> Upload:
+    """The file field ``file`` spooled to disk under the size cap, and the text fields beside it."""
     content_type = request.headers.get("content-type", "")
     if not content_type.startswith("multipart/form-data"):
         raise BadRequest("Send the image as multipart/form-data with a field named 'file'", code="not_multipart")
@@ -66,6 +81,7 @@ async def receive_file(request: Request, limit: int, spool_dir: Path) -> tuple[s
         except BaseException:
             Path(name).unlink(missing_ok=True)
             raise
-        return upload.filename or "", Path(name), digest.hexdigest()
+        fields = {key: value for key, value in form.multi_items() if isinstance(value, str)}
+        return Upload(upload.filename or "", Path(name), digest.hexdigest(), fields)
     finally:
         await form.close()

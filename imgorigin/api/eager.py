@@ -1,0 +1,24 @@
+"""How eager derivatives appear in API answers: one entry per job, with its signed URL and state."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.requests import Request
+
+from imgorigin.api.common import delivery_url
+from imgorigin.db import EagerJob
+
+
+def eager_json(request: Request, jobs: list[EagerJob]) -> list[dict[str, Any]]:
+    return [
+        {
+            "transformation": job.transformation,
+            "format": job.format,
+            "state": job.state,
+            "error": job.error,
+            "url": delivery_url(request, job.image_id, job.transformation, job.format),
+            "updated_at": job.updated_at,
+        }
+        for job in jobs
+    ]
