@@ -15,6 +15,7 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from imgorigin import pages
 from imgorigin.api import account, auth, images, openapi
 from imgorigin.config import Settings
 from imgorigin.delivery import routes as delivery
@@ -97,15 +98,6 @@ async def healthz(request: Request) -> Response:
     return JSONResponse({"status": "ok"})
 
 
-async def home(request: Request) -> Response:
-    return PlainTextResponse(
-        "imgorigin is running.\n\n"
-        "POST /register, POST /login, POST /images (multipart 'file'), GET /images, GET /images/{id},\n"
-        "POST /images/{id}/transform, DELETE /images/{id}, POST /sign; delivery at /t/...\n"
-        "See docs/api.md and docs/urls.md.\n"
-    )
-
-
 def create_app(settings: Settings) -> Starlette:
     services = Services.build(settings)
 
@@ -133,7 +125,7 @@ def create_app(settings: Settings) -> Starlette:
             *openapi.routes,
             Route("/healthz", healthz),
             *ops.routes,
-            Route("/", home),
+            *pages.routes,
         ],
         middleware=middleware,
         exception_handlers={

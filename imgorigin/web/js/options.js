@@ -1,0 +1,59 @@
+// Every control of the transformation builder, in one list: adding an option to the page is one line.
+// An option lands in a group; groups become URL components in the order of GROUPS (each component is
+// applied to the output of the previous one). `token(value)` is the option's URL text, or "" for none.
+
+const key = (letter) => (value) => `${letter}_${value}`;
+const effect = (name) => (value) => (value === true ? `e_${name}` : `e_${name}:${value}`);
+
+const select = (id, label, group, choices, token, value = "") => ({ id, label, group, kind: "select", choices, token, value });
+const number = (id, label, group, [min, max, step], token, value = "") => ({ id, label, group, kind: "number", min, max, step, token, value });
+const check = (id, label, group, token) => ({ id, label, group, kind: "check", token, value: false });
+const text = (id, label, group, placeholder, token, value = "") => ({ id, label, group, kind: "text", placeholder, token, value });
+
+const GRAVITIES = ["auto", "center", "north", "north_east", "east", "south_east", "south", "south_west", "west", "north_west"];
+
+export const GROUPS = [
+  { name: "crop", legend: "Crop a region first", lead: "c_crop" },
+  { name: "resize", legend: "Resize" },
+  { name: "rotate", legend: "Rotate" },
+  { name: "flip", legend: "Flip and mirror" },
+  { name: "effects", legend: "Effects", separate: true },
+  { name: "watermark", legend: "Watermark (another of your images)", compose: watermark },
+  { name: "output", legend: "Output" },
+];
+
+export const OPTIONS = [
+  number("crop_w", "Region width", "crop", [1, 8192, 1], key("w")),
+  number("crop_h", "Region height", "crop", [1, 8192, 1], key("h")),
+  number("crop_x", "Region x", "crop", [0, 8192, 1], key("x")),
+  number("crop_y", "Region y", "crop", [0, 8192, 1], key("y")),
+
+  select("mode", "Resize mode", "resize", ["scale", "fit", "limit", "mfit", "fill", "lfill", "pad", "lpad", "thumb"], key("c"), "fill"),
+  number("width", "Width (px)", "resize", [1, 4096, 1], key("w"), "300"),
+  number("height", "Height (px)", "resize", [1, 4096, 1], key("h"), "200"),
+  text("aspect", "Aspect ratio", "resize", "16:9", key("ar")),
+  select("gravity", "Gravity (fill, pad, thumb)", "resize", GRAVITIES, key("g"), "auto"),
+  text("background", "Padding colour", "resize", "white or rgb:ff8800", key("b")),
+  select("dpr", "Device pixel ratio", "resize", ["1.0", "1.5", "2.0", "3.0"], key("dpr")),
+
+  number("angle", "Rotate (degrees clockwise)", "rotate", [-360, 360, 1], key("a")),
+  select("flip", "Flip / mirror", "flip", ["hflip", "vflip", "hflip.vflip"], key("a")),
+
+  check("grayscale", "Grayscale", "effects", effect("grayscale")),
+  number("sepia", "Sepia strength (1–100)", "effects", [1, 100, 1], effect("sepia")),
+
+  text("watermark", "Watermark image id", "watermark", "an image id from your library", (v) => v),
+  select("watermark_gravity", "Watermark position", "watermark", GRAVITIES.slice(1), (v) => v, "south_east"),
+  number("watermark_opacity", "Watermark opacity (0–100)", "watermark", [0, 100, 1], (v) => v, "70"),
+
+  select("format", "Format", "output", ["webp", "avif", "jpg", "png", "gif", "auto"], (v) => (v === "auto" ? "f_auto" : "")),
+  select("quality", "Quality", "output", ["auto", "auto:best", "auto:eco", "auto:low", "90", "75", "50", "25"], key("q")),
+];
+
+// A watermark is two components, Cloudinary style: the layer sized relative to the image, then where it lands.
+function watermark(values) {
+  if (!values.watermark) return [];
+  const layer = [`l_${values.watermark}`, "w_0.25", "fl_relative"];
+  if (values.watermark_opacity !== "") layer.push(`o_${values.watermark_opacity}`);
+  return [layer.join(","), `fl_layer_apply,g_${values.watermark_gravity || "south_east"},x_16,y_16`];
+}

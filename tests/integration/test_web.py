@@ -1,0 +1,199 @@
+"""The playground and the API reference in real headless Chromium, against a real server subprocess.
+
+A failing test leaves a screenshot in ./test-artifacts/.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+import pyvips
+from playwright.sync_api import Browser, Page, expect, sync_playwright
+
+from tests.conftest import PHOTOS, require_tool
+from tests.integration.live_server import live_server
+
+pytestmark = pytest.mark.integration
+
+ARTIFACTS = Path("test-artifacts")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync"]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    with live_server(tmp_path_factory.mktemp("web-server")) as base:
+        yield base
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    chromium = require_tool("chromium")
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def page(browser: Browser, server: str, request: pytest.FixtureRequest) -> Iterator[Page]:
+    context = browser.new_context(base_url=server)
+    context.grant_permissions(["clipboard-read", "clipboard-write"], origin=server)
+    opened = context.new_page()
+    errors: list[str] = []
+    opened.on("pageerror", lambda error: errors.append(str(error)))
+    opened.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+    opened.set_default_timeout(15_000)
+    failed_before = request.session.testsfailed
+    try:
+        yield opened
+        # Script errors or CSP violations would show up here even when the flow happened to work.
+        unexpected = [e for e in errors if "404" not in e and "Failed to load resource" not in e]
+        assert unexpected == [], unexpected
+    finally:
+        if request.session.testsfailed > failed_before or getattr(request.node, "failed_call", False):
+            _screenshot(opened, request.node.name)
+        context.close()
+
+
+@pytest.hookimpl(tryfirst=True, hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+    outcome = yield
+    report = outcome.get_result()
+    if report.when == "call" and report.failed:
+        item.failed_call = True  # type: ignore[attr-defined]
+
+
+def _screenshot(page: Page, name: str) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    try:
+        page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+    except Exception as exc:  # the page may be gone; the test's own error matters more
+        print(f"no screenshot for {name}: {exc}")
+
+
+def _sign_up(page: Page, username: str) -> None:
+    page.goto("/")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill("correct horse battery")
+    page.get_by_role("button", name="Sign up").click()
+    expect(page.get_by_role("heading", name="Your images")).to_be_visible()
+    expect(page.locator("#whoami")).to_have_text(f"Signed in as {username}")
+
+
+def _image(data: bytes) -> pyvips.Image:
+    return pyvips.Image.new_from_buffer(data, "")
+
+
+def test_sign_up_upload_transform_copy_delete(page: Page, server: str) -> None:
+    _sign_up(page, "wendy")
+    assert page.evaluate("sessionStorage.getItem('imgorigin.token')")
+
+    page.get_by_label("Choose files…").set_input_files(str(PHOTOS / "rocket.jpg"))
+    upload_row = page.locator("#uploads li").filter(has_text="rocket.jpg")
+    expect(upload_row.locator(".upload-status")).to_have_text("Done (640\u00d7427)")
+    assert upload_row.locator("progress").evaluate("bar => bar.value") == 1
+
+    thumbnail = page.get_by_role("button", name=re.compile("rocket.jpg"))
+    expect(thumbnail).to_be_visible()
+    thumb_img = thumbnail.locator("img")
+    expect(thumb_img).to_have_attribute("src", re.compile(r"/t/s--[A-Za-z0-9_-]{32}--/c_fill,g_auto,w_240,h_240/"))
+    page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=thumb_img.element_handle())
+    assert thumb_img.evaluate("img => [img.naturalWidth, img.naturalHeight]") == [240, 240]
+
+    thumbnail.click()
+    expect(page.get_by_role("heading", name="rocket.jpg")).to_be_visible()
+    page.get_by_label("Resize mode").select_option("fill")
+    page.get_by_label("Width (px)").fill("300")
+    page.get_by_label("Height (px)").fill("200")
+    page.get_by_label("Gravity (fill, pad, thumb)").select_option("center")
+    page.get_by_label("Grayscale").check()
+    page.get_by_label("Format", exact=True).select_option("png")
+
+    expected = "c_fill,w_300,h_200,g_center/e_grayscale"
+    preview = page.locator(f"#preview[data-transformation='{expected}']")
+    expect(preview).to_be_visible()
+    assert preview.evaluate("img => [img.naturalWidth, img.naturalHeight]") == [300, 200]
+    expect(page.get_by_label("Transformation", exact=True)).to_have_value(expected)
+
+    page.get_by_role("button", name="Copy URL").click()
+    expect(page.get_by_role("status")).to_have_text("URL copied")
+    copied = page.evaluate("navigator.clipboard.readText()")
+    assert copied == page.get_by_label("Signed URL").input_value()
+    assert copied.startswith(server + "/t/s--") and copied.endswith(f"/{expected}/" + copied.rsplit("/", 1)[1])
+    assert copied.endswith(".png")
+
+    served = httpx.get(copied)  # no cookie, no token: the signature is all it takes
+    assert served.status_code == 200 and served.headers["content-type"] == "image/png"
+    image = _image(served.content)
+    assert (image.width, image.height) == (300, 200)
+    if image.bands >= 3:  # grey pixels: every channel the same
+        assert (image[0] - image[1]).abs().max() <= 1 and (image[1] - image[2]).abs().max() <= 1
+    derived = page.locator("#derived-size")
+    expect(derived).to_contain_text(f"{len(served.content) / 1024:.1f} KB")
+    expect(page.locator("#original-size")).to_contain_text("109.9 KB (640\u00d7427 jpeg)")
+
+    snippet = page.get_by_label(re.compile("Responsive")).input_value()
+    srcset = re.search(r'srcset="([^"]+)"', snippet)
+    assert srcset is not None and 'width="300" height="200"' in snippet
+    entries = re.findall(r"(\S+) (\d+w)", srcset[1])
+    assert [d for _, d in entries] == ["320w", "640w", "960w", "1280w"]
+    widest = _image(httpx.get(entries[-1][0]).content)
+    assert (widest.width, widest.height) == (1280, 853)
+
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("button", name="Delete image").click()
+    expect(page.get_by_text("No images yet")).to_be_visible()
+    expect(page.locator("#grid li")).to_have_count(0)
+    assert httpx.get(copied).status_code == 404
+
+
+def test_api_errors_are_shown(page: Page) -> None:
+    page.goto("/")
+    page.get_by_label("Username").fill("nobody")
+    page.get_by_label("Password").fill("not the password")
+    page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_role("alert")).to_have_text(re.compile("Wrong username or password"))
+
+    _sign_up(page, "xavier")
+    page.get_by_label("Choose files…").set_input_files(
+        files=[{"name": "notes.jpg", "mimeType": "image/jpeg", "buffer": b"plain text, not a JPEG"}]
+    )
+    expect(page.get_by_role("alert")).to_contain_text("notes.jpg: ")
+    expect(page.locator("#uploads li.failed .upload-status")).to_contain_text("Failed: ")
+
+    page.get_by_label("Choose files…").set_input_files(str(PHOTOS / "coffee.png"))
+    page.get_by_role("button", name=re.compile("coffee.png")).click()
+    page.get_by_label("Gravity (fill, pad, thumb)").select_option("north")
+    page.get_by_label("Resize mode").select_option("fit")
+    expect(page.get_by_role("alert")).to_contain_text("g_ needs c_fill")
+
+
+def test_keyboard_only_sign_in(page: Page) -> None:
+    page.goto("/")
+    page.get_by_label("Username").focus()
+    page.keyboard.type("yvonne")
+    page.keyboard.press("Tab")
+    page.keyboard.type("correct horse battery")
+    page.keyboard.press("Tab")
+    page.keyboard.press("Tab")  # past "Log in" to "Sign up"
+    page.keyboard.press("Enter")
+    expect(page.locator("#whoami")).to_have_text("Signed in as yvonne")
+
+
+def test_docs_page_renders_the_openapi_document(page: Page, server: str) -> None:
+    document = httpx.get(server + "/openapi.json").json()
+    page.goto("/docs")
+    expect(page.get_by_role("heading", name=re.compile("API reference"))).to_be_visible()
+    for path, item in document["paths"].items():
+        for method in item:
+            if method in {"get", "post", "delete", "head", "put", "patch"}:
+                heading = page.locator(f"h3:has(.method.{method})", has_text=path)
+                expect(heading.first).to_be_visible()
+    upload = page.locator("section.operation", has=page.locator("h3", has_text=re.compile(r"^post/images$")))
+    expect(upload).to_contain_text("multipart/form-data")
+    expect(upload).to_contain_text("201")
