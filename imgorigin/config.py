@@ -99,6 +99,7 @@ class Settings:
     transform_rate: float = setting(60.0, "POST /images/{id}/transform calls per minute per user (0: unlimited)", float)
     login_rate: float = setting(10.0, "login attempts per minute per username and per IP", float)
     model_dir: Path = setting(Path("models"), "directory of the background-removal model (imgorigin models install)", Path)
+    bg_removal_concurrency: int = setting(1, "background removals at once per worker (each uses a core)", int)
     presets_file: Path | None = setting(None, "JSON file of named transformations (t_<name>)", _optional_path)
     cors_origins: tuple[str, ...] = setting((), "origins allowed to call the API from a browser, comma-separated", _csv)
     allow_svg: bool = setting(False, "accept SVG uploads (rasterised with strict caps); off by default", _bool)
@@ -152,6 +153,7 @@ class Settings:
         if self.storage == "s3" and not (self.s3_endpoint and self.s3_access_key and self.s3_secret_key):
             problems.append("IMGORIGIN_STORAGE=s3 needs IMGORIGIN_S3_ENDPOINT, _ACCESS_KEY and _SECRET_KEY")
         for name in ("max_upload_bytes", "max_source_pixels", "max_source_side", "max_frames",
+                     "bg_removal_concurrency",
                      "max_output_side", "max_output_pixels", "max_components", "render_queue", "jwt_ttl"):
             if getattr(self, name) <= 0:
                 problems.append(f"IMGORIGIN_{name.upper()} must be positive")

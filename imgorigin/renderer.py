@@ -20,6 +20,7 @@ from imgorigin.config import Settings
 from imgorigin.errors import NotFound, Unavailable
 from imgorigin.pyramid import level_picker
 from imgorigin.storage import Storage, original_key
+from imgorigin.transform.effects.background_removal import BackgroundRemover
 from imgorigin.transform.levels import PyramidPolicy
 from imgorigin.transform.plan import Limits, Transformation
 from imgorigin.transform.render import render
@@ -96,6 +97,10 @@ class Renderer:
             allow_svg=settings.allow_svg,
         )
         self.pyramid = PyramidPolicy() if settings.pyramid else None
+        # One model session per worker, created on first use, shared by its render threads.
+        self.background_remover = BackgroundRemover(
+            settings.model_dir, settings.bg_removal_concurrency, settings.render_timeout
+        )
         self.slots = RenderSlots(
             settings.effective_render_concurrency, settings.render_queue, settings.render_timeout
         )
@@ -144,7 +149,8 @@ class Renderer:
         if self.pyramid is not None:
             levels = level_picker(self.storage, image_id, header, self.pyramid)
         rendered = render(blob, header, plan, fmt, self.limits, timeout=self.settings.render_timeout,
-                          levels=levels, open_layer=self.open_layer)
+                          levels=levels, open_layer=self.open_layer,
+                          background_remover=self.background_remover)
         if self.on_render is not None:
             self.on_render(plan, rendered.format, time.perf_counter() - started)
         self.cache.put(key, rendered.format, rendered.data, image_id)

@@ -16,6 +16,7 @@ from imgorigin.transform import values as v
 from imgorigin.transform.colors import Color, parse_color
 from imgorigin.transform.flags import Flags, parse_flags
 from imgorigin.transform.layers import LayerSource, parse_layer
+from imgorigin.transform.shape import Border, Radius, parse_border, parse_radius
 
 T = TypeVar("T")
 
@@ -152,4 +153,17 @@ PAGE: Param[int] = register(Param(
     "pg", "page", v.int_between(1, 10_000),
     "Picks one frame of an animation (1 is the first); the result is a still image.", "pg_2",
     output=True,
+))
+RADIUS: Param[Radius] = register(Param(
+    "r", "corner radius", parse_radius,
+    "Rounds corners: r_20, r_20:40 (top-left/bottom-right : top-right/bottom-left), r_20:40:60, "
+    "r_20:40:60:80 (clockwise from top left), or r_max for a circle or ellipse. Corners are transparent "
+    "where the format keeps alpha, the b_ colour (white by default) otherwise.",
+    "r_20", _canonical,
+))
+BORDER: Param[Border] = register(Param(
+    "bo", "border", parse_border,
+    "A solid border around the image (it grows by twice the width), rounded along r_: "
+    "bo_<width>px_solid_<colour>.",
+    "bo_4px_solid_black", _canonical,
 ))

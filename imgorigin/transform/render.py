@@ -19,15 +19,19 @@ from imgorigin.errors import InvalidTransformation, Unavailable, Unprocessable
 from imgorigin.transform import frames
 from imgorigin.transform import params as p
 from imgorigin.transform.colors import WHITE, Color
+from imgorigin.transform.flags import KEEP_IPTC, PROGRESSIVE, Flags, output_flags
 from imgorigin.transform.geometry import Resize, check_output_size, plan_resize
 from imgorigin.transform.overlay import step_overlay
 from imgorigin.transform.plan import Component, Limits, Transformation
+from imgorigin.transform.quality import SEARCH_RANGE, auto_quality
+from imgorigin.transform.shape import add_border, fade, round_corners
 from imgorigin.transform.source import Blob, Header, load, load_scaled
 from imgorigin.transform.values import Flip, Gravity, OutputFormat
 
 if TYPE_CHECKING:
     import pyvips
 
+    from imgorigin.transform.effects.background_removal import BackgroundRemover
     from imgorigin.transform.levels import LevelPicker
 
 LayerOpener = Callable[[str], tuple[Blob, Header]]
@@ -45,6 +49,10 @@ class RenderContext:
     background: Color | None = None
     # Opens another original by id (blob, header) for l_ overlays; set by whoever runs the render.
     open_layer: LayerOpener | None = None
+    # The co_ of the component being applied (e_colorize reads it); set per component by step_effects.
+    color: Color | None = None
+    # The renderer's bounded, lazily loaded model for e_background_removal (None: not offered here).
+    background_remover: BackgroundRemover | None = None
 
 
 @dataclass
@@ -213,10 +221,40 @@ def step_effects(canvas: Canvas, component: Component, ctx: RenderContext) -> No
     call = component.get(p.EFFECT)
     if call is None:
         return
-    canvas.image = call.unit.apply(canvas.pixels(ctx), call.arg, ctx)
+    image = canvas.random_access(ctx) if call.unit.random_access else canvas.pixels(ctx)
+    canvas.image = call.unit.apply(image, call.arg, dataclasses.replace(ctx, color=component.get(p.COLOR)))
 
 
-STEPS: tuple[Step, ...] = (step_resize, step_rotate, step_effects)
+def step_radius(canvas: Canvas, component: Component, ctx: RenderContext) -> None:
+    radius = component.get(p.RADIUS)
+    if radius is None or component.has(p.BORDER):  # with a border, step_border rounds both together
+        return
+    canvas.image = round_corners(canvas.pixels(ctx), radius)
+
+
+def step_border(canvas: Canvas, component: Component, ctx: RenderContext) -> None:
+    border = component.get(p.BORDER)
+    if border is None:
+        return
+    radius = component.get(p.RADIUS)
+    image = canvas.pixels(ctx)
+    if radius is not None:
+        image = round_corners(image, radius)
+    image = add_border(image, border, radius)
+    check_output_size((image.width, _page_height(image)), ctx.limits)
+    canvas.image = image
+
+
+def step_opacity(canvas: Canvas, component: Component, ctx: RenderContext) -> None:
+    opacity = component.get(p.OPACITY)
+    if opacity is None:
+        return
+    canvas.image = fade(canvas.pixels(ctx), opacity)
+
+
+# Within one component: geometry, then effects, then shape (corners, border, opacity), as Cloudinary
+# draws a border around the effected image. Chain components for another order.
+STEPS: tuple[Step, ...] = (step_resize, step_rotate, step_effects, step_radius, step_border, step_opacity)
 
 
 @dataclass(frozen=True)
@@ -268,12 +306,15 @@ def build(
     blob: Blob, header: Header, plan: Transformation, fmt: OutputFormat, limits: Limits,
     levels: LevelPicker | None = None,
     open_layer: LayerOpener | None = None,
+    *,
+    background_remover: BackgroundRemover | None = None,
 ) -> pyvips.Image:
     """Build the lazy libvips pipeline for ``plan``; nothing is computed until it is encoded."""
     first = plan.components[0] if plan.components else None
     angle = first.get(p.ANGLE) if first is not None else None
     ctx = RenderContext(header, limits, fmt, no_rotate=bool(angle and angle.ignores_exif),
-                        background=_background_of(plan), open_layer=open_layer)
+                        background=_background_of(plan), open_layer=open_layer,
+                        background_remover=background_remover)
     page = plan.output(p.PAGE)
     if page is not None and page > header.pages:
         raise InvalidTransformation(f"Invalid pg_{page}: the image has {header.pages} frame(s)")
@@ -299,29 +340,51 @@ def build(
 def encode(image: pyvips.Image, fmt: OutputFormat, plan: Transformation, deadline: float | None) -> bytes:
     import pyvips
 
+    flags = output_flags(component.get(p.FLAGS) for component in plan)
+    suffix, options = save_options(fmt, flags)
     quality = plan.output(p.QUALITY)
-    q = quality.value if quality is not None and quality.value is not None else DEFAULT_QUALITY.get(fmt, 80)
-    common: dict[str, object] = {"keep": "none"}
-    if fmt is OutputFormat.JPEG:
-        options: dict[str, object] = {"Q": q, "optimize_coding": True, **common}
-        suffix = ".jpg"
-    elif fmt is OutputFormat.WEBP:
-        options, suffix = {"Q": q, "effort": 4, **common}, ".webp"
-    elif fmt is OutputFormat.AVIF:
-        options, suffix = {"Q": q, "effort": 2, "compression": "av1", **common}, ".avif"
-    elif fmt is OutputFormat.PNG:
-        # libvips' default (no filtering) makes PNGs about twice Pillow's size; adaptive filtering fixes it.
-        options, suffix = {"compression": 6, "filter": "all", **common}, ".png"
-    elif fmt is OutputFormat.GIF:
-        options, suffix = {**common}, ".gif"
-    else:
-        options, suffix = {"compression": "deflate", **common}, ".tif"
     try:
+        if quality is not None and quality.value is not None and "Q" in options:
+            options["Q"] = quality.value
+        elif quality is not None and quality.auto is not None and fmt in SEARCH_RANGE:
+            # Rendered once into memory, measured, then encoded whole at the quality found.
+            image = image.copy_memory()
+            options["Q"] = auto_quality(
+                image, fmt, quality.auto,
+                lambda sample, q: bytes(sample.write_to_buffer(suffix, **{**options, "Q": q})),
+            )
         return _write(image, suffix, options, deadline)
     except pyvips.Error as exc:
         if deadline is not None and time.monotonic() > deadline:
             raise Unavailable("The render took too long", retry_after=5, code="render_timeout") from None
         raise Unprocessable("The image could not be rendered", detail=str(exc), code="render_failed") from None
+
+
+# fl_keep_iptc keeps descriptive metadata; the ICC profile goes either way (pixels are sRGB by then).
+KEEP_METADATA = "exif:xmp:iptc"
+
+
+def save_options(fmt: OutputFormat, flags: Flags) -> tuple[str, dict[str, object]]:
+    """The libvips saver suffix and options for ``fmt`` with the output flags, at default quality."""
+    q = DEFAULT_QUALITY.get(fmt, 80)
+    keep = KEEP_METADATA if KEEP_IPTC in flags else "none"
+    progressive = PROGRESSIVE in flags
+    options: dict[str, object]
+    if fmt is OutputFormat.JPEG:
+        options = {"Q": q, "optimize_coding": True, "interlace": progressive}
+    elif fmt is OutputFormat.WEBP:
+        options = {"Q": q, "effort": 4}
+    elif fmt is OutputFormat.AVIF:
+        options = {"Q": q, "effort": 2, "compression": "av1"}
+    elif fmt is OutputFormat.PNG:
+        # Adaptive filtering and zlib level 7: 2% under Pillow's default PNGs on the shipped photos,
+        # where libvips' default (no filter) is 17% over; docs/effects.md has the figures.
+        options = {"compression": 7, "filter": "all", "interlace": progressive}
+    elif fmt is OutputFormat.GIF:
+        options = {"interlace": progressive}
+    else:
+        options = {"compression": "deflate"}
+    return f".{fmt.value}", {**options, "keep": keep}
 
 
 def _write(image: pyvips.Image, suffix: str, options: dict[str, object], deadline: float | None) -> bytes:
@@ -354,13 +417,15 @@ def render(
     timeout: float | None = None,
     levels: LevelPicker | None = None,
     open_layer: LayerOpener | None = None,
+    background_remover: BackgroundRemover | None = None,
 ) -> Rendered:
     """Render ``plan`` on an original to ``fmt``. Raises ImgOriginError subclasses only."""
     import pyvips
 
     deadline = None if timeout is None else time.monotonic() + timeout
     try:
-        image = build(blob, header, plan, fmt, limits, levels, open_layer)
+        image = build(blob, header, plan, fmt, limits, levels, open_layer,
+                      background_remover=background_remover)
     except pyvips.Error as exc:
         raise Unprocessable("The image could not be rendered", detail=str(exc), code="render_failed") from None
     data = encode(image, fmt, plan, deadline)

@@ -27,6 +27,8 @@ class Effect:
     doc: str
     example: str
     format_arg: Callable[[Any], str | None] = lambda arg: None if arg is None else str(arg)
+    # Reads pixels out of order (find a bounding box, run a model): the canvas must be in memory.
+    random_access: bool = False
 
 
 EFFECTS: dict[str, Effect] = {}
@@ -38,6 +40,7 @@ def effect(
     parse_arg: Callable[[str | None], Any],
     example: str,
     format_arg: Callable[[Any], str | None] | None = None,
+    random_access: bool = False,
 ) -> Callable[[Applier], Applier]:
     """Declare an effect; the decorated function is its libvips implementation, its docstring the docs."""
 
@@ -46,7 +49,7 @@ def effect(
             raise RuntimeError(f"effect e_{name} is declared twice")
         EFFECTS[name] = Effect(
             name, parse_arg, apply, (apply.__doc__ or "").strip(), example,
-            format_arg or (lambda arg: None if arg is None else str(arg)),
+            format_arg or (lambda arg: None if arg is None else str(arg)), random_access,
         )
         return apply
 
@@ -96,4 +99,11 @@ def parse_effect(raw: str) -> EffectCall:
 
 
 # Importing the unit modules registers them.
-from imgorigin.transform.effects import color  # noqa: E402, F401
+from imgorigin.transform.effects import (  # noqa: E402, F401
+    background_removal,
+    blur,
+    color,
+    colorize,
+    tone,
+    trim,
+)

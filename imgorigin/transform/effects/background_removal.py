@@ -1,0 +1,100 @@
+"""``e_background_removal``: a cut-out of the main subject, by U-2-Net small (rembg's ``u2netp``) on CPU.
+
+The model is never downloaded while serving: without ``<model_dir>/u2netp.onnx`` the effect answers 503
+naming ``imgorigin models install``. ``rembg`` is imported on first use only (its first import compiles
+numba code for a minute or more) and its session is created once per ``BackgroundRemover`` — one per
+worker process, owned by the renderer — then reused. A semaphore bounds how many images run through
+the model at once, since each inference takes a whole core.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from imgorigin.errors import InvalidTransformation, Unavailable
+from imgorigin.models import INSTALL_HINT, MODEL_NAME, is_installed
+from imgorigin.transform.effects import effect, no_value
+from imgorigin.transform.effects.bands import page_height, split_alpha
+
+if TYPE_CHECKING:
+    import pyvips
+
+    from imgorigin.transform.render import RenderContext
+
+# The network sees 320 x 320; a copy this size keeps the numpy round trip cheap and loses nothing.
+MODEL_INPUT_SIDE = 640
+
+
+class BackgroundRemover:
+    def __init__(self, model_dir: Path, concurrency: int = 1, wait_timeout: float = 30.0) -> None:
+        self.model_dir = model_dir
+        self.slots = threading.BoundedSemaphore(concurrency)
+        self.wait_timeout = wait_timeout
+        self._session: Any = None
+        self._session_lock = threading.Lock()
+
+    def _get_session(self) -> Any:
+        if not is_installed(self.model_dir):
+            raise Unavailable(
+                f"Background removal needs its model, which is not installed: run `{INSTALL_HINT}`",
+                code="model_not_installed", detail=f"no {MODEL_NAME}.onnx in {self.model_dir}",
+            )
+        with self._session_lock:
+            if self._session is None:
+                # Set before rembg (and onnxruntime) is first imported: no telemetry, and the model
+                # is looked up in our directory, where rembg finds it and downloads nothing.
+                os.environ["ORT_DISABLE_TELEMETRY"] = "1"
+                os.environ["U2NET_HOME"] = str(self.model_dir.resolve())
+                import rembg
+
+                self._session = rembg.new_session(MODEL_NAME)
+            return self._session
+
+    def mask(self, rgb: pyvips.Image) -> pyvips.Image:
+        """A one-band 0-255 mask of the subject, the size of ``rgb`` (three-band sRGB, 8 bits)."""
+        import numpy as np
+        import pyvips
+        from PIL import Image
+
+        if not self.slots.acquire(timeout=self.wait_timeout):
+            raise Unavailable("Background removal is busy; retry shortly", retry_after=5, code="overloaded")
+        try:
+            session = self._get_session()
+            scale = min(1.0, MODEL_INPUT_SIDE / max(rgb.width, rgb.height))
+            small = rgb.resize(scale) if scale < 1 else rgb
+            pixels = np.ndarray(
+                buffer=small.write_to_memory(), dtype=np.uint8, shape=(small.height, small.width, 3)
+            )
+            predicted = session.predict(Image.fromarray(pixels, mode="RGB"))[0]
+        finally:
+            self.slots.release()
+        mask_pixels = np.asarray(predicted.convert("L"), dtype=np.uint8)
+        mask = pyvips.Image.new_from_memory(
+            mask_pixels.tobytes(), predicted.width, predicted.height, 1, "uchar"
+        )
+        if (mask.width, mask.height) != (rgb.width, rgb.height):
+            mask = mask.resize(rgb.width / mask.width, vscale=rgb.height / mask.height, kernel="linear")
+            mask = mask.crop(0, 0, min(mask.width, rgb.width), min(mask.height, rgb.height))
+            mask = mask.embed(0, 0, rgb.width, rgb.height, extend="copy")
+        return mask.cast("uchar")
+
+
+@effect("background_removal", parse_arg=no_value, example="e_background_removal", random_access=True)
+def background_removal(image: pyvips.Image, arg: None, ctx: RenderContext) -> pyvips.Image:
+    """Makes the background transparent, keeping the main subject (a person, an animal, a product).
+    In a format without alpha (JPEG) the background becomes the ``b_`` colour, white by default.
+    Needs the model installed (``imgorigin models install``). Example: ``e_background_removal``."""
+    if page_height(image) != image.height:
+        raise InvalidTransformation("e_background_removal works on still images: pick one frame with pg_")
+    remover = ctx.background_remover
+    if remover is None:
+        raise Unavailable("Background removal is not available here", code="model_not_installed")
+    colour, alpha = split_alpha(image)
+    rgb = colour if colour.bands >= 3 else colour.colourspace("srgb")
+    mask = remover.mask(rgb.cast("uchar"))
+    if alpha is not None:
+        mask = (alpha * mask / 255).cast("uchar")
+    return colour.bandjoin(mask)

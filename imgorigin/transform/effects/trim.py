@@ -1,0 +1,63 @@
+"""``e_trim``: cut away edges of the corner colour (or a given colour), like a scanner's white margin."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from imgorigin.transform.colors import Color, parse_color
+from imgorigin.transform.effects import effect
+from imgorigin.transform.effects.bands import page_height, split_alpha
+from imgorigin.transform.values import int_between
+
+if TYPE_CHECKING:
+    import pyvips
+
+    from imgorigin.transform.render import RenderContext
+
+
+@dataclass(frozen=True)
+class Trim:
+    tolerance: int = 10
+    color: Color | None = None
+
+    def canonical(self) -> str:
+        return str(self.tolerance) if self.color is None else f"{self.tolerance}:{self.color.canonical()}"
+
+
+def parse_trim(raw: str | None) -> Trim:
+    if raw is None:
+        return Trim()
+    expected = "a tolerance between 0 and 100, optionally followed by ':' and a colour"
+    tolerance, sep, colour = raw.partition(":")
+    try:
+        return Trim(int_between(0, 100)(tolerance), parse_color(colour) if sep else None)
+    except ValueError:
+        raise ValueError(expected) from None
+
+
+@effect("trim", parse_arg=parse_trim, example="e_trim:20", format_arg=Trim.canonical, random_access=True)
+def trim(image: pyvips.Image, spec: Trim, ctx: RenderContext) -> pyvips.Image:
+    """Removes the edges whose colour is within tolerance percent of the top-left pixel's (or of the
+    given colour); transparent edges are trimmed when that pixel is transparent. Nothing is cut if the
+    whole image would go. ``e_trim[:tolerance[:colour]]``, tolerance 0-100, default 10.
+    Example: ``e_trim:20`` or ``e_trim:5:white``."""
+    if page_height(image) != image.height:
+        return image  # the frames of an animation would each need their own box; leave them whole
+    colour, alpha = split_alpha(image)
+    threshold = max(spec.tolerance * 255 / 100, 0.5)
+    if spec.color is None and alpha is not None and alpha.getpoint(0, 0)[0] == 0:
+        left, top, width, height = alpha.find_trim(threshold=threshold, background=[0])
+    else:
+        if spec.color is not None:
+            background = spec.color.rgb if colour.bands >= 3 else [_grey(spec.color)]
+        else:
+            background = colour.getpoint(0, 0)
+        left, top, width, height = colour.find_trim(threshold=threshold, background=background)
+    if width <= 0 or height <= 0:
+        return image
+    return image.crop(left, top, width, height)
+
+
+def _grey(colour: Color) -> float:
+    return 0.2126 * colour.r + 0.7152 * colour.g + 0.0722 * colour.b
