@@ -16,6 +16,7 @@ from collections.abc import Callable
 from typing import Any
 
 from imgorigin.errors import BadRequest
+from imgorigin.transform.colors import parse_color
 from imgorigin.transform.values import CropMode, Gravity
 
 MAX_SIDE = 16383
@@ -111,9 +112,38 @@ def _level_effect(name: str, low: int, high: int) -> Callable[[object, str], str
 
 
 # Filter name in the JSON body -> how it becomes an e_ component. More arrive with the catalogue.
+def _colorize(value: object, field: str) -> str | None:
+    """A colour ("red", "rgb:ff0000") for a full wash, or {"color": ..., "level": 0-100}."""
+    body = _object(value, field, {"color", "level"}) \
+        if isinstance(value, dict) else {"color": value}
+    colour = body.get("color", "gray")
+    try:
+        parsed = parse_color(colour) if isinstance(colour, str) else None
+    except ValueError:
+        parsed = None
+    if parsed is None:
+        raise _fail(f"{field}.color" if isinstance(value, dict) else field, "a colour name or rgb:RRGGBB")
+    level = _int(body["level"], f"{field}.level", 0, 100) if "level" in body else 100
+    return f"co_{parsed.canonical()},e_colorize:{level}"
+
+
 FILTERS: dict[str, Callable[[object, str], str | None]] = {
     "grayscale": _on_off_effect("grayscale"),
     "sepia": _level_effect("sepia", 1, 100),
+    "blur": _level_effect("blur", 1, 2000),
+    "sharpen": _level_effect("sharpen", 1, 2000),
+    "unsharp_mask": _level_effect("unsharp_mask", 1, 2000),
+    "pixelate": _level_effect("pixelate", 1, 200),
+    "brightness": _level_effect("brightness", -99, 100),
+    "contrast": _level_effect("contrast", -100, 100),
+    "saturation": _level_effect("saturation", -100, 100),
+    "gamma": _level_effect("gamma", -50, 150),
+    "negate": _on_off_effect("negate"),
+    "blackwhite": _level_effect("blackwhite", 0, 100),
+    "vignette": _level_effect("vignette", 0, 100),
+    "trim": _level_effect("trim", 0, 100),
+    "colorize": _colorize,
+    "remove_background": _on_off_effect("background_removal"),
 }
 
 

@@ -11,8 +11,10 @@ from imgorigin.delivery.url import split
 from imgorigin.errors import InvalidTransformation, TooManyRequests, Unauthorized
 from imgorigin.renderer import cache_key, etag_of
 from imgorigin.services import Services
-from imgorigin.transform.plan import parse
-from imgorigin.transform.values import parse_output_format
+from imgorigin.transform import params as p
+from imgorigin.transform.flags import ATTACHMENT, output_flags
+from imgorigin.transform.plan import Transformation, parse
+from imgorigin.transform.values import OutputFormat, parse_output_format
 
 IMMUTABLE = "public, max-age=31536000, immutable"
 
@@ -60,11 +62,23 @@ async def deliver(request: Request) -> Response:
             raise TooManyRequests("Too many new renders; retry shortly", retry_after=max(1, round(wait)))
         derived = await services.renderer.derive(url.image_id, plan, fmt, variant)
     headers["X-Cache"] = "HIT" if derived.cached else "MISS"
+    disposition = attachment_header(plan, url.image_id, derived.format)
+    if disposition is not None:
+        headers["Content-Disposition"] = disposition
     body = b"" if request.method == "HEAD" else derived.data
     response = Response(body, media_type=derived.format.media_type, headers=headers)
     if request.method == "HEAD":
         response.headers["Content-Length"] = str(len(derived.data))
     return response
+
+
+def attachment_header(plan: Transformation, image_id: str, fmt: OutputFormat) -> str | None:
+    """fl_attachment[:name]: download rather than display, as <name or image id>.<format>."""
+    flags = output_flags(component.get(p.FLAGS) for component in plan)
+    if ATTACHMENT not in flags:
+        return None
+    # Both parts are [A-Za-z0-9_-] (the flag's parser and the id grammar), so no quoting is needed.
+    return f'attachment; filename="{flags.value(ATTACHMENT) or image_id}.{fmt.value}"'
 
 
 routes = [Route("/t/{path:path}", deliver, methods=["GET", "HEAD"])]
