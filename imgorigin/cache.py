@@ -50,6 +50,14 @@ class DerivedCache:
     def evict_image(self, image_id: str) -> int:
         return 0 if self._cache is None else int(self._cache.evict(image_id))
 
+    def image_ids(self) -> set[str]:
+        """Ids with derived images in the cache (``imgorigin doctor`` looks for deleted images' entries)."""
+        if self._cache is None:
+            return set()
+        # diskcache has no public listing of tags; its tag index makes this one indexed query.
+        rows = self._cache._sql("SELECT DISTINCT tag FROM Cache WHERE tag IS NOT NULL")
+        return {str(tag) for (tag,) in rows}
+
     def close(self) -> None:
         if self._cache is not None:
             self._cache.close()

@@ -1,0 +1,152 @@
+"""``imgorigin doctor [--fix]``: find (and repair) what a crash or a hand edit can leave inconsistent.
+
+The write order makes most damage impossible: an upload is renamed into place before its row is
+committed, and deletes remove the row before the files. What can remain, and what ``--fix`` does:
+
+- a row whose original is missing (storage lost or edited by hand): the row and its cache entries go;
+- an original or pyramid level with no row (a crash between rename and commit, or during a delete),
+  older than the grace period so an upload in flight is never touched: the file goes;
+- spooled uploads left in ``tmp/`` by a killed worker, older than the grace period: removed;
+- derived images cached for an image that no longer exists: evicted.
+
+The exit status is 0 when nothing is (left) wrong, 1 otherwise.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from imgorigin.cache import DerivedCache
+from imgorigin.config import Settings, load_settings
+from imgorigin.db import Database
+from imgorigin.storage import Storage, make_storage, original_key
+
+DEFAULT_GRACE = 3600.0
+# Pyramid levels are stored as "pyramid/<id>_<denominator>".
+_LEVEL_PREFIX = "pyramid"
+
+
+@dataclass
+class Finding:
+    kind: str
+    subject: str
+    repair: Callable[[], None] | None = None
+    fixed: bool = False
+
+
+@dataclass
+class Report:
+    findings: list[Finding] = field(default_factory=list)
+    in_grace: int = 0
+
+    @property
+    def remaining(self) -> list[Finding]:
+        return [f for f in self.findings if not f.fixed]
+
+
+def _modified(storage: Storage, key: str) -> float | None:
+    """When the object was written, where the backend can tell; None means "long ago"."""
+    path_for = getattr(storage, "path_for", None)
+    if path_for is not None:
+        try:
+            return float(path_for(key).stat().st_mtime)
+        except FileNotFoundError:
+            return None
+    client = getattr(storage, "client", None)
+    if client is not None:
+        return float(client.stat_object(storage.bucket, key).last_modified.timestamp())  # type: ignore[attr-defined]
+    return None
+
+
+def _image_of(key: str) -> str:
+    name = key.rsplit("/", 1)[-1]
+    return name.split("_", 1)[0] if key.startswith(_LEVEL_PREFIX + "/") else name
+
+
+def examine(settings: Settings, db: Database, storage: Storage, cache: DerivedCache, grace: float,
+            now: float | None = None) -> Report:
+    now = time.time() if now is None else now
+    report = Report()
+    ids = db.all_image_ids()
+
+    for image_id in sorted(ids):
+        if not storage.exists(original_key(image_id)):
+            def drop_row(image_id: str = image_id) -> None:
+                db.delete_image_any(image_id)
+                cache.evict_image(image_id)
+
+            report.findings.append(Finding("row without file", image_id, drop_row))
+
+    for prefix in ("originals", _LEVEL_PREFIX):
+        for key in list(storage.keys(prefix)):
+            if _image_of(key) in ids:
+                continue
+            modified = _modified(storage, key)
+            if modified is not None and now - modified < grace:
+                report.in_grace += 1
+                continue
+            report.findings.append(Finding("file without row", key, lambda key=key: storage.delete(key)))
+
+    spool = settings.data_dir / "tmp"
+    for path in sorted(spool.glob("*")) if spool.is_dir() else []:
+        if not path.is_file():
+            continue
+        if now - path.stat().st_mtime < grace:
+            report.in_grace += 1
+            continue
+        report.findings.append(Finding("stale spool file", str(path.relative_to(settings.data_dir)),
+                                       lambda path=path: path.unlink(missing_ok=True)))
+
+    live = db.all_image_ids()
+    for image_id in sorted(cache.image_ids() - live):
+        report.findings.append(Finding("cache entries of a deleted image", image_id,
+                                       lambda image_id=image_id: _evict(cache, image_id)))
+    return report
+
+
+def _evict(cache: DerivedCache, image_id: str) -> None:
+    cache.evict_image(image_id)
+
+
+def repair(report: Report) -> None:
+    for finding in report.findings:
+        if finding.repair is not None:
+            finding.repair()
+            finding.fixed = True
+
+
+def run(settings: Settings, *, fix: bool, grace: float, out: Callable[[str], None] = print) -> int:
+    db = Database(settings.db_path)
+    storage = make_storage(settings)
+    cache = DerivedCache(settings.cache_dir, settings.cache_size)
+    try:
+        report = examine(settings, db, storage, cache, grace)
+        if fix:
+            repair(report)
+    finally:
+        cache.close()
+    for finding in report.findings:
+        out(f"{'fixed' if finding.fixed else 'problem'}: {finding.kind}: {finding.subject}")
+    if report.in_grace:
+        out(f"note: {report.in_grace} recent file(s) without a row left alone (younger than {grace:g}s)")
+    remaining = len(report.remaining)
+    out(f"{len(report.findings)} problem(s) found, {len(report.findings) - remaining} fixed, {remaining} remaining")
+    return 1 if remaining else 0
+
+
+def cmd_doctor(args: argparse.Namespace) -> int:
+    overrides = {"data_dir": Path(args.data_dir)} if args.data_dir else {}
+    return run(load_settings(**overrides), fix=args.fix, grace=args.grace)
+
+
+def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    doctor = sub.add_parser("doctor", help="check originals, rows, spool and cache for consistency")
+    doctor.add_argument("--fix", action="store_true", help="repair what is found")
+    doctor.add_argument("--grace", type=float, default=DEFAULT_GRACE,
+                        help=f"seconds a file without a row may be an upload in flight (default {DEFAULT_GRACE:g})")
+    doctor.add_argument("--data-dir", help="same as IMGORIGIN_DATA_DIR")
+    doctor.set_defaults(func=cmd_doctor)

@@ -1,0 +1,96 @@
+"""``imgorigin doctor``: every kind of inconsistency is found, ``--fix`` repairs it, recent files are spared."""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+import pytest
+from conftest import TEST_URL_SECRET, Account
+from starlette.testclient import TestClient
+
+from imgorigin import cli, doctor
+from imgorigin.urls import signed_path
+
+
+def _run(client: TestClient, fix: bool, grace: float = 600) -> tuple[int, list[str]]:
+    lines: list[str] = []
+    settings = client.app.state.services.settings  # type: ignore[attr-defined]
+    status = doctor.run(settings, fix=fix, grace=grace, out=lines.append)
+    return status, lines
+
+
+def _age(path: Path, seconds: float) -> None:
+    past = time.time() - seconds
+    os.utime(path, (past, past))
+
+
+def test_a_clean_data_directory_passes(client: TestClient, alice: Account) -> None:
+    alice.upload("rocket.jpg")
+    assert _run(client, fix=False) == (0, ["0 problem(s) found, 0 fixed, 0 remaining"])
+
+
+def test_doctor_finds_and_fixes_every_kind(client: TestClient, alice: Account) -> None:
+    services = client.app.state.services  # type: ignore[attr-defined]
+    data = services.settings.data_dir
+    kept, lost, deleted = alice.upload("rocket.jpg"), alice.upload("logo.png"), alice.upload("coffee.png")
+    for image in (kept, deleted):
+        assert client.get(signed_path(TEST_URL_SECRET, image["id"], "w_10", "png")).status_code == 200
+    # a row whose file vanished
+    services.storage.path_for(f"originals/{lost['id']}").unlink()
+    # a row deleted behind the service's back: its file and cache entries are left over
+    services.db.delete_image_any(deleted["id"])
+    _age(services.storage.path_for(f"originals/{deleted['id']}"), 7200)
+    # an old orphan, and a fresh one that could be an upload between rename and commit
+    old_orphan = services.storage.path_for("originals/OldOrphan0000001")
+    old_orphan.parent.mkdir(parents=True, exist_ok=True)
+    old_orphan.write_bytes(b"x")
+    _age(old_orphan, 7200)
+    fresh = services.storage.path_for("originals/FreshUpload00001")
+    fresh.parent.mkdir(parents=True, exist_ok=True)
+    fresh.write_bytes(b"x")
+    # a spooled upload left by a killed worker
+    spool = data / "tmp" / "upload-killed"
+    spool.write_bytes(b"partial")
+    _age(spool, 7200)
+
+    status, lines = _run(client, fix=False)
+    assert status == 1
+    assert sorted(lines[:-2]) == sorted([
+        f"problem: row without file: {lost['id']}",
+        f"problem: file without row: originals/{deleted['id']}",
+        "problem: file without row: originals/OldOrphan0000001",
+        "problem: stale spool file: tmp/upload-killed",
+        f"problem: cache entries of a deleted image: {deleted['id']}",
+    ])
+    assert lines[-2] == "note: 1 recent file(s) without a row left alone (younger than 600s)"
+    assert lines[-1] == "5 problem(s) found, 0 fixed, 5 remaining"
+    assert spool.exists() and old_orphan.exists()  # a report changes nothing
+
+    status, lines = _run(client, fix=True)
+    assert status == 0
+    assert lines[-1] == "5 problem(s) found, 5 fixed, 0 remaining"
+    assert not spool.exists() and not old_orphan.exists() and fresh.exists()
+    assert services.db.all_image_ids() == {kept["id"]}
+    assert services.cache.image_ids() == {kept["id"]}
+    assert client.get(signed_path(TEST_URL_SECRET, kept["id"], "w_10", "png")).status_code == 200
+    assert alice.client.get("/images", headers=alice.headers).json()["total"] == 1
+
+    # the fresh file becomes a problem once it is older than the grace period
+    status, lines = _run(client, fix=True, grace=0)
+    assert (status, lines[-1]) == (0, "1 problem(s) found, 1 fixed, 0 remaining")
+    assert not fresh.exists()
+
+
+def test_cli_exit_status(client: TestClient, alice: Account, capsys: pytest.CaptureFixture[str],
+                         monkeypatch: pytest.MonkeyPatch) -> None:
+    services = client.app.state.services  # type: ignore[attr-defined]
+    image = alice.upload("rocket.jpg")
+    services.storage.path_for(f"originals/{image['id']}").unlink()
+    monkeypatch.setenv("IMGORIGIN_URL_SECRET", TEST_URL_SECRET)
+    data_dir = str(services.settings.data_dir)
+    assert cli.main(["doctor", "--data-dir", data_dir]) == 1
+    assert f"problem: row without file: {image['id']}" in capsys.readouterr().out
+    assert cli.main(["doctor", "--data-dir", data_dir, "--fix"]) == 0
+    assert cli.main(["doctor", "--data-dir", data_dir]) == 0
