@@ -197,3 +197,29 @@ def test_docs_page_renders_the_openapi_document(page: Page, server: str) -> None
     upload = page.locator("section.operation", has=page.locator("h3", has_text=re.compile(r"^post/images$")))
     expect(upload).to_contain_text("multipart/form-data")
     expect(upload).to_contain_text("201")
+
+
+def test_watermark_from_the_users_own_images(page: Page, server: str) -> None:
+    _sign_up(page, "zoe")
+    page.get_by_label("Choose files…").set_input_files([str(PHOTOS / "rocket.jpg"), str(PHOTOS / "logo.png")])
+    expect(page.locator("#grid li")).to_have_count(2)
+    logo_id = page.get_by_role("button", name=re.compile("logo.png")).get_attribute("data-id")
+    page.get_by_role("button", name=re.compile("rocket.jpg")).click()
+    page.get_by_label("Watermark image").select_option(logo_id)
+    page.get_by_label("Format", exact=True).select_option("png")
+
+    expected = f"c_fill,w_300,h_200,g_auto/l_{logo_id},w_0.25,fl_relative,o_70/fl_layer_apply,g_south_east,x_16,y_16"
+    preview = page.locator(f"#preview[data-transformation='{expected}']")
+    expect(preview).to_be_visible()
+    assert preview.evaluate("img => [img.naturalWidth, img.naturalHeight]") == [300, 200]
+
+    # The same picture without the watermark, signed through the API with the page's own token.
+    token = page.evaluate("sessionStorage.getItem('imgorigin.token')")
+    rocket_id = page.get_by_label("Signed URL").input_value().rsplit("/", 1)[1].split(".")[0]
+    signed = httpx.post(f"{server}/sign", headers={"Authorization": f"Bearer {token}"}, json={
+        "items": [{"id": rocket_id, "transformation": "c_fill,w_300,h_200,g_auto", "format": "png"}]})
+    plain = _image(httpx.get(signed.json()["items"][0]["url"]).content)
+    marked = _image(httpx.get(page.get_by_label("Signed URL").input_value()).content)
+    difference = (marked.extract_band(0, n=3).cast("float") - plain.extract_band(0, n=3).cast("float")).abs()
+    assert difference.crop(0, 0, 150, 100).max() <= 8  # far from the watermark: unchanged
+    assert difference.crop(300 - 16 - 75, 200 - 16 - 40, 75, 40).avg() > 5  # the logo, bottom right

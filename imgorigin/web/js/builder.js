@@ -9,7 +9,7 @@ function control(option) {
   label.htmlFor = `opt-${option.id}`;
   label.textContent = option.label;
   let input;
-  if (option.kind === "select") {
+  if (option.kind === "select" || option.kind === "image") {
     input = document.createElement("select");
     for (const choice of ["", ...option.choices]) {
       const item = new Option(choice === "" ? "—" : choice, choice);
@@ -46,6 +46,16 @@ export function renderBuilder(form) {
   reset.className = "secondary";
   reset.textContent = "Reset to defaults";
   form.append(reset);
+}
+
+// The choices of "image" options: the user's images, by file name.
+export function setImageChoices(form, images) {
+  for (const option of OPTIONS.filter((o) => o.kind === "image")) {
+    const input = form.elements.namedItem(option.id);
+    const current = input.value;
+    input.replaceChildren(new Option("—", ""), ...images.map((i) => new Option(`${i.filename || i.id} (${i.id})`, i.id)));
+    input.value = images.some((i) => i.id === current) ? current : "";
+  }
 }
 
 export function readValues(form) {

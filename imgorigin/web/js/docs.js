@@ -65,11 +65,25 @@ function schemaTree(doc, raw, depth = 0, seen = new Set()) {
     schemaTree(doc, value, depth + 1, trail))));
 }
 
+// Media types sharing one schema (the six image formats of a delivery answer) are listed on one line.
 function content(doc, body) {
-  const entries = Object.entries(body.content || {});
-  return entries.map(([mediaType, media]) => el("div", {},
-    el("p", {}, el("code", { textContent: mediaType }), media.schema ? ` · ${typeOf(doc, media.schema)}` : ""),
-    media.schema ? schemaTree(doc, media.schema) : null));
+  const groups = new Map();
+  for (const [mediaType, media] of Object.entries(body.content || {})) {
+    const key = JSON.stringify(media.schema || null);
+    if (!groups.has(key)) groups.set(key, { types: [], schema: media.schema });
+    groups.get(key).types.push(mediaType);
+  }
+  return [...groups.values()].map(({ types, schema }) => el("div", { className: "media" },
+    el("p", {}, ...types.flatMap((type, i) => [i ? ", " : "", el("code", { textContent: type })]),
+      schema ? ` · ${typeOf(doc, schema)}` : ""),
+    schema ? schemaTree(doc, schema) : null));
+}
+
+// Descriptions are CommonMark; `code spans` are the only markup worth rendering here.
+function prose(tag, text) {
+  const node = el(tag);
+  text.split("`").forEach((part, i) => node.append(i % 2 ? el("code", { textContent: part }) : part));
+  return node;
 }
 
 function parameters(doc, list) {
@@ -92,7 +106,7 @@ function operation(doc, path, method, op, pathParams) {
   section.setAttribute("aria-labelledby", `${id}-title`);
   section.append(el("h3", { id: `${id}-title` }, el("span", { className: `method ${method}`, textContent: method }), path));
   if (op.summary) section.append(el("p", {}, el("strong", { textContent: op.summary })));
-  if (op.description) section.append(el("p", { textContent: op.description }));
+  if (op.description) section.append(prose("p", op.description));
   const security = op.security ?? doc.security ?? [];
   section.append(el("p", { className: "hint", textContent: security.length && Object.keys(security[0] || {}).length ? "Needs Authorization: Bearer <token>." : "No token needed." }));
   section.append(parameters(doc, [...pathParams, ...(op.parameters || [])]) || "");
@@ -125,7 +139,7 @@ async function start() {
     return;
   }
   $("api-title").textContent = `${doc.info?.title || "API"} ${doc.info?.version || ""} — API reference`;
-  $("api-description").textContent = doc.info?.description || "";
+  $("api-description").replaceWith(prose("p", doc.info?.description || ""));
   const links = el("ul", {});
   const reference = $("reference");
   for (const [path, item] of Object.entries(doc.paths || {})) {

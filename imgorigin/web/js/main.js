@@ -1,7 +1,7 @@
 // The playground: sign in, upload with progress, browse, build a transformation, copy URLs, delete.
 
 import { api, session, upload } from "./api.js";
-import { atWidth, compose, readValues, renderBuilder } from "./builder.js";
+import { atWidth, compose, readValues, renderBuilder, setImageChoices } from "./builder.js";
 
 const PAGE_SIZE = 12;
 const THUMBNAIL = "c_fill,g_auto,w_240,h_240";
@@ -145,8 +145,9 @@ async function uploadFiles(files) {
 
 async function openDetail(id) {
   clearError();
-  const image = await guarded(() => api.image(id));
+  const [image, library] = await guarded(() => Promise.all([api.image(id), api.images(1, 100)])) || [];
   if (!image) return;
+  setImageChoices($("builder"), library.items.filter((other) => other.id !== id));
   state.image = image;
   showView("detail");
   $("detail-title").textContent = image.filename || image.id;

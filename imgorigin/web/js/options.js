@@ -9,6 +9,8 @@ const select = (id, label, group, choices, token, value = "") => ({ id, label, g
 const number = (id, label, group, [min, max, step], token, value = "") => ({ id, label, group, kind: "number", min, max, step, token, value });
 const check = (id, label, group, token) => ({ id, label, group, kind: "check", token, value: false });
 const text = (id, label, group, placeholder, token, value = "") => ({ id, label, group, kind: "text", placeholder, token, value });
+// A choice among the user's own images, filled in when an image is opened.
+const image = (id, label, group, token) => ({ id, label, group, kind: "image", choices: [], token, value: "" });
 
 const GRAVITIES = ["auto", "center", "north", "north_east", "east", "south_east", "south", "south_west", "west", "north_west"];
 
@@ -18,6 +20,7 @@ export const GROUPS = [
   { name: "rotate", legend: "Rotate" },
   { name: "flip", legend: "Flip and mirror" },
   { name: "effects", legend: "Effects", separate: true },
+  { name: "shape", legend: "Corners, border, opacity" },
   { name: "watermark", legend: "Watermark (another of your images)", compose: watermark },
   { name: "output", legend: "Output" },
 ];
@@ -36,13 +39,29 @@ export const OPTIONS = [
   text("background", "Padding colour", "resize", "white or rgb:ff8800", key("b")),
   select("dpr", "Device pixel ratio", "resize", ["1.0", "1.5", "2.0", "3.0"], key("dpr")),
 
-  number("angle", "Rotate (degrees clockwise)", "rotate", [-360, 360, 1], key("a")),
+  number("angle", "Rotate (degrees)", "rotate", [-360, 360, 1], key("a")),
   select("flip", "Flip / mirror", "flip", ["hflip", "vflip", "hflip.vflip"], key("a")),
 
+  check("background_removal", "Remove the background", "effects", effect("background_removal")),
+  number("trim", "Trim borders (tolerance 0–100)", "effects", [0, 100, 1], effect("trim")),
   check("grayscale", "Grayscale", "effects", effect("grayscale")),
-  number("sepia", "Sepia strength (1–100)", "effects", [1, 100, 1], effect("sepia")),
+  check("negate", "Negate", "effects", effect("negate")),
+  number("sepia", "Sepia (1–100)", "effects", [1, 100, 1], effect("sepia")),
+  number("blackwhite", "Black & white (0–100)", "effects", [0, 100, 1], effect("blackwhite")),
+  number("brightness", "Brightness (−99–100)", "effects", [-99, 100, 1], effect("brightness")),
+  number("contrast", "Contrast (−100–100)", "effects", [-100, 100, 1], effect("contrast")),
+  number("saturation", "Saturation (−100–100)", "effects", [-100, 100, 1], effect("saturation")),
+  number("gamma", "Gamma (−50–150)", "effects", [-50, 150, 1], effect("gamma")),
+  number("blur", "Blur (1–2000)", "effects", [1, 2000, 1], effect("blur")),
+  number("sharpen", "Sharpen (1–2000)", "effects", [1, 2000, 1], effect("sharpen")),
+  number("pixelate", "Pixelate (1–200)", "effects", [1, 200, 1], effect("pixelate")),
+  number("vignette", "Vignette (0–100)", "effects", [0, 100, 1], effect("vignette")),
 
-  text("watermark", "Watermark image id", "watermark", "an image id from your library", (v) => v),
+  text("radius", "Corner radius (px or max)", "shape", "20 or max", key("r")),
+  text("border", "Border", "shape", "4px_solid_black", key("bo")),
+  number("opacity", "Opacity (0–100)", "shape", [0, 100, 1], key("o")),
+
+  image("watermark", "Watermark image", "watermark", (v) => v),
   select("watermark_gravity", "Watermark position", "watermark", GRAVITIES.slice(1), (v) => v, "south_east"),
   number("watermark_opacity", "Watermark opacity (0–100)", "watermark", [0, 100, 1], (v) => v, "70"),
 
