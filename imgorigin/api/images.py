@@ -27,7 +27,7 @@ from imgorigin.api.transform_body import to_transformation
 from imgorigin.api.uploads import receive_upload
 from imgorigin.eager import parse_eager, record_eager
 from imgorigin.errors import BadRequest, NotFound, TooManyRequests
-from imgorigin.library import delete_image, get_image, store_upload
+from imgorigin.library import delete_image, get_image, require_own_layers, store_upload
 from imgorigin.storage import original_key
 from imgorigin.transform.plan import parse
 from imgorigin.transform.values import OutputFormat, parse_output_format
@@ -106,6 +106,7 @@ async def transform(request: Request) -> JSONResponse:
     body = await json_body(request)
     transformation, fmt = to_transformation(body)
     plan = parse(transformation, services.renderer.limits)
+    await in_thread(require_own_layers, services, user.id, plan)
     wait = services.rate_limiter.take(f"transform:{user.id}", services.settings.transform_rate)
     if wait is not None:
         raise TooManyRequests("Too many transform calls; retry shortly", retry_after=max(1, round(wait)))
@@ -180,9 +181,10 @@ async def sign(request: Request) -> JSONResponse:
         if not isinstance(transformation, str):
             raise BadRequest(f"items[{index}].transformation: expected a string", code="invalid_sign_body")
         try:
-            parse(services.presets.expand(transformation), services.renderer.limits)
+            plan = parse(services.presets.expand(transformation), services.renderer.limits)
         except BadRequest as exc:
             raise BadRequest(f"items[{index}].transformation: {exc.message}", code="invalid_transformation") from None
+        await in_thread(require_own_layers, services, user.id, plan)
         record = await in_thread(services.db.image, user.id, item["id"])
         if record is None:
             raise NotFound(f"items[{index}].id: no such image", code="image_not_found")

@@ -6,8 +6,9 @@
                          "filters": {"grayscale": true, "sepia": true},
                          "format": "webp", "quality": 80}}
 
-Components come out in a fixed order: crop, resize, rotate, flip/mirror, each filter, then the output
-parameters. The result goes through the same parser as a URL, so both paths validate alike.
+Components come out in a fixed order: crop, resize, rotate, flip/mirror, each filter, the watermark
+(see ``api/watermark.py``), then the output parameters. The result goes through the same parser as a
+URL, so both paths validate alike.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from imgorigin.api.watermark import watermark
 from imgorigin.errors import BadRequest
 from imgorigin.transform.colors import parse_color
 from imgorigin.transform.values import CropMode, Gravity
@@ -173,7 +175,7 @@ def _quality(body: dict[str, Any]) -> str | None:
     return None
 
 
-ALLOWED = {"resize", "crop", "rotate", "flip", "mirror", "filters", "format", "quality", "compress"}
+ALLOWED = {"resize", "crop", "rotate", "flip", "mirror", "filters", "watermark", "format", "quality", "compress"}
 
 
 def to_transformation(body: dict[str, Any]) -> tuple[str, str | None]:
@@ -200,6 +202,8 @@ def to_transformation(body: dict[str, Any]) -> tuple[str, str | None]:
         components.append("a_" + ".".join(flips))
     if "filters" in spec:
         components.extend(_filters(spec["filters"]))
+    if "watermark" in spec:
+        components.append(watermark(spec["watermark"]))
     output = []
     fmt = _format(spec["format"]) if "format" in spec else None
     if fmt is not None:

@@ -1,0 +1,106 @@
+"""The JSON transform body's ``watermark``, translated into an overlay (``l_`` ... ``fl_layer_apply``).
+
+    {"watermark": {"image": "<image id>", "gravity": "south_east", "x": 10, "y": 10,
+                   "opacity": 60, "width": 0.2}}
+    {"watermark": {"text": "© Alice", "font": "arial", "size": 32, "bold": true, "color": "white",
+                   "gravity": "south_west", "opacity": 80}}
+
+``width`` is pixels (an integer) or a fraction of the image being watermarked (a decimal, which
+becomes ``w_<fraction>,fl_relative``). Gravity defaults to ``south_east``, where watermarks live.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from imgorigin.errors import BadRequest
+from imgorigin.transform.colors import parse_color
+from imgorigin.transform.layers import FONT_ALIASES, FONTS, MAX_FONT_SIZE, MAX_TEXT, escape_text, font_key
+from imgorigin.transform.values import Gravity, format_decimal
+
+MAX_SIDE = 16383
+PLACEMENT = {"gravity", "x", "y", "opacity", "width"}
+IMAGE_FIELDS = {"image"} | PLACEMENT
+TEXT_FIELDS = {"text", "font", "size", "bold", "italic", "color"} | PLACEMENT
+
+
+class WatermarkError(BadRequest):
+    code = "invalid_transformation_body"
+
+
+def _fail(field: str, expected: str) -> WatermarkError:
+    return WatermarkError(f"transformations.watermark.{field}: expected {expected}")
+
+
+def _int(body: dict[str, Any], field: str, low: int, high: int) -> int:
+    value = body[field]
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise _fail(field, f"an integer between {low} and {high}")
+    return value
+
+
+def _bool(body: dict[str, Any], field: str) -> bool:
+    value = body.get(field, False)
+    if not isinstance(value, bool):
+        raise _fail(field, "true or false")
+    return value
+
+
+def _layer(body: dict[str, Any]) -> str:
+    if "image" in body:
+        image = body["image"]
+        if not isinstance(image, str) or not image.isalnum() or len(image) > 64:
+            raise _fail("image", "an image id")
+        return f"l_{image}"
+    text = body["text"]
+    if not isinstance(text, str) or not text.strip() or len(text) > MAX_TEXT:
+        raise _fail("text", f"a string of 1 to {MAX_TEXT} characters")
+    font = body.get("font", "arial")
+    if not isinstance(font, str) or (font_key(font) not in FONTS and font_key(font) not in FONT_ALIASES):
+        raise _fail("font", "one of " + ", ".join(sorted({*FONTS, *FONT_ALIASES})))
+    size = _int(body, "size", 1, MAX_FONT_SIZE) if "size" in body else 32
+    styles = "".join(f"_{style}" for style in ("bold", "italic") if _bool(body, style))
+    layer = f"l_text:{font_key(font)}_{size}{styles}:{escape_text(text)}"
+    if "color" in body:
+        colour = body["color"]
+        try:
+            parse_color(colour if isinstance(colour, str) else "")
+        except ValueError:
+            raise _fail("color", "a colour name or rgb:RRGGBB[AA]") from None
+        layer += f",co_{colour}"
+    return layer
+
+
+def _width(value: object) -> str:
+    if isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= MAX_SIDE:
+        return f"w_{value}"
+    if isinstance(value, float) and 0 < value <= 1:
+        return f"w_{format_decimal(value)},fl_relative"
+    raise _fail("width", f"pixels (an integer between 1 and {MAX_SIDE}) or a fraction of the image (0 to 1.0)")
+
+
+def watermark(value: object) -> str:
+    """The overlay components a ``watermark`` object asks for."""
+    if not isinstance(value, dict):
+        raise WatermarkError("transformations.watermark: expected an object")
+    if ("image" in value) == ("text" in value):
+        raise WatermarkError("transformations.watermark: give either image (an image id) or text")
+    allowed = IMAGE_FIELDS if "image" in value else TEXT_FIELDS
+    unknown = sorted(set(value) - allowed)
+    if unknown:
+        raise WatermarkError(
+            f"transformations.watermark.{unknown[0]}: unknown field (allowed: {', '.join(sorted(allowed))})"
+        )
+    layer = _layer(value)
+    if "width" in value:
+        layer += "," + _width(value["width"])
+    gravity = value.get("gravity", "south_east")
+    if gravity not in {g.value for g in Gravity} or gravity == Gravity.AUTO:
+        raise _fail("gravity", "a compass point: " + ", ".join(g.value for g in Gravity if g is not Gravity.AUTO))
+    place = ["fl_layer_apply", f"g_{gravity}"]
+    for field in ("x", "y"):
+        if field in value:
+            place.append(f"{field}_{_int(value, field, -MAX_SIDE, MAX_SIDE)}")
+    if "opacity" in value:
+        place.append(f"o_{_int(value, 'opacity', 0, 100)}")
+    return f"{layer}/{','.join(place)}"
