@@ -83,3 +83,39 @@ class MotoServer:
     def resume(self) -> None:
         assert self.process is not None
         os.kill(self.process.pid, signal.SIGCONT)
+
+
+class Origin:
+    """``imgorigin serve`` in a subprocess on loopback, configured through IMGORIGIN_* like production."""
+
+    def __init__(self, tmp_path: Path, env: dict[str, str], workers: int = 1) -> None:
+        self.port = free_port()
+        self.log = tmp_path / "origin.log"
+        self.workers = workers
+        self.env = {
+            **os.environ,
+            "IMGORIGIN_DATA_DIR": str(tmp_path / "origin-data"),
+            "IMGORIGIN_BCRYPT_ROUNDS": "4",
+            "IMGORIGIN_RENDER_RATE": "0",
+            "IMGORIGIN_TRANSFORM_RATE": "0",
+            "IMGORIGIN_LOGIN_RATE": "0",
+            **env,
+        }
+        self.process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> None:
+        with open(self.log, "ab") as out:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "imgorigin", "serve", "--host", "127.0.0.1", "--port", str(self.port),
+                 "--workers", str(self.workers)],
+                stdout=out, stderr=subprocess.STDOUT, env=self.env,
+            )
+        wait_for_http(self.base + "/healthz", self.process, self.log)
+
+    def stop(self) -> None:
+        if self.process is not None:
+            stop(self.process)

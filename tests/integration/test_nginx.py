@@ -1,0 +1,190 @@
+"""The shipped nginx.conf, run by a real nginx in front of a real origin (``imgorigin serve``, two workers).
+
+The test renders a copy of nginx.conf with only what a test must change: loopback ports for the listener
+and the upstreams, paths under tmp for the pid file, logs, cache and temp files, and the current user.
+Every substitution must match exactly as often as expected, so the test breaks if the file drifts.
+"""
+
+from __future__ import annotations
+
+import grp
+import io
+import os
+import pwd
+import re
+import subprocess
+import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+import pyvips
+
+from imgorigin.urls import signed_path
+from tests.conftest import TEST_URL_SECRET, photo, require_tool
+from tests.integration.servers import Origin, free_port, stop, wait_for_http
+
+pytestmark = pytest.mark.integration
+
+NGINX_CONF = Path(__file__).parents[2] / "nginx.conf"
+AVIF = "image/avif,image/webp,image/apng,image/*,*/*;q=0.8"
+WEBP = "image/webp,*/*"
+OTHER = "image/png,image/*;q=0.8,*/*;q=0.5"
+
+
+def substitute(text: str, pattern: str, replacement: str, count: int) -> str:
+    result, found = re.subn(pattern, replacement, text, flags=re.MULTILINE)
+    assert found == count, f"nginx.conf changed: {pattern!r} matched {found} times, expected {count}"
+    return result
+
+
+def render_conf(tmp: Path, port: int, origin_port: int) -> str:
+    text = NGINX_CONF.read_text()
+    user = pwd.getpwuid(os.geteuid()).pw_name
+    group = grp.getgrgid(os.getegid()).gr_name
+    temp = "\n".join(
+        f"    {kind}_temp_path {tmp / kind};" for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
+    )
+    text = substitute(text, r"^user .*;$", f"user {user} {group};", 1)
+    text = substitute(text, r"^pid .*;$", f"pid {tmp / 'nginx.pid'};", 1)
+    text = substitute(text, r"^error_log .*;$", f"error_log {tmp / 'error.log'} info;", 1)
+    text = substitute(text, r"access_log /var/log/nginx/imgorigin.access.log", f"access_log {tmp / 'access.log'}", 1)
+    text = substitute(text, r"/var/cache/nginx/imgorigin", str(tmp / "cache"), 1)
+    text = substitute(text, r"^(\s*)server [\w.-]+\.internal:8080", rf"\g<1>server 127.0.0.1:{origin_port}", 4)
+    text = substitute(text, r"^(\s*)listen 80;", rf"\g<1>listen 127.0.0.1:{port};", 1)
+    return substitute(text, r"^http \{$", "http {\n" + temp, 1)
+
+
+@dataclass
+class Stack:
+    base: str  # nginx
+    origin: Origin
+    client: httpx.Client
+    headers: dict[str, str]
+    image_id: str
+
+    def url(self, transformation: str, extension: str = "jpg") -> str:
+        return self.base + signed_path(TEST_URL_SECRET, self.image_id, transformation, extension)
+
+    def origin_count(self, metric: str, labels: str) -> float:
+        text = httpx.get(self.origin.base + "/metrics", timeout=10).text
+        lines = [line for line in text.splitlines() if line.startswith(metric + "{") and labels in line]
+        return sum(float(line.rsplit(" ", 1)[1]) for line in lines)
+
+    def settled(self, metric: str, labels: str) -> float:
+        """The origin's count once every worker has published (each does so about once a second)."""
+        previous = -1.0
+        for _ in range(20):
+            time.sleep(1.2)
+            current = self.origin_count(metric, labels)
+            if current == previous:
+                return current
+            previous = current
+        raise AssertionError(f"{metric} did not settle")
+
+
+@pytest.fixture
+def stack(tmp_path: Path) -> Iterator[Stack]:
+    nginx = require_tool("nginx")
+    origin = Origin(tmp_path, {"IMGORIGIN_URL_SECRET": TEST_URL_SECRET, "IMGORIGIN_EAGER_CONCURRENCY": "0"},
+                    workers=2)
+    origin.start()
+    port = free_port()
+    conf_dir = tmp_path / "nginx"
+    conf_dir.mkdir()
+    conf = conf_dir / "nginx.conf"
+    conf.write_text(render_conf(conf_dir, port, origin.port))
+    process = subprocess.Popen(
+        [nginx, "-c", str(conf), "-p", str(conf_dir), "-e", str(conf_dir / "error.log"), "-g", "daemon off;"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    )
+    try:
+        wait_for_http(f"http://127.0.0.1:{port}/healthz", process, conf_dir / "error.log")
+        with httpx.Client(timeout=30) as client:
+            base = f"http://127.0.0.1:{port}"
+            account = client.post(base + "/register", json={"username": "alice", "password": "correct horse battery"})
+            assert account.status_code == 201, account.text
+            headers = {"Authorization": f"Bearer {account.json()['token']}"}
+            upload = client.post(base + "/images", headers=headers,
+                                 files={"file": ("rocket.jpg", io.BytesIO(photo("rocket.jpg")), "image/jpeg")})
+            assert upload.status_code == 201, upload.text
+            yield Stack(base, origin, client, headers, upload.json()["id"])
+    finally:
+        stop(process)
+        origin.stop()
+
+
+def test_the_second_request_is_a_hit_at_nginx(stack: Stack) -> None:
+    url = stack.url("c_fill,w_240,h_160")
+    first = stack.client.get(url)
+    assert first.status_code == 200
+    assert first.headers["x-cache-status"] == "MISS"
+    assert first.headers["x-cache"] == "MISS"  # the origin rendered it
+    assert first.headers["cache-control"] == "public, max-age=31536000, immutable"
+    second = stack.client.get(url)
+    assert second.headers["x-cache-status"] == "HIT"
+    assert second.content == first.content
+    image = pyvips.Image.new_from_buffer(second.content, "")
+    assert (image.width, image.height) == (240, 160)
+    # A junk query string shares the entry instead of reaching a render node.
+    assert stack.client.get(url + "?v=2").headers["x-cache-status"] == "HIT"
+    # Errors are never cached: a bad signature stays a 401/403 from the origin every time.
+    forged = stack.base + signed_path("another-secret-0123456789abcdef", stack.image_id, "c_fill,w_240,h_160", "jpg")
+    for _ in range(2):
+        refused = stack.client.get(forged)
+        assert (refused.status_code, refused.text) == (403, "Invalid signature\n")
+        assert refused.headers["x-cache-status"] == "MISS"
+    assert stack.settled("imgorigin_http_requests_total", 'route="/t/{path:path}"') == 3
+
+
+def test_f_auto_keeps_a_variant_per_accept_class(stack: Stack) -> None:
+    url = stack.url("w_200/f_auto")
+    expected = {AVIF: "image/avif", WEBP: "image/webp", OTHER: "image/jpeg"}
+    for accept, media_type in expected.items():
+        response = stack.client.get(url, headers={"Accept": accept})
+        assert response.headers["x-cache-status"] == "MISS", accept
+        assert response.headers["content-type"] == media_type
+        assert response.headers["vary"] == "Accept"
+    for accept, media_type in expected.items():
+        response = stack.client.get(url, headers={"Accept": accept})
+        assert response.headers["x-cache-status"] == "HIT", accept
+        assert response.headers["content-type"] == media_type
+    # Another browser's Accept in the same class is the same entry.
+    chrome_like = stack.client.get(url, headers={"Accept": "image/avif,image/webp,*/*"})
+    assert (chrome_like.headers["x-cache-status"], chrome_like.headers["content-type"]) == ("HIT", "image/avif")
+
+    # A fixed format ignores Accept: one entry for every browser.
+    fixed = stack.url("w_200", "webp")
+    assert stack.client.get(fixed, headers={"Accept": AVIF}).headers["x-cache-status"] == "MISS"
+    assert stack.client.get(fixed, headers={"Accept": OTHER}).headers["x-cache-status"] == "HIT"
+
+
+def test_twenty_concurrent_first_requests_cause_one_render(stack: Stack) -> None:
+    url = stack.url("c_fill,w_500,h_500,g_auto/e_sepia")
+    renders_before = stack.settled("imgorigin_render_duration_seconds_count", 'format="jpg"')
+    requests_before = stack.settled("imgorigin_http_requests_total", 'route="/t/{path:path}"')
+
+    def fetch(_: int) -> httpx.Response:
+        with httpx.Client(timeout=60) as client:
+            return client.get(url)
+
+    with ThreadPoolExecutor(max_workers=20) as pool:
+        responses = list(pool.map(fetch, range(20)))
+    assert [r.status_code for r in responses] == [200] * 20
+    assert len({r.content for r in responses}) == 1
+    statuses = sorted(r.headers["x-cache-status"] for r in responses)
+    assert statuses.count("MISS") == 1, statuses
+    # Exactly one request reached an origin worker, and it rendered once.
+    assert stack.settled("imgorigin_http_requests_total", 'route="/t/{path:path}"') == requests_before + 1
+    assert stack.settled("imgorigin_render_duration_seconds_count", 'format="jpg"') == renders_before + 1
+
+
+def test_uploads_over_the_body_limit_stop_at_nginx(stack: Stack) -> None:
+    big = b"\0" * (34 * 1024 * 1024)
+    response = stack.client.post(stack.base + "/images", headers=stack.headers,
+                                 files={"file": ("big.jpg", io.BytesIO(big), "image/jpeg")})
+    assert response.status_code == 413
+    assert stack.client.get(stack.base + "/metrics").status_code == 403
