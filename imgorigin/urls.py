@@ -10,9 +10,10 @@
     'https://.../c_fill,h_240,w_320/9fK2xQ7bLm1c.webp 320w, https://.../c_fill,h_480,w_640/... 640w'
 
 Keyword options are the parameters' names from ``imgorigin.transform.params`` (``width``, ``crop``,
-``gravity``, ``effect``, ``quality``, ``aspect_ratio``...; the first word of a name and the URL key
-itself work too: ``crop`` for "crop mode", ``dpr`` for "device pixel ratio"). ``format`` is special, as
-in Cloudinary's SDKs: it becomes the file extension, except ``format="auto"`` which becomes ``f_auto``.
+``gravity``, ``effect``, ``quality``, ``aspect_ratio``...; an unambiguous first or last word of a name
+and the URL key itself work too: ``crop`` for "crop mode", ``radius`` for "corner radius", ``dpr``).
+``format`` is special, as in Cloudinary's SDKs: it becomes the file extension, except ``format="auto"``
+which becomes ``f_auto``.
 Every URL is validated by the same parser the server uses, so a helper never signs a URL that 400s.
 """
 
@@ -60,11 +61,11 @@ class UrlBuilder:
 
 
 def _keywords() -> dict[str, params.Param[Any]]:
-    """Keyword -> parameter: its name in snake case, its first word, its URL key; ambiguous ones dropped."""
+    """Keyword -> parameter: its name in snake case, its first or last word, its URL key; ambiguous ones dropped."""
     found: dict[str, set[str]] = {}
     for key, param in params.PARAMS.items():
         words = param.name.split()
-        for keyword in {"_".join(words), words[0], key}:
+        for keyword in {"_".join(words), words[0], words[-1], key}:
             found.setdefault(keyword, set()).add(key)
     return {word: params.PARAMS[next(iter(keys))] for word, keys in found.items() if len(keys) == 1}
 

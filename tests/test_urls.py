@@ -24,6 +24,7 @@ def test_keyword_options_map_to_the_url_letters() -> None:
         "dpr_2.0,e_sepia:40,q_auto:eco,w_100"
     )
     assert component(width=0.5, height=None) == "w_0.5"  # a float is a fraction; None is left out
+    assert component(radius="max", mode="fit", w=10) == "c_fit,r_max,w_10"  # a name's last word
 
 
 def test_chained_steps_and_presets() -> None:
