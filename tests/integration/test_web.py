@@ -5,6 +5,7 @@ A failing test leaves a screenshot in ./test-artifacts/.
 
 from __future__ import annotations
 
+import base64
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -223,3 +224,38 @@ def test_watermark_from_the_users_own_images(page: Page, server: str) -> None:
     difference = (marked.extract_band(0, n=3).cast("float") - plain.extract_band(0, n=3).cast("float")).abs()
     assert difference.crop(0, 0, 150, 100).max() <= 8  # far from the watermark: unchanged
     assert difference.crop(300 - 16 - 75, 200 - 16 - 40, 75, 40).avg() > 5  # the logo, bottom right
+
+
+def _png(shade: int) -> bytes:
+    return bytes(pyvips.Image.black(64, 48, bands=3).new_from_image([shade, 255 - shade, 128]).pngsave_buffer())
+
+
+def test_drop_many_files_then_page_through_them(page: Page) -> None:
+    _sign_up(page, "dropper")
+    files = {f"shade-{shade:03d}.png": base64.b64encode(_png(shade)).decode() for shade in range(0, 260, 20)}
+    page.locator("#dropzone").evaluate(
+        """(zone, files) => {
+            const transfer = new DataTransfer();
+            for (const [name, data] of Object.entries(files)) {
+                const bytes = Uint8Array.from(atob(data), (c) => c.charCodeAt(0));
+                transfer.items.add(new File([bytes], name, { type: "image/png" }));
+            }
+            zone.dispatchEvent(new DragEvent("drop", { dataTransfer: transfer, bubbles: true, cancelable: true }));
+        }""",
+        files,
+    )
+    expect(page.locator("#uploads li.done")).to_have_count(len(files))
+    bars = page.locator("#uploads progress").evaluate_all("bars => bars.map((bar) => bar.value)")
+    assert bars == [1] * len(files)
+
+    expect(page.locator("#grid li")).to_have_count(12)
+    expect(page.locator("#page-info")).to_have_text(f"Page 1 of 2 ({len(files)} images)")
+    expect(page.get_by_role("button", name="Previous")).to_be_disabled()
+    first_page = page.locator("#grid li img").evaluate_all("imgs => imgs.map((img) => img.alt)")
+    page.get_by_role("button", name="Next").click()
+    expect(page.locator("#grid li")).to_have_count(len(files) - 12)
+    expect(page.get_by_role("button", name="Next")).to_be_disabled()
+    second_page = page.locator("#grid li img").evaluate_all("imgs => imgs.map((img) => img.alt)")
+    assert sorted(first_page + second_page) == sorted(files)
+    page.get_by_role("button", name="Previous").click()
+    expect(page.locator("#page-info")).to_have_text(f"Page 1 of 2 ({len(files)} images)")
