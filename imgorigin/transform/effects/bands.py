@@ -19,10 +19,17 @@ def join_alpha(image: pyvips.Image, alpha: pyvips.Image | None) -> pyvips.Image:
     return image if alpha is None else image.bandjoin(alpha)
 
 
+def to_uchar(image: pyvips.Image) -> pyvips.Image:
+    """Back to 8 bits, rounding (a cast alone truncates: 177.5 would become 177) and clipping."""
+    if image.format in ("float", "double", "complex", "dpcomplex"):
+        image = image.rint()
+    return image.cast("uchar")
+
+
 def on_colour(image: pyvips.Image, change: Callable[[pyvips.Image], pyvips.Image]) -> pyvips.Image:
     """Apply ``change`` to the colour bands only and cast back to 8 bits (libvips clips on cast)."""
     colour, alpha = split_alpha(image)
-    return join_alpha(change(colour).cast("uchar"), alpha)
+    return join_alpha(to_uchar(change(colour)), alpha)
 
 
 def on_rgb(image: pyvips.Image, change: Callable[[pyvips.Image], pyvips.Image]) -> pyvips.Image:
@@ -30,7 +37,7 @@ def on_rgb(image: pyvips.Image, change: Callable[[pyvips.Image], pyvips.Image]) 
     colour, alpha = split_alpha(image)
     if colour.bands < 3:
         colour = colour.colourspace("srgb")
-    return join_alpha(change(colour).cast("uchar"), alpha)
+    return join_alpha(to_uchar(change(colour)), alpha)
 
 
 def premultiplied(image: pyvips.Image, change: Callable[[pyvips.Image], pyvips.Image]) -> pyvips.Image:
