@@ -29,6 +29,7 @@ import anyio.to_thread
 from imgorigin.db import EagerJob
 from imgorigin.errors import BadRequest, ImgOriginError, Unavailable
 from imgorigin.library import now_iso
+from imgorigin.transform.params import FORMAT
 from imgorigin.transform.plan import Transformation, parse
 from imgorigin.transform.values import OutputFormat, parse_output_format
 
@@ -69,6 +70,8 @@ def parse_eager(text: str, services: Services) -> list[EagerSpec]:
                 f"eager[{index}]: f_auto depends on each browser's Accept header; name a format",
                 code="invalid_eager",
             )
+        if extension is None and plan.output(FORMAT) is not None:
+            extension = output_of(plan, "jpg").value  # f_png: show and sign it as .png
         spec = EagerSpec(transformation, extension)
         if spec not in specs:
             specs.append(spec)
