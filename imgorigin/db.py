@@ -39,6 +39,10 @@ class ImageRecord:
     bytes: int
     sha256: str
     created_at: str
+    # Computed at upload (imgorigin/info); None for images stored before these columns existed.
+    colors: str | None = None  # JSON: [{"color": "#rrggbb", "share": 0.42}, ...]
+    blurhash: str | None = None
+    placeholder: str | None = None  # data: URI of a ~16 px WebP
 
 
 @dataclass(frozen=True)
@@ -93,6 +97,10 @@ class Database:
                 )
                 db["images"].create_index(["user_id", "created_at"], if_not_exists=True)
                 db["images"].create_index(["user_id", "sha256"], if_not_exists=True)
+            images = db.table("images")
+            for column in ("colors", "blurhash", "placeholder"):
+                if column not in images.columns_dict:
+                    images.add_column(column, str)
             # Raw SQL for the cascade: deleting an image (or its user's images) drops its eager work.
             db.execute(
                 "create table if not exists eager ("

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from imgorigin.db import ImageRecord
 from imgorigin.errors import NotFound
+from imgorigin.info.summary import summarize
 from imgorigin.pyramid import delete_levels, store_levels
 from imgorigin.services import Services
 from imgorigin.storage import original_key
@@ -51,6 +52,7 @@ def store_upload(services: Services, user_id: int, filename: str, spooled: Path,
         blob = Blob(path=spooled)
         header = read_header(blob, services.renderer.source_limits)
         verify_decodes(blob, header)
+        summary = summarize(blob)
         size = spooled.stat().st_size
         image_id = new_image_id()
         key = original_key(image_id)
@@ -62,7 +64,8 @@ def store_upload(services: Services, user_id: int, filename: str, spooled: Path,
         record = ImageRecord(
             id=image_id, user_id=user_id, filename=clean_filename(filename), format=header.format,
             width=header.width, height=header.height, pages=header.pages, bytes=size, sha256=sha256,
-            created_at=now_iso(),
+            created_at=now_iso(), colors=summary.colors_json(), blurhash=summary.blurhash,
+            placeholder=summary.placeholder,
         )
         try:
             services.db.add_image(record)

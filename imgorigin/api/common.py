@@ -86,6 +86,9 @@ def image_json(request: Request, record: ImageRecord) -> dict[str, Any]:
         "bytes": record.bytes,
         "sha256": record.sha256,
         "created_at": record.created_at,
+        "colors": json.loads(record.colors) if record.colors else None,
+        "blurhash": record.blurhash,
+        "placeholder": record.placeholder,
         "url": delivery_url(request, record.id, "", extension_of(record)),
     }
 
