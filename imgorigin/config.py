@@ -95,6 +95,9 @@ class Settings:
     )
     s3_retries: int = setting(1, "extra attempts after an S3 connection error or 5xx (short backoff)", int)
     eager_concurrency: int = setting(1, "eager derivations rendered at once per worker (0: none on this node)", int)
+    eager_via: str = setting(
+        "", "base URL eager work is fetched through (the nginx/CDN in front of render nodes); empty: render here"
+    )
     render_rate: float = setting(120.0, "uncached renders per minute per client IP (0: unlimited)", float)
     transform_rate: float = setting(60.0, "POST /images/{id}/transform calls per minute per user (0: unlimited)", float)
     login_rate: float = setting(10.0, "login attempts per minute per username and per IP", float)

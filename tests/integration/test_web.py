@@ -213,6 +213,11 @@ def test_watermark_from_the_users_own_images(page: Page, server: str) -> None:
     preview = page.locator(f"#preview[data-transformation='{expected}']")
     expect(preview).to_be_visible()
     assert preview.evaluate("img => [img.naturalWidth, img.naturalHeight]") == [300, 200]
+    # The view and the builder's changes are in the address: a reload (or a shared link) rebuilds them.
+    assert page.url.endswith(f"?watermark={logo_id}&format=png")
+    page.reload()
+    expect(page.get_by_role("heading", name="rocket.jpg")).to_be_visible()
+    expect(page.locator(f"#preview[data-transformation='{expected}']")).to_be_visible()
 
     # The same picture without the watermark, signed through the API with the page's own token.
     token = page.evaluate("sessionStorage.getItem('imgorigin.token')")
@@ -259,3 +264,6 @@ def test_drop_many_files_then_page_through_them(page: Page) -> None:
     assert sorted(first_page + second_page) == sorted(files)
     page.get_by_role("button", name="Previous").click()
     expect(page.locator("#page-info")).to_have_text(f"Page 1 of 2 ({len(files)} images)")
+    page.get_by_role("button", name="Reset to defaults").click()
+    expect(page.locator("#preview[data-transformation='c_fill,w_300,h_200,g_auto']")).to_be_visible()
+    assert re.search(r"#image/[A-Za-z0-9_-]+$", page.url)

@@ -11,9 +11,10 @@ function control(option) {
   let input;
   if (option.kind === "select" || option.kind === "image") {
     input = document.createElement("select");
+    // defaultSelected/defaultValue/defaultChecked: what the form's reset goes back to.
     for (const choice of ["", ...option.choices]) {
-      const item = new Option(choice === "" ? "—" : choice, choice);
-      input.add(item);
+      const chosen = choice === option.value;
+      input.add(new Option(choice === "" ? "—" : choice, choice, chosen, chosen));
     }
   } else {
     input = document.createElement("input");
@@ -23,8 +24,8 @@ function control(option) {
   }
   input.id = `opt-${option.id}`;
   input.name = option.id;
-  if (option.kind === "check") input.checked = option.value;
-  else input.value = option.value;
+  if (option.kind === "check") input.defaultChecked = input.checked = option.value;
+  else if (option.kind !== "select" && option.kind !== "image") input.defaultValue = input.value = option.value;
   if (option.kind === "check") wrapper.append(input, label);
   else wrapper.append(label, input);
   return wrapper;
@@ -65,6 +66,26 @@ export function readValues(form) {
     values[option.id] = option.kind === "check" ? input.checked : input.value.trim();
   }
   return values;
+}
+
+// The values that differ from the defaults, for the page's address: the view can be reloaded and shared.
+export function changedValues(values) {
+  const changed = {};
+  for (const option of OPTIONS) {
+    if (values[option.id] !== option.value) changed[option.id] = String(values[option.id]);
+  }
+  return changed;
+}
+
+// Back from the address: every control to its default, then the given values.
+export function writeValues(form, params) {
+  form.reset();
+  for (const option of OPTIONS) {
+    if (!params.has(option.id)) continue;
+    const input = form.elements.namedItem(option.id);
+    if (option.kind === "check") input.checked = params.get(option.id) === "true";
+    else input.value = params.get(option.id);
+  }
 }
 
 // { transformation, format }: format is the extension to ask /sign for ("" keeps the original's).

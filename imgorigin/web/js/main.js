@@ -1,7 +1,7 @@
 // The playground: sign in, upload with progress, browse, build a transformation, copy URLs, delete.
 
 import { api, session, upload } from "./api.js";
-import { atWidth, compose, readValues, renderBuilder, setImageChoices } from "./builder.js";
+import { atWidth, changedValues, compose, readValues, renderBuilder, setImageChoices, writeValues } from "./builder.js";
 
 const PAGE_SIZE = 12;
 const THUMBNAIL = "c_fill,g_auto,w_240,h_240";
@@ -63,7 +63,16 @@ async function onAuth(event) {
   session.save(answer.token, answer.user.username);
   $("password").value = "";
   announce(`Signed in as ${answer.user.username}`);
-  await openLibrary(1);
+  await route();
+}
+
+// The image view lives at #image/<id>, so reloading, bookmarking and the back button work.
+async function route() {
+  if (!session.token) return showView("auth");
+  const match = location.hash.match(/^#image\/([A-Za-z0-9_-]+)(?:\?(.*))?$/);
+  if (match) return openDetail(match[1], new URLSearchParams(match[2] || ""));
+  state.image = null;
+  return openLibrary(state.page);
 }
 
 async function openLibrary(page) {
@@ -96,7 +105,7 @@ function gridItem(image, url) {
   const caption = document.createElement("span");
   caption.textContent = `${image.filename || image.id} · ${image.width}×${image.height}`;
   button.append(img, caption);
-  button.addEventListener("click", () => openDetail(image.id));
+  button.addEventListener("click", () => { location.hash = `image/${image.id}`; });
   item.append(button);
   return item;
 }
@@ -143,11 +152,15 @@ async function uploadFiles(files) {
   await openLibrary(1);
 }
 
-async function openDetail(id) {
+async function openDetail(id, params) {
   clearError();
   const [image, library] = await guarded(() => Promise.all([api.image(id), api.images(1, 100)])) || [];
-  if (!image) return;
+  if (!image) {
+    if (session.token) location.hash = "";
+    return;
+  }
   setImageChoices($("builder"), library.items.filter((other) => other.id !== id));
+  writeValues($("builder"), params);
   state.image = image;
   showView("detail");
   $("detail-title").textContent = image.filename || image.id;
@@ -167,7 +180,10 @@ async function refreshPreview() {
   const image = state.image;
   if (!image) return;
   const sequence = ++state.sequence;
-  const { transformation, format } = compose(readValues($("builder")));
+  const values = readValues($("builder"));
+  const { transformation, format } = compose(values);
+  const query = new URLSearchParams(changedValues(values)).toString();
+  history.replaceState(null, "", `#image/${image.id}${query ? `?${query}` : ""}`);
   const base = { id: image.id, ...(format ? { format } : {}) };
   const items = [{ ...base, transformation }, ...SRCSET_WIDTHS.map((w) => ({ ...base, transformation: atWidth(transformation, w) }))];
   $("transformation").value = transformation;
@@ -239,7 +255,7 @@ async function onDelete() {
   if (!done) return;
   state.image = null;
   announce(`${image.filename || image.id} deleted`);
-  await openLibrary(state.page);
+  location.hash = "";
 }
 
 function wireDropzone() {
@@ -267,12 +283,13 @@ function start() {
   $("logout").addEventListener("click", () => {
     session.clear();
     state.image = null;
+    history.replaceState(null, "", location.pathname);
     showView("auth");
     announce("Signed out");
   });
   $("prev-page").addEventListener("click", () => openLibrary(state.page - 1));
   $("next-page").addEventListener("click", () => openLibrary(state.page + 1));
-  $("back").addEventListener("click", () => openLibrary(state.page));
+  $("back").addEventListener("click", () => { location.hash = ""; });
   $("builder").addEventListener("input", scheduleRefresh);
   $("builder").addEventListener("change", scheduleRefresh);
   $("builder").addEventListener("reset", () => setTimeout(scheduleRefresh));
@@ -281,8 +298,8 @@ function start() {
   $("copy-srcset").addEventListener("click", () => copy("srcset-snippet", "Snippet"));
   $("delete").addEventListener("click", onDelete);
   wireDropzone();
-  if (session.token) openLibrary(1);
-  else showView("auth");
+  window.addEventListener("hashchange", route);
+  route();
 }
 
 start();
