@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from pathlib import Path
 from urllib.parse import quote, unquote
 
 from imgorigin.transform.values import int_between
@@ -19,7 +20,9 @@ from imgorigin.transform.values import int_between
 _IMAGE_ID = re.compile(r"^[A-Za-z0-9]{1,64}$")
 MAX_TEXT = 500
 MAX_FONT_SIZE = 1000
-FONT_DIR = "/usr/share/fonts/truetype/dejavu"
+# DejaVu Sans (regular, bold) ships with the package so text works in any container; the other faces
+# come from the OS (Debian: fonts-dejavu-core, fonts-dejavu-extra).
+FONT_DIRS = (Path(__file__).resolve().parent.parent / "fonts", Path("/usr/share/fonts/truetype/dejavu"))
 
 
 @dataclass(frozen=True)
@@ -27,8 +30,9 @@ class Font:
     family: str  # the family name Pango knows the files by
     files: tuple[tuple[tuple[bool, bool], str], ...]  # (bold, italic) -> file in FONT_DIR
 
-    def file_for(self, bold: bool, italic: bool) -> str:
-        return dict(self.files)[(bold, italic)]
+    def file_for(self, bold: bool, italic: bool) -> Path | None:
+        name = dict(self.files)[(bold, italic)]
+        return next((folder / name for folder in FONT_DIRS if (folder / name).is_file()), None)
 
 
 def _dejavu(family: str, stem: str, italic: str) -> Font:

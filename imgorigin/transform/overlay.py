@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import dataclasses
 import html
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from imgorigin.errors import InvalidTransformation, NotFound
@@ -18,7 +17,7 @@ from imgorigin.transform import params as p
 from imgorigin.transform.colors import Color
 from imgorigin.transform.flags import RELATIVE
 from imgorigin.transform.geometry import check_output_size
-from imgorigin.transform.layers import FONT_DIR, ImageLayer, TextLayer
+from imgorigin.transform.layers import ImageLayer, TextLayer
 from imgorigin.transform.plan import Component, Transformation
 from imgorigin.transform.source import Blob, Header
 from imgorigin.transform.values import Gravity, Length, OutputFormat, round_half_up
@@ -103,9 +102,11 @@ def _text_layer(source: TextLayer, plan: Transformation, ctx: RenderContext) -> 
     estimate = (round(0.7 * source.size * longest), round(1.2 * source.size * len(lines)))
     check_output_size(estimate, ctx.limits)
     face = source.face
-    font_file = Path(FONT_DIR) / face.file_for(source.bold, source.italic)
-    if not font_file.is_file():
-        raise InvalidTransformation(f"The font {source.font} is not installed on this server")
+    font_file = face.file_for(source.bold, source.italic)
+    if font_file is None:
+        style = "bold " if source.bold else ""
+        style += "italic " if source.italic else ""
+        raise InvalidTransformation(f"The font {source.font} ({style}{face.family}) is not installed on this server")
     style = " ".join(word for word, on in (("Bold", source.bold), ("Italic", source.italic)) if on)
     # The text is data, never Pango markup: escape it so '<' and '&' are drawn, not interpreted.
     mask = pyvips.Image.text(
