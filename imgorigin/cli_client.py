@@ -124,6 +124,14 @@ def cmd_login(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_logout(args: argparse.Namespace) -> int:
+    path = config_dir() / "credentials.json"
+    # The token stays valid until it expires (JWTs are not revoked); forgetting it is what a client can do.
+    path.unlink(missing_ok=True)
+    print(f"logged out (removed {path})")
+    return 0
+
+
 def collect(paths: list[str]) -> list[Path]:
     """Files named, and image files found in folders named (recursively, hidden ones left out)."""
     found: list[Path] = []
@@ -319,6 +327,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     login.add_argument("--username", "-u")
     login.add_argument("--password", help="(default: $IMGORIGIN_PASSWORD, else a prompt)")
     login.add_argument("--register", action="store_true", help="create the account first")
+
+    add("logout", cmd_logout, "forget the saved token")
 
     upload = add("upload", cmd_upload, "upload files and folders; skips what is already uploaded")
     upload.add_argument("paths", nargs="+", metavar="PATH")

@@ -94,6 +94,10 @@ def test_login_upload_skip_ls_and_srcset(server: str, tmp_path: Path) -> None:
         image = pyvips.Image.new_from_buffer(response.content, "")
         assert (image.width, image.height) == (width, height)
 
+    logout = imgorigin(config, "logout")
+    assert logout.returncode == 0 and not saved.exists()
+    assert imgorigin(config, "ls").stderr.strip() == "imgorigin: not logged in: run imgorigin login"
+
 
 def test_errors_are_one_clear_line(server: str, tmp_path: Path) -> None:
     config = tmp_path / "config"
