@@ -13,6 +13,10 @@ pool in each worker process that leases jobs from that table: a job survives a r
 never take the same job, and a worker that dies mid-render lets its lease expire so another takes
 the job again. Renders go through the same slots, cache and single-flight as delivery requests, so
 eager work can never starve the delivery plane of more than ``IMGORIGIN_EAGER_CONCURRENCY`` slots.
+
+With several render nodes, rendering on the control node would warm only its own cache. There
+``IMGORIGIN_EAGER_VIA`` names the nginx (or CDN) in front of the render nodes, and each job becomes a
+GET of its signed URL through it: one render node renders, and the shared cache keeps the result.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ from typing import TYPE_CHECKING
 
 import anyio
 import anyio.to_thread
+import httpx
 
 from imgorigin.db import EagerJob
 from imgorigin.errors import BadRequest, ImgOriginError, Unavailable
@@ -32,6 +37,7 @@ from imgorigin.library import now_iso
 from imgorigin.transform.params import FORMAT
 from imgorigin.transform.plan import Transformation, parse
 from imgorigin.transform.values import OutputFormat, parse_output_format
+from imgorigin.urls import signed_path
 
 if TYPE_CHECKING:
     from imgorigin.services import Services
@@ -140,9 +146,12 @@ class EagerWorker:
         db = self.services.db
         metrics = self.services.metrics
         try:
-            plan = parse(self.services.presets.expand(job.transformation), self.services.renderer.limits)
-            fmt = output_of(plan, job.format)
-            await self.services.renderer.derive(job.image_id, plan, fmt, fmt.value)
+            if self.services.settings.eager_via:
+                await self._fetch(job)
+            else:
+                plan = parse(self.services.presets.expand(job.transformation), self.services.renderer.limits)
+                fmt = output_of(plan, job.format)
+                await self.services.renderer.derive(job.image_id, plan, fmt, fmt.value)
         except Unavailable as exc:
             if job.attempts < MAX_ATTEMPTS:
                 log.info("eager job %s postponed: %s", job.id, exc.detail or exc.message)
@@ -158,6 +167,23 @@ class EagerWorker:
             await self._finish(job, "failed", "Internal error")
         else:
             await self._finish(job, "done", None)
+
+    async def _fetch(self, job: EagerJob) -> None:
+        """Request the signed URL through the cache in front of the render nodes, so it fills that cache."""
+        settings = self.services.settings
+        url = settings.eager_via.rstrip("/") + signed_path(
+            settings.signing_secret, job.image_id, job.transformation, job.format
+        )
+        try:
+            async with httpx.AsyncClient(timeout=settings.render_timeout + 10) as client:
+                response = await client.get(url)
+                await response.aread()
+        except httpx.HTTPError as exc:
+            raise Unavailable("The render nodes could not be reached", detail=f"{url}: {exc!r}") from None
+        if response.status_code >= 500 or response.status_code == 429:
+            raise Unavailable("The render nodes are busy or down", detail=f"{url}: {response.status_code}")
+        if response.status_code != 200:
+            raise ImgOriginError(response.text.strip()[:200] or f"HTTP {response.status_code}")
 
     async def _finish(self, job: EagerJob, state: str, error: str | None) -> None:
         await anyio.to_thread.run_sync(self.services.db.finish_eager, job.id, state, error, now_iso())

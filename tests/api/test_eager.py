@@ -123,7 +123,8 @@ def _database_with_jobs(tmp_path: Path, count: int) -> Database:
     db = Database(tmp_path / "queue.db")
     db.create_user("u", "hash", "2026-01-01T00:00:00Z")
     db._db().execute(
-        "insert into images values ('img', 1, 'f', 'jpeg', 1, 1, 1, 1, 'h', '2026-01-01T00:00:00Z')"
+        "insert into images (id, user_id, filename, format, width, height, pages, bytes, sha256, created_at)"
+        " values ('img', 1, 'f', 'jpeg', 1, 1, 1, 1, 'h', '2026-01-01T00:00:00Z')"
     )
     db.add_eager("img", [(f"w_{n}", "jpg") for n in range(1, count + 1)], "2026-01-01T00:00:00Z")
     return db

@@ -89,10 +89,10 @@ class Stack:
 @pytest.fixture
 def stack(tmp_path: Path) -> Iterator[Stack]:
     nginx = require_tool("nginx")
-    origin = Origin(tmp_path, {"IMGORIGIN_URL_SECRET": TEST_URL_SECRET, "IMGORIGIN_EAGER_CONCURRENCY": "0"},
-                    workers=2)
-    origin.start()
     port = free_port()
+    origin = Origin(tmp_path, {"IMGORIGIN_URL_SECRET": TEST_URL_SECRET,
+                               "IMGORIGIN_EAGER_VIA": f"http://127.0.0.1:{port}"}, workers=2)
+    origin.start()
     conf_dir = tmp_path / "nginx"
     conf_dir.mkdir()
     conf = conf_dir / "nginx.conf"
@@ -188,3 +188,20 @@ def test_uploads_over_the_body_limit_stop_at_nginx(stack: Stack) -> None:
                                  files={"file": ("big.jpg", io.BytesIO(big), "image/jpeg")})
     assert response.status_code == 413
     assert stack.client.get(stack.base + "/metrics").status_code == 403
+
+
+def test_eager_work_fills_the_nginx_cache(stack: Stack) -> None:
+    response = stack.client.post(stack.base + "/images", headers=stack.headers, data={"eager": "c_fill,w_90,h_90/webp"},
+                                 files={"file": ("coffee.png", io.BytesIO(photo("coffee.png")), "image/png")})
+    assert response.status_code == 201, response.text
+    image_id = response.json()["id"]
+    deadline = time.monotonic() + 30
+    while True:
+        (entry,) = stack.client.get(f"{stack.base}/images/{image_id}", headers=stack.headers).json()["eager"]
+        if entry["state"] != "pending" or time.monotonic() > deadline:
+            break
+        time.sleep(0.2)
+    assert (entry["state"], entry["error"]) == ("done", None)
+    delivered = stack.client.get(stack.base + signed_path(TEST_URL_SECRET, image_id, "c_fill,w_90,h_90", "webp"))
+    assert delivered.headers["x-cache-status"] == "HIT"  # nobody asked before: the eager job did
+    assert delivered.headers["content-type"] == "image/webp"
