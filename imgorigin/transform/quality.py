@@ -27,8 +27,12 @@ SEARCH_RANGE = {
     OutputFormat.AVIF: (20, 98),
 }
 SAMPLE_PIXELS = 1_000_000
+WINDOW_RADIUS = 5  # the 11-tap window of sigma 1.5
 TILE = 256  # a multiple of 16, so tiles keep the codecs' block grid
 MOSAIC_MARGIN = 0.003
+# Aim a hair above the stated target, so SSIM implementations that differ in border handling or
+# window truncation (scikit-image's, say) agree that the target is met.
+SEARCH_MARGIN = 0.001
 RECHECKS = 4
 
 Encoder = Callable[["pyvips.Image", int], bytes]
@@ -40,7 +44,7 @@ def ssim(reference: pyvips.Image, candidate: pyvips.Image) -> float:
     c1, c2 = (0.01 * 255) ** 2, (0.03 * 255) ** 2
 
     def blur(image: pyvips.Image) -> pyvips.Image:
-        return image.gaussblur(1.5, precision="float", min_ampl=0.01)
+        return image.gaussblur(1.5, precision="float", min_ampl=0.004)
 
     mu_a, mu_b = blur(a), blur(b)
     var_a = blur(a * a) - mu_a * mu_a
@@ -48,7 +52,14 @@ def ssim(reference: pyvips.Image, candidate: pyvips.Image) -> float:
     covariance = blur(a * b) - mu_a * mu_b
     numerator = (mu_a * mu_b * 2 + c1) * (covariance * 2 + c2)
     denominator = (mu_a * mu_a + mu_b * mu_b + c1) * (var_a + var_b + c2)
-    return float((numerator / denominator).avg())
+    quality_map = numerator / denominator
+    # Like the reference implementation, skip the border where the window would hang off the image.
+    if quality_map.width > 4 * WINDOW_RADIUS and quality_map.height > 4 * WINDOW_RADIUS:
+        quality_map = quality_map.crop(
+            WINDOW_RADIUS, WINDOW_RADIUS,
+            quality_map.width - 2 * WINDOW_RADIUS, quality_map.height - 2 * WINDOW_RADIUS,
+        )
+    return float(quality_map.avg())
 
 
 def _lightness(image: pyvips.Image) -> pyvips.Image:
@@ -56,7 +67,8 @@ def _lightness(image: pyvips.Image) -> pyvips.Image:
         image = image.flatten(background=[255] * (image.bands - 1))
     if image.bands >= 3:
         image = image.colourspace("b-w")
-    return image.extract_band(0).cast("float")
+    # Rounded to 8 bits first, as every other SSIM tool sees an 8-bit image.
+    return image.extract_band(0).cast("uchar").cast("float")
 
 
 def sample_of(image: pyvips.Image) -> tuple[pyvips.Image, bool]:
@@ -84,7 +96,7 @@ def auto_quality(image: pyvips.Image, fmt: OutputFormat, level: str, encode: Enc
     top = high
     sample, mosaic = sample_of(image)
     sample = sample.copy_memory()
-    target = TARGETS[level] + (MOSAIC_MARGIN if mosaic else 0.0)
+    target = TARGETS[level] + SEARCH_MARGIN + (MOSAIC_MARGIN if mosaic else 0.0)
 
     def meets(quality: int) -> bool:
         return ssim(sample, pyvips.Image.new_from_buffer(encode(sample, quality), "")) >= target
