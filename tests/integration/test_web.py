@@ -200,7 +200,7 @@ def test_docs_page_renders_the_openapi_document(page: Page, server: str) -> None
     expect(upload).to_contain_text("201")
 
 
-def test_watermark_from_the_users_own_images(page: Page, server: str) -> None:
+def test_watermark_and_text_overlay(page: Page, server: str) -> None:
     _sign_up(page, "zoe")
     page.get_by_label("Choose files…").set_input_files([str(PHOTOS / "rocket.jpg"), str(PHOTOS / "logo.png")])
     expect(page.locator("#grid li")).to_have_count(2)
@@ -229,6 +229,20 @@ def test_watermark_from_the_users_own_images(page: Page, server: str) -> None:
     difference = (marked.extract_band(0, n=3).cast("float") - plain.extract_band(0, n=3).cast("float")).abs()
     assert difference.crop(0, 0, 150, 100).max() <= 8  # far from the watermark: unchanged
     assert difference.crop(300 - 16 - 75, 200 - 16 - 40, 75, 40).avg() > 5  # the logo, bottom right
+
+    page.get_by_label("Watermark image").select_option("")
+    page.get_by_label("Text", exact=True).fill("© Zoe, 2026/11")
+    with_text = "c_fill,w_300,h_200,g_auto/l_text:dejavusans_28_bold:%C2%A9%20Zoe%2C%202026%2F11,co_white/" \
+                "fl_layer_apply,g_south_west,x_16,y_16"
+    expect(page.locator(f"#preview[data-transformation='{with_text}']")).to_be_visible()
+    captioned = _image(httpx.get(page.get_by_label("Signed URL").input_value()).content)
+    text_difference = (captioned.extract_band(0, n=3).cast("float") - plain.extract_band(0, n=3).cast("float")).abs()
+    assert text_difference.crop(0, 0, 150, 100).max() <= 8  # the top left is untouched
+    assert text_difference.crop(16, 200 - 16 - 30, 120, 30).avg() > 5  # white text, bottom left
+
+    page.get_by_role("button", name="Reset to defaults").click()
+    expect(page.locator("#preview[data-transformation='c_fill,w_300,h_200,g_auto']")).to_be_visible()
+    assert re.search(r"#image/[A-Za-z0-9_-]+$", page.url)
 
 
 def _png(shade: int) -> bytes:
@@ -264,6 +278,3 @@ def test_drop_many_files_then_page_through_them(page: Page) -> None:
     assert sorted(first_page + second_page) == sorted(files)
     page.get_by_role("button", name="Previous").click()
     expect(page.locator("#page-info")).to_have_text(f"Page 1 of 2 ({len(files)} images)")
-    page.get_by_role("button", name="Reset to defaults").click()
-    expect(page.locator("#preview[data-transformation='c_fill,w_300,h_200,g_auto']")).to_be_visible()
-    assert re.search(r"#image/[A-Za-z0-9_-]+$", page.url)

@@ -22,6 +22,7 @@ export const GROUPS = [
   { name: "effects", legend: "Effects", separate: true },
   { name: "shape", legend: "Corners, border, opacity" },
   { name: "watermark", legend: "Watermark (another of your images)", compose: watermark },
+  { name: "caption", legend: "Text overlay", compose: caption },
   { name: "output", legend: "Output" },
 ];
 
@@ -65,6 +66,11 @@ export const OPTIONS = [
   select("watermark_gravity", "Watermark position", "watermark", GRAVITIES.slice(1), (v) => v, "south_east"),
   number("watermark_opacity", "Watermark opacity (0–100)", "watermark", [0, 100, 1], (v) => v, "70"),
 
+  text("caption", "Text", "caption", "© Example Inc.", (v) => v),
+  number("caption_size", "Text size (px)", "caption", [6, 400, 1], (v) => v, "28"),
+  text("caption_color", "Text colour", "caption", "white or rgb:ff8800", (v) => v, "white"),
+  select("caption_gravity", "Text position", "caption", GRAVITIES.slice(1), (v) => v, "south_west"),
+
   select("format", "Format", "output", ["webp", "avif", "jpg", "png", "gif", "auto"], (v) => (v === "auto" ? "f_auto" : "")),
   select("quality", "Quality", "output", ["auto", "auto:best", "auto:eco", "auto:low", "90", "75", "50", "25"], key("q")),
 ];
@@ -75,4 +81,12 @@ function watermark(values) {
   const layer = [`l_${values.watermark}`, "w_0.25", "fl_relative"];
   if (values.watermark_opacity !== "") layer.push(`o_${values.watermark_opacity}`);
   return [layer.join(","), `fl_layer_apply,g_${values.watermark_gravity || "south_east"},x_16,y_16`];
+}
+
+// Text is percent-encoded in the URL (',' and '/' included), which the server decodes.
+function caption(values) {
+  if (!values.caption) return [];
+  const layer = [`l_text:dejavusans_${values.caption_size || 28}_bold:${encodeURIComponent(values.caption)}`];
+  if (values.caption_color) layer.push(`co_${values.caption_color}`);
+  return [layer.join(","), `fl_layer_apply,g_${values.caption_gravity || "south_west"},x_16,y_16`];
 }
