@@ -62,12 +62,12 @@ def _resize(value: object) -> str:
         raise _fail("resize", "width and/or height")
     if "mode" in body:
         mode = body["mode"]
-        if mode not in RESIZE_MODES:
+        if not isinstance(mode, str) or mode not in RESIZE_MODES:  # a list or object is unhashable
             raise _fail("resize.mode", "one of " + ", ".join(sorted(RESIZE_MODES)))
         parts.append(f"c_{mode}")
     if "gravity" in body:
         gravity = body["gravity"]
-        if gravity not in {g.value for g in Gravity}:
+        if not isinstance(gravity, str) or gravity not in {g.value for g in Gravity}:
             raise _fail("resize.gravity", "one of " + ", ".join(g.value for g in Gravity))
         parts.append(f"g_{gravity}")
     for name, key in (("width", "w"), ("height", "h")):

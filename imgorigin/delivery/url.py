@@ -37,6 +37,9 @@ def split(raw_path: str) -> DeliveryPath:
     if len(raw_path) > MAX_PATH:
         raise BadRequest("The URL is too long")
     segments = raw_path.split("/")
+    if "" in segments[:-1]:
+        # "//" would otherwise vanish from the transformation: two URLs, one signature, one render.
+        raise BadRequest("Empty path segment ('//') in the URL")
     signature = None
     if segments and _SIGNATURE.match(segments[0]):
         signature = segments.pop(0)
