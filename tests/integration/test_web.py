@@ -50,23 +50,14 @@ def page(browser: Browser, server: str, request: pytest.FixtureRequest) -> Itera
     opened.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
     opened.set_default_timeout(15_000)
     failed_before = request.session.testsfailed
-    try:
-        yield opened
-        # Script errors or CSP violations would show up here even when the flow happened to work.
-        unexpected = [e for e in errors if "404" not in e and "Failed to load resource" not in e]
-        assert unexpected == [], unexpected
-    finally:
-        if request.session.testsfailed > failed_before or getattr(request.node, "failed_call", False):
-            _screenshot(opened, request.node.name)
-        context.close()
-
-
-@pytest.hookimpl(tryfirst=True, hookwrapper=True)
-def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
-    outcome = yield
-    report = outcome.get_result()
-    if report.when == "call" and report.failed:
-        item.failed_call = True  # type: ignore[attr-defined]
+    yield opened
+    # Script errors or CSP violations would show up here even when the flow happened to work.
+    unexpected = [e for e in errors if "404" not in e and "Failed to load resource" not in e]
+    # The session counts a failed call before its fixtures are torn down.
+    if request.session.testsfailed > failed_before or unexpected:
+        _screenshot(opened, request.node.name)
+    context.close()
+    assert unexpected == [], unexpected
 
 
 def _screenshot(page: Page, name: str) -> None:
