@@ -7,6 +7,8 @@ const PAGE_SIZE = 12;
 const THUMBNAIL = "c_fill,g_auto,w_240,h_240";
 const SRCSET_WIDTHS = [320, 640, 960, 1280];
 const PARALLEL_UPLOADS = 3;
+// What an <img> sends, so an f_auto preview shows (and weighs) what a browser would really get.
+const IMAGE_ACCEPT = "image/avif,image/webp,image/apng,image/*,*/*;q=0.8";
 
 const $ = (id) => document.getElementById(id);
 const state = { page: 1, pages: 1, image: null, previewUrl: null, sequence: 0, timer: 0 };
@@ -190,7 +192,7 @@ async function refreshPreview() {
   $("preview-caption").textContent = "Rendering…";
   try {
     const [main, ...widths] = await api.sign(items);
-    const response = await fetch(main.url);
+    const response = await fetch(main.url, { headers: { Accept: IMAGE_ACCEPT } });
     if (!response.ok) throw new Error(`The preview failed: ${response.status} ${(await response.text()).trim()}`);
     const blob = await response.blob();
     if (sequence !== state.sequence) return;
@@ -203,6 +205,8 @@ async function refreshPreview() {
   } catch (error) {
     if (sequence !== state.sequence) return;
     $("preview-caption").textContent = "No preview: see the error above.";
+    // /sign names the failing item; here there is only one transformation to speak of.
+    error.message = error.message.replace(/^items\[\d+\]\.transformation: /, "Transformation refused: ");
     showError(error);
   }
 }
