@@ -137,6 +137,10 @@ def test_sign_up_upload_transform_copy_delete(page: Page, server: str) -> None:
     widest = _image(httpx.get(entries[-1][0]).content)
     assert (widest.width, widest.height) == (1280, 853)
 
+    page.get_by_label("Format", exact=True).select_option("auto")
+    expect(page.locator(f"#preview[data-transformation='{expected}/f_auto']")).to_be_visible()
+    expect(derived).to_contain_text(re.compile(r"300\u00d7200 image/(avif|webp)$"))  # what Chromium accepts
+
     page.once("dialog", lambda dialog: dialog.accept())
     page.get_by_role("button", name="Delete image").click()
     expect(page.get_by_text("No images yet")).to_be_visible()
