@@ -22,6 +22,7 @@ from imgorigin.pyramid import level_picker
 from imgorigin.storage import Storage, original_key
 from imgorigin.transform.effects.background_removal import BackgroundRemover
 from imgorigin.transform.levels import PyramidPolicy
+from imgorigin.transform.params import PAGE
 from imgorigin.transform.plan import Limits, Transformation
 from imgorigin.transform.render import render
 from imgorigin.transform.source import Blob, Header, SourceLimits, read_header
@@ -127,7 +128,7 @@ class Renderer:
         future: asyncio.Future[Derived] = asyncio.get_running_loop().create_future()
         self._flights[key] = future
         try:
-            result = await self.slots.run(self._render, key, image_id, plan, fmt)
+            result = await self.slots.run(self._render, key, image_id, plan, fmt, variant)
             future.set_result(result)
             return result
         except BaseException as exc:
@@ -137,14 +138,15 @@ class Renderer:
         finally:
             del self._flights[key]
 
-    def _render(self, key: str, image_id: str, plan: Transformation, fmt: OutputFormat | None) -> Derived:
+    def _render(
+        self, key: str, image_id: str, plan: Transformation, fmt: OutputFormat | None, variant: str = ""
+    ) -> Derived:
         started = time.perf_counter()
         blob = self.storage.get(original_key(image_id))
         if blob is None:
             raise NotFound("No such image", code="image_not_found")
         header = read_header(blob, self.source_limits)
-        if fmt is None:
-            fmt = OutputFormat.PNG if header.has_alpha else OutputFormat.JPEG
+        fmt = final_format(fmt, variant, header, plan)
         levels = None
         if self.pyramid is not None:
             levels = level_picker(self.storage, image_id, header, self.pyramid)
@@ -163,6 +165,18 @@ class Renderer:
         if blob is None:
             raise NotFound(f"No such overlay image: l_{image_id}", code="layer_not_found")
         return blob, read_header(blob, self.source_limits)
+
+
+def final_format(
+    chosen: OutputFormat | None, variant: str, header: Header, plan: Transformation
+) -> OutputFormat:
+    """The format once the source is known: f_auto keeps an animation animated (WebP, else GIF) and
+    never sends alpha to JPEG. The cache variant (auto:avif...) already keys this per image."""
+    if variant.startswith("auto:") and header.pages > 1 and plan.output(PAGE) is None:
+        return OutputFormat.WEBP if variant in ("auto:avif", "auto:webp") else OutputFormat.GIF
+    if chosen is None:
+        return OutputFormat.PNG if header.has_alpha else OutputFormat.JPEG
+    return chosen
 
 
 def etag_of(key: str) -> str:
