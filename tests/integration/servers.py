@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import grp
 import os
+import pwd
+import re
 import signal
 import socket
 import subprocess
 import sys
 import time
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import httpx
@@ -115,6 +119,66 @@ class Origin:
                 stdout=out, stderr=subprocess.STDOUT, env=self.env,
             )
         wait_for_http(self.base + "/healthz", self.process, self.log)
+
+    def stop(self) -> None:
+        if self.process is not None:
+            stop(self.process)
+
+
+def _substitute(text: str, pattern: str, replacement: str | Callable[[re.Match[str]], str], count: int) -> str:
+    result, found = re.subn(pattern, replacement, text, flags=re.MULTILINE)
+    if found != count:
+        raise AssertionError(f"nginx.conf changed: {pattern!r} matched {found} times, expected {count}")
+    return result
+
+
+def render_nginx_conf(source: Path, tmp: Path, port: int, render_ports: Sequence[int], control_port: int) -> str:
+    """The shipped nginx.conf with only what a test must change: loopback ports for the listener and the
+    upstreams, paths under ``tmp`` for the pid file, logs, cache and temp files, and the current user.
+    Every substitution must match exactly as often as expected, so a drifting file breaks the test."""
+    text = source.read_text()
+    user = pwd.getpwuid(os.geteuid()).pw_name
+    group = grp.getgrgid(os.getegid()).gr_name
+    temp = "\n".join(
+        f"    {kind}_temp_path {tmp / kind};" for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
+    )
+    text = _substitute(text, r"^user .*;$", f"user {user} {group};", 1)
+    text = _substitute(text, r"^pid .*;$", f"pid {tmp / 'nginx.pid'};", 1)
+    text = _substitute(text, r"^error_log .*;$", f"error_log {tmp / 'error.log'} info;", 1)
+    text = _substitute(text, r"access_log /var/log/nginx/imgorigin.access.log", f"access_log {tmp / 'access.log'}", 1)
+    text = _substitute(text, r"/var/cache/nginx/imgorigin", str(tmp / "cache"), 1)
+    text = _substitute(
+        text, r"^(\s*)server render-(\d)\.internal:8080",
+        lambda m: f"{m.group(1)}server 127.0.0.1:{render_ports[(int(m.group(2)) - 1) % len(render_ports)]}", 3,
+    )
+    text = _substitute(text, r"^(\s*)server control\.internal:8080", rf"\g<1>server 127.0.0.1:{control_port}", 1)
+    text = _substitute(text, r"^(\s*)listen 80;", rf"\g<1>listen 127.0.0.1:{port};", 1)
+    return _substitute(text, r"^http \{$", "http {\n" + temp, 1)
+
+
+class Nginx:
+    """The project's nginx.conf run by a real nginx as the current user, in the foreground, on loopback."""
+
+    def __init__(self, binary: str, directory: Path) -> None:
+        self.binary = binary
+        self.directory = directory
+        self.port = free_port()
+        self.process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self, conf: Path, render_ports: Sequence[int], control_port: int) -> None:
+        self.directory.mkdir(parents=True, exist_ok=True)
+        rendered = self.directory / "nginx.conf"
+        rendered.write_text(render_nginx_conf(conf, self.directory, self.port, render_ports, control_port))
+        log = self.directory / "error.log"
+        self.process = subprocess.Popen(
+            [self.binary, "-c", str(rendered), "-p", str(self.directory), "-e", str(log), "-g", "daemon off;"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )
+        wait_for_http(self.base + "/healthz", self.process, log)
 
     def stop(self) -> None:
         if self.process is not None:

@@ -1,18 +1,11 @@
 """The shipped nginx.conf, run by a real nginx in front of a real origin (``imgorigin serve``, two workers).
 
-The test renders a copy of nginx.conf with only what a test must change: loopback ports for the listener
-and the upstreams, paths under tmp for the pid file, logs, cache and temp files, and the current user.
-Every substitution must match exactly as often as expected, so the test breaks if the file drifts.
+nginx runs a copy of the file with only loopback ports, tmp paths and the user changed (``servers.Nginx``).
 """
 
 from __future__ import annotations
 
-import grp
 import io
-import os
-import pwd
-import re
-import subprocess
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -25,7 +18,7 @@ import pyvips
 
 from imgorigin.urls import signed_path
 from tests.conftest import TEST_URL_SECRET, photo, require_tool
-from tests.integration.servers import Origin, free_port, stop, wait_for_http
+from tests.integration.servers import Nginx, Origin
 
 pytestmark = pytest.mark.integration
 
@@ -33,29 +26,6 @@ NGINX_CONF = Path(__file__).parents[2] / "nginx.conf"
 AVIF = "image/avif,image/webp,image/apng,image/*,*/*;q=0.8"
 WEBP = "image/webp,*/*"
 OTHER = "image/png,image/*;q=0.8,*/*;q=0.5"
-
-
-def substitute(text: str, pattern: str, replacement: str, count: int) -> str:
-    result, found = re.subn(pattern, replacement, text, flags=re.MULTILINE)
-    assert found == count, f"nginx.conf changed: {pattern!r} matched {found} times, expected {count}"
-    return result
-
-
-def render_conf(tmp: Path, port: int, origin_port: int) -> str:
-    text = NGINX_CONF.read_text()
-    user = pwd.getpwuid(os.geteuid()).pw_name
-    group = grp.getgrgid(os.getegid()).gr_name
-    temp = "\n".join(
-        f"    {kind}_temp_path {tmp / kind};" for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
-    )
-    text = substitute(text, r"^user .*;$", f"user {user} {group};", 1)
-    text = substitute(text, r"^pid .*;$", f"pid {tmp / 'nginx.pid'};", 1)
-    text = substitute(text, r"^error_log .*;$", f"error_log {tmp / 'error.log'} info;", 1)
-    text = substitute(text, r"access_log /var/log/nginx/imgorigin.access.log", f"access_log {tmp / 'access.log'}", 1)
-    text = substitute(text, r"/var/cache/nginx/imgorigin", str(tmp / "cache"), 1)
-    text = substitute(text, r"^(\s*)server [\w.-]+\.internal:8080", rf"\g<1>server 127.0.0.1:{origin_port}", 4)
-    text = substitute(text, r"^(\s*)listen 80;", rf"\g<1>listen 127.0.0.1:{port};", 1)
-    return substitute(text, r"^http \{$", "http {\n" + temp, 1)
 
 
 @dataclass
@@ -89,22 +59,13 @@ class Stack:
 @pytest.fixture
 def stack(tmp_path: Path) -> Iterator[Stack]:
     nginx = require_tool("nginx")
-    port = free_port()
-    origin = Origin(tmp_path, {"IMGORIGIN_URL_SECRET": TEST_URL_SECRET,
-                               "IMGORIGIN_EAGER_VIA": f"http://127.0.0.1:{port}"}, workers=2)
+    proxy = Nginx(nginx, tmp_path / "nginx")
+    origin = Origin(tmp_path, {"IMGORIGIN_URL_SECRET": TEST_URL_SECRET, "IMGORIGIN_EAGER_VIA": proxy.base}, workers=2)
     origin.start()
-    conf_dir = tmp_path / "nginx"
-    conf_dir.mkdir()
-    conf = conf_dir / "nginx.conf"
-    conf.write_text(render_conf(conf_dir, port, origin.port))
-    process = subprocess.Popen(
-        [nginx, "-c", str(conf), "-p", str(conf_dir), "-e", str(conf_dir / "error.log"), "-g", "daemon off;"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-    )
+    proxy.start(NGINX_CONF, [origin.port], origin.port)
     try:
-        wait_for_http(f"http://127.0.0.1:{port}/healthz", process, conf_dir / "error.log")
         with httpx.Client(timeout=30) as client:
-            base = f"http://127.0.0.1:{port}"
+            base = proxy.base
             account = client.post(base + "/register", json={"username": "alice", "password": "correct horse battery"})
             assert account.status_code == 201, account.text
             headers = {"Authorization": f"Bearer {account.json()['token']}"}
@@ -113,7 +74,7 @@ def stack(tmp_path: Path) -> Iterator[Stack]:
             assert upload.status_code == 201, upload.text
             yield Stack(base, origin, client, headers, upload.json()["id"])
     finally:
-        stop(process)
+        proxy.stop()
         origin.stop()
 
 

@@ -1,0 +1,93 @@
+"""Past one machine, all real: a control node and two render nodes (``imgorigin serve``) sharing one
+S3-compatible bucket (moto over HTTP), behind the project's nginx.conf.
+
+The render nodes have no database rows and never saw an upload: they render from the bucket.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+import pyvips
+
+from imgorigin.urls import signed_path
+from tests.conftest import TEST_JWT_SECRET, TEST_URL_SECRET, photo, require_tool
+from tests.integration.servers import MotoServer, Nginx, Origin, free_port
+
+pytestmark = pytest.mark.integration
+
+NGINX_CONF = Path(__file__).parents[2] / "nginx.conf"
+DELIVERY = 'route="/t/{path:path}"'
+
+
+@dataclass
+class Cluster:
+    nginx: Nginx
+    control: Origin
+    renderers: list[Origin]
+
+
+def delivered(metrics_text: str) -> float:
+    return sum(float(line.rsplit(" ", 1)[1]) for line in metrics_text.splitlines()
+               if line.startswith("imgorigin_http_requests_total{") and DELIVERY in line)
+
+
+@pytest.fixture
+def cluster(tmp_path: Path) -> Iterator[Cluster]:
+    binary = require_tool("nginx")
+    moto = MotoServer(free_port(), tmp_path / "moto.log")
+    moto.start()
+    shared = {
+        "IMGORIGIN_STORAGE": "s3", "IMGORIGIN_S3_ENDPOINT": moto.endpoint, "IMGORIGIN_S3_BUCKET": "cluster",
+        "IMGORIGIN_S3_ACCESS_KEY": "key", "IMGORIGIN_S3_SECRET_KEY": "secret", "IMGORIGIN_S3_REGION": "us-east-1",
+        "IMGORIGIN_S3_SECURE": "false", "IMGORIGIN_URL_SECRET": TEST_URL_SECRET, "IMGORIGIN_JWT_SECRET": TEST_JWT_SECRET,
+    }
+    nginx = Nginx(binary, tmp_path / "nginx")
+    control = Origin(tmp_path / "control", {**shared, "IMGORIGIN_EAGER_VIA": nginx.base})
+    renderers = [Origin(tmp_path / f"render-{n}", {**shared, "IMGORIGIN_EAGER_CONCURRENCY": "0"}) for n in (1, 2)]
+    nodes = [control, *renderers]
+    try:
+        for node in nodes:
+            node.log.parent.mkdir(parents=True, exist_ok=True)
+            node.start()
+        nginx.start(NGINX_CONF, [node.port for node in renderers], control.port)
+        yield Cluster(nginx, control, renderers)
+    finally:
+        nginx.stop()
+        for node in nodes:
+            node.stop()
+        moto.stop()
+
+
+def test_render_nodes_serve_from_the_shared_bucket_and_cover_for_each_other(cluster: Cluster) -> None:
+    with httpx.Client(base_url=cluster.nginx.base, timeout=30) as client:
+        token = client.post("/register", json={"username": "alice", "password": "correct horse battery"})
+        headers = {"Authorization": f"Bearer {token.json()['token']}"}
+        image_id = client.post("/images", headers=headers, files={
+            "file": ("rocket.jpg", io.BytesIO(photo("rocket.jpg")), "image/jpeg")}).json()["id"]
+
+        for width in range(100, 106):
+            response = client.get(signed_path(TEST_URL_SECRET, image_id, f"w_{width}", "png"))
+            assert response.status_code == 200
+            assert response.headers["x-cache-status"] == "MISS"
+            assert pyvips.Image.new_from_buffer(response.content, "").width == width
+
+        # Each render node rendered some of them, the control node none: delivery never reaches it.
+        counts = [delivered(httpx.get(node.base + "/metrics").text) for node in cluster.renderers]
+        assert sum(counts) == 6 and all(count >= 1 for count in counts), counts
+        assert delivered(httpx.get(cluster.control.base + "/metrics").text) == 0
+        for node in cluster.renderers:
+            assert httpx.get(node.base + "/readyz").json() == {"status": "ready"}
+
+        # One render node dies: nginx sends its share to the other, nothing fails.
+        cluster.renderers[0].stop()
+        for width in range(200, 206):
+            response = client.get(signed_path(TEST_URL_SECRET, image_id, f"w_{width}", "webp"))
+            assert response.status_code == 200, response.text
+            assert pyvips.Image.new_from_buffer(response.content, "").width == width
+        assert client.get(signed_path(TEST_URL_SECRET, image_id, "w_100", "png")).headers["x-cache-status"] == "HIT"
