@@ -87,7 +87,8 @@ def background_removal(image: pyvips.Image, arg: None, ctx: RenderContext) -> py
     """Makes the background transparent, keeping the main subject (a person, an animal, a product).
     In a format without alpha (JPEG) the background becomes the ``b_`` colour, white by default.
     Needs the model installed (``imgorigin models install``). Example: ``e_background_removal``."""
-    if page_height(image) != image.height:
+    # Frames reach effects one at a time; running the model on every frame would be unbounded work.
+    if ctx.header.pages > 1 or page_height(image) != image.height:
         raise InvalidTransformation("e_background_removal works on still images: pick one frame with pg_")
     remover = ctx.background_remover
     if remover is None:
