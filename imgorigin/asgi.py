@@ -8,9 +8,11 @@ from starlette.applications import Starlette
 
 from imgorigin.app import create_app
 from imgorigin.config import load_settings
+from imgorigin.ops.access import configure_access_log
 
 
 def create_from_env() -> Starlette:
     settings = load_settings()
     logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    configure_access_log()
     return create_app(settings)

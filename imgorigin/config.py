@@ -99,7 +99,9 @@ class Settings:
         "", "base URL eager work is fetched through (the nginx/CDN in front of render nodes); empty: render here"
     )
     render_rate: float = setting(120.0, "uncached renders per minute per client IP (0: unlimited)", float)
-    transform_rate: float = setting(60.0, "POST /images/{id}/transform calls per minute per user (0: unlimited)", float)
+    transform_rate: float = setting(
+        60.0, "POST /images/{id}/transform calls per minute per user and per client IP (0: unlimited)", float
+    )
     login_rate: float = setting(10.0, "login attempts per minute per username and per IP", float)
     model_dir: Path = setting(Path("models"), "directory of the background-removal model (imgorigin models install)", Path)
     bg_removal_concurrency: int = setting(1, "background removals at once per worker (each uses a core)", int)

@@ -25,6 +25,7 @@ from imgorigin.api.common import (
 from imgorigin.api.eager import eager_json
 from imgorigin.api.transform_body import to_transformation
 from imgorigin.api.uploads import receive_upload
+from imgorigin.delivery.routes import client_ip
 from imgorigin.eager import parse_eager, record_eager
 from imgorigin.errors import BadRequest, NotFound, TooManyRequests
 from imgorigin.library import delete_image, get_image, require_own_layers, store_upload
@@ -107,9 +108,11 @@ async def transform(request: Request) -> JSONResponse:
     transformation, fmt = to_transformation(body)
     plan = parse(transformation, services.renderer.limits)
     await in_thread(require_own_layers, services, user.id, plan)
-    wait = services.rate_limiter.take(f"transform:{user.id}", services.settings.transform_rate)
-    if wait is not None:
-        raise TooManyRequests("Too many transform calls; retry shortly", retry_after=max(1, round(wait)))
+    # Per user and per client IP: many accounts behind one address share the IP's bucket.
+    for bucket in (f"transform:{user.id}", f"transform-ip:{client_ip(request)}"):
+        wait = services.rate_limiter.take(bucket, services.settings.transform_rate)
+        if wait is not None:
+            raise TooManyRequests("Too many transform calls; retry shortly", retry_after=max(1, round(wait)))
     extension = fmt if fmt and fmt != "auto" else extension_of(record)
     output = plan.output_format(parse_output_format(extension))
     variant = output.value if output is not None else "auto:other"

@@ -23,11 +23,12 @@ def _too_large(limit: int) -> PayloadTooLarge:
 
 
 async def _capped(stream: AsyncIterator[bytes], limit: int) -> AsyncIterator[bytes]:
+    """The body, cut off with 413 once it exceeds the file cap plus the multipart framing around it."""
     received = 0
     async for chunk in stream:
         received += len(chunk)
-        if received > limit:
-            raise _too_large(limit)
+        if received > limit + MULTIPART_OVERHEAD:
+            raise _too_large(limit)  # the cap people configured, not the internal budget
         yield chunk
 
 
@@ -54,7 +55,7 @@ async def receive_upload(request: Request, limit: int, spool_dir: Path) -> Uploa
     if declared and declared.isdigit() and int(declared) > limit + MULTIPART_OVERHEAD:
         raise _too_large(limit)
     parser = MultiPartParser(
-        request.headers, _capped(request.stream(), limit + MULTIPART_OVERHEAD), max_files=1, max_fields=20
+        request.headers, _capped(request.stream(), limit), max_files=1, max_fields=20
     )
     try:
         form = await parser.parse()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import http.client
 import os
+import select
 import signal
 import socket
 import subprocess
@@ -48,12 +49,12 @@ def _env(data_dir: Path) -> dict[str, str]:
 
 
 @contextmanager
-def server(data_dir: Path) -> Iterator[tuple[subprocess.Popen[bytes], str]]:
+def server(data_dir: Path, **env: str) -> Iterator[tuple[subprocess.Popen[bytes], str]]:
     """``imgorigin serve --workers 1`` on a loopback port; always stopped by its PID."""
     port = _free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "imgorigin", "serve", "--workers", "1", "--host", "127.0.0.1", "--port", str(port)],
-        env=_env(data_dir), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        env={**_env(data_dir), **env}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )
     base = f"http://127.0.0.1:{port}"
     try:
@@ -197,3 +198,42 @@ def test_fifty_parallel_uploads_by_ten_users(tmp_path: Path) -> None:
                 value % 256, value // 256,
             ]
     assert _doctor(data_dir, fix=False) == (0, ["0 problem(s) found, 0 fixed, 0 remaining"])
+
+
+def test_upload_over_the_cap_is_refused_before_the_body_is_sent(tmp_path: Path) -> None:
+    """A 20 MB chunked body (no Content-Length) against a 1 MB cap: 413 arrives while the client is still
+    sending, after little more than the cap was read."""
+    with server(tmp_path / "data", IMGORIGIN_MAX_UPLOAD_BYTES="1M") as (_, base):
+        headers = _register(base, "streamer")
+        host, port = base.removeprefix("http://").split(":")
+        sock = socket.create_connection((host, int(port)), timeout=30)
+        head = (f"POST /images HTTP/1.1\r\nHost: {host}\r\nAuthorization: {headers['Authorization']}\r\n"
+                "Content-Type: multipart/form-data; boundary=cap\r\nTransfer-Encoding: chunked\r\n\r\n")
+        part = (b'--cap\r\nContent-Disposition: form-data; name="file"; filename="big.jpg"\r\n'
+                b"Content-Type: image/jpeg\r\n\r\n")
+        sent, answer = 0, b""
+        try:
+            sock.sendall(head.encode() + f"{len(part):x}\r\n".encode() + part + b"\r\n")
+            chunk = b"\xff" * (64 * 1024)
+            while sent < 20 * 1024 * 1024:
+                readable, _, _ = select.select([sock], [], [], 0)
+                if readable:
+                    break
+                try:
+                    sock.sendall(f"{len(chunk):x}\r\n".encode() + chunk + b"\r\n")
+                except (BrokenPipeError, ConnectionResetError):
+                    break
+                sent += len(chunk)
+                time.sleep(0.002)
+            sock.settimeout(10)
+            while b"\r\n\r\n" not in answer:
+                data = sock.recv(65536)
+                if not data:
+                    break
+                answer += data
+        finally:
+            sock.close()
+        assert answer.startswith(b"HTTP/1.1 413 "), answer[:200]
+        assert b'"code":"upload_too_large"' in answer
+        assert sent < 3 * 1024 * 1024, f"the client sent {sent} bytes before the refusal"
+        assert httpx.get(base + "/healthz", timeout=10).status_code == 200
