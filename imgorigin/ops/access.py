@@ -3,8 +3,9 @@
 Pure ASGI (no ``BaseHTTPMiddleware``, which costs a task and a stream per request on the hot path):
 it only watches the ``send`` calls go by. The log line is JSON on the ``imgorigin.access`` logger::
 
-    {"method": "GET", "path": "/t/s--..--/w_300/abc.webp", "route": "/t/{path:path}", "status": 200,
-     "bytes": 18234, "duration_ms": 41.7, "cache": "MISS", "client": "10.0.0.7"}
+    {"time": "2026-11-21T05:20:08.123Z", "method": "GET", "path": "/t/s--..--/w_300/abc.webp",
+     "route": "/t/{path:path}", "status": 200, "bytes": 18234, "duration_ms": 41.7, "cache": "MISS",
+     "client": "10.0.0.7"}
 
 The query string is left out: it may carry tokens, and delivery URLs do not use it.
 """
@@ -14,6 +15,7 @@ from __future__ import annotations
 import json
 import logging
 import time
+from datetime import UTC, datetime
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -22,6 +24,14 @@ from imgorigin.ops.metrics import Metrics
 access_log = logging.getLogger("imgorigin.access")
 
 _CACHE_RESULTS = {b"HIT": "hit", b"MISS": "miss"}
+
+
+def configure_access_log() -> None:
+    """Access lines go to stderr as bare JSON (no level/logger prefix), ready for a log shipper."""
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    access_log.handlers[:] = [handler]
+    access_log.propagate = False
 
 
 def route_of(scope: Scope) -> str:
@@ -68,6 +78,7 @@ class Observe:
             if access_log.isEnabledFor(logging.INFO):
                 client = scope.get("client")
                 access_log.info(json.dumps({
+                    "time": datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
                     "method": scope["method"],
                     "path": scope["path"],
                     "route": route,

@@ -6,6 +6,7 @@ nginx runs a copy of the file with only loopback ports, tmp paths and the user c
 from __future__ import annotations
 
 import io
+import json
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -99,6 +100,11 @@ def test_the_second_request_is_a_hit_at_nginx(stack: Stack) -> None:
         assert (refused.status_code, refused.text) == (403, "Invalid signature\n")
         assert refused.headers["x-cache-status"] == "MISS"
     assert stack.settled("imgorigin_http_requests_total", 'route="/t/{path:path}"') == 3
+    # The origin's access log: one bare JSON line per request, here the render and the two refusals.
+    lines = [json.loads(line) for line in stack.origin.log.read_text().splitlines() if line.startswith("{")]
+    delivery = [(line["status"], line["cache"]) for line in lines if line["route"] == "/t/{path:path}"]
+    assert delivery == [(200, "MISS"), (403, "-"), (403, "-")]
+    assert lines[-1]["time"].endswith("Z") and lines[-1]["client"] == "127.0.0.1"
 
 
 def test_f_auto_keeps_a_variant_per_accept_class(stack: Stack) -> None:
