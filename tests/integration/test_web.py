@@ -9,6 +9,7 @@ import base64
 import re
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import urlencode
 
 import httpx
 import pytest
@@ -273,3 +274,48 @@ def test_drop_many_files_then_page_through_them(page: Page) -> None:
     assert sorted(first_page + second_page) == sorted(files)
     page.get_by_role("button", name="Previous").click()
     expect(page.locator("#page-info")).to_have_text(f"Page 1 of 2 ({len(files)} images)")
+
+
+# Values for every builder control, in combinations the grammar accepts; each line renders once.
+SAMPLES: list[dict[str, str]] = [
+    {"page": "1", "crop_w": "400", "crop_h": "300", "crop_x": "10", "crop_y": "20", "mode": "pad", "width": "150",
+     "height": "100", "gravity": "north", "background": "rgb:ff8800", "dpr": "2.0", "angle": "90", "flip": "hflip",
+     "format": "png", "quality": "75", "progressive": "true"},
+    {"aspect": "16:9", "height": "", "mode": "fill", "grayscale": "true", "negate": "true", "sepia": "50",
+     "blackwhite": "40", "brightness": "20", "contrast": "20", "saturation": "-20", "gamma": "20"},
+    {"trim": "10", "blur": "50", "sharpen": "100", "unsharp_mask": "100", "pixelate": "5", "vignette": "30",
+     "colorize": "40", "colorize_color": "blue", "tint": "80:blue:yellow"},
+    {"radius": "20", "border": "4px_solid_black", "opacity": "80", "caption": "Hi, there", "caption_size": "20",
+     "caption_color": "yellow", "caption_gravity": "north", "watermark_gravity": "north", "watermark_opacity": "50"},
+]
+NOT_SAMPLED = {
+    "background_removal": "runs the segmentation model: tested with the effect itself",
+    "watermark": "needs a second image: test_watermark_and_text_overlay",
+}
+
+
+def test_every_builder_option_makes_a_url_the_server_renders(page: Page) -> None:
+    _sign_up(page, "olga")
+    page.get_by_label("Choose files…").set_input_files(str(PHOTOS / "rocket.jpg"))
+    page.get_by_role("button", name=re.compile("rocket.jpg")).click()
+    expect(page.locator("#preview[data-transformation]")).to_be_visible()
+    option_ids = page.evaluate("async () => (await import('/static/js/options.js')).OPTIONS.map((o) => o.id)")
+    sampled = {name for sample in SAMPLES for name in sample}
+    assert sorted(set(option_ids) - sampled - set(NOT_SAMPLED)) == [], "give every new option a sample value"
+    assert sampled <= set(option_ids)
+
+    image_id = page.url.split("#image/")[1].split("?")[0]
+    for sample in SAMPLES:
+        page.goto(f"/#image/{image_id}?{urlencode(sample)}")
+        page.wait_for_function("""() => {
+            const preview = document.getElementById("preview");
+            const composed = document.getElementById("transformation").value;
+            return !document.getElementById("alert").hidden
+                || (preview.dataset.transformation === composed && /^\\d+\\u00d7\\d+$/.test(preview.nextElementSibling.textContent));
+        }""")
+        expect(page.get_by_role("alert")).to_be_hidden()
+        composed = page.get_by_label("Transformation", exact=True).input_value()
+        assert composed != "c_fill,w_300,h_200,g_auto", sample
+        if "crop_w" in sample:  # pad to 150x100 at dpr 2, then a quarter turn
+            assert composed.startswith("pg_1/c_crop,w_400,h_300,x_10,y_20/c_pad,w_150,h_100,g_north,b_rgb:ff8800,dpr_2.0/")
+            assert page.locator("#preview").evaluate("img => [img.naturalWidth, img.naturalHeight]") == [200, 300]

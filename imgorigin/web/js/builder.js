@@ -98,7 +98,7 @@ export function compose(values) {
     }
     const tokens = OPTIONS.filter((option) => option.group === group.name)
       .filter((option) => values[option.id] !== "" && values[option.id] !== false)
-      .map((option) => option.token(values[option.id]))
+      .map((option) => option.token(values[option.id], values))
       .filter(Boolean);
     if (!tokens.length) continue;
     if (group.separate) components.push(...tokens);

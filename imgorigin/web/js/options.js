@@ -1,6 +1,7 @@
 // Every control of the transformation builder, in one list: adding an option to the page is one line.
 // An option lands in a group; groups become URL components in the order of GROUPS (each component is
-// applied to the output of the previous one). `token(value)` is the option's URL text, or "" for none.
+// applied to the output of the previous one). `token(value, values)` is the option's URL text, or "" for
+// none; `values` holds every control's value, for options that read a companion control.
 
 const key = (letter) => (value) => `${letter}_${value}`;
 const effect = (name) => (value) => (value === true ? `e_${name}` : `e_${name}:${value}`);
@@ -15,6 +16,7 @@ const image = (id, label, group, token) => ({ id, label, group, kind: "image", c
 const GRAVITIES = ["auto", "center", "north", "north_east", "east", "south_east", "south", "south_west", "west", "north_west"];
 
 export const GROUPS = [
+  { name: "source", legend: "Animated or multi-page source" },
   { name: "crop", legend: "Crop a region first", lead: "c_crop" },
   { name: "resize", legend: "Resize" },
   { name: "rotate", legend: "Rotate" },
@@ -27,6 +29,8 @@ export const GROUPS = [
 ];
 
 export const OPTIONS = [
+  number("page", "Only this frame / page", "source", [1, 10000, 1], key("pg")),
+
   number("crop_w", "Region width", "crop", [1, 8192, 1], key("w")),
   number("crop_h", "Region height", "crop", [1, 8192, 1], key("h")),
   number("crop_x", "Region x", "crop", [0, 8192, 1], key("x")),
@@ -55,6 +59,10 @@ export const OPTIONS = [
   number("gamma", "Gamma (−50–150)", "effects", [-50, 150, 1], effect("gamma")),
   number("blur", "Blur (1–2000)", "effects", [1, 2000, 1], effect("blur")),
   number("sharpen", "Sharpen (1–2000)", "effects", [1, 2000, 1], effect("sharpen")),
+  number("unsharp_mask", "Unsharp mask (1–2000)", "effects", [1, 2000, 1], effect("unsharp_mask")),
+  number("colorize", "Colorize (0–100)", "effects", [0, 100, 1], (v, all) => [effect("colorize")(v), all.colorize_color && `co_${all.colorize_color}`].filter(Boolean).join(",")),
+  text("colorize_color", "Colorize colour", "effects", "blue or rgb:ff8800", () => ""),
+  text("tint", "Tint (amount:colours)", "effects", "80:blue:yellow", effect("tint")),
   number("pixelate", "Pixelate (1–200)", "effects", [1, 200, 1], effect("pixelate")),
   number("vignette", "Vignette (0–100)", "effects", [0, 100, 1], effect("vignette")),
 
@@ -73,6 +81,7 @@ export const OPTIONS = [
 
   select("format", "Format", "output", ["webp", "avif", "jpg", "png", "gif", "auto"], (v) => (v === "auto" ? "f_auto" : "")),
   select("quality", "Quality", "output", ["auto", "auto:best", "auto:eco", "auto:low", "90", "75", "50", "25"], key("q")),
+  check("progressive", "Progressive JPEG / interlaced PNG", "output", () => "fl_progressive"),
 ];
 
 // A watermark is two components, Cloudinary style: the layer sized relative to the image, then where it lands.
