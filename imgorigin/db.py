@@ -198,6 +198,12 @@ class Database:
     def claim_eager(self, limit: int, lease_seconds: float, now: float) -> list[EagerJob]:
         """Lease up to ``limit`` pending jobs. One statement, so two workers never claim the same job;
         a worker that dies mid-job lets its lease run out and the job is claimed again."""
+        # Idle polling stays a read (no write lock on the database) until there is something to take.
+        if self._db().execute(
+            "select 1 from eager where state = 'pending' and (lease_until is null or lease_until < ?) limit 1",
+            [now],
+        ).fetchone() is None:
+            return []
         rows = self._db().execute(
             "update eager set lease_until = ?, attempts = attempts + 1 where id in ("
             " select id from eager where state = 'pending' and (lease_until is null or lease_until < ?)"
