@@ -51,7 +51,7 @@ def store_upload(services: Services, user_id: int, filename: str, spooled: Path,
     try:
         blob = Blob(path=spooled)
         header = read_header(blob, services.renderer.source_limits)
-        verify_decodes(blob, header)
+        verify_decodes(blob, header, timeout=services.settings.render_timeout)
         summary = summarize(blob)
         size = spooled.stat().st_size
         image_id = new_image_id()

@@ -8,6 +8,8 @@ plain text), and the loader libvips actually picked is checked again after the h
 
 from __future__ import annotations
 
+import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -202,18 +204,35 @@ def load_scaled(
     return pyvips.Image.thumbnail_buffer(blob.data, width, option_string=load_options, **options)
 
 
-def verify_decodes(blob: Blob, header: Header) -> None:
-    """Decode every pixel once (uploads only): truncated or corrupt data fails here, not at delivery."""
+def verify_decodes(blob: Blob, header: Header, timeout: float | None = None) -> None:
+    """Decode every pixel once (uploads only): truncated or corrupt data fails here, not at delivery.
+
+    A decode still running after ``timeout`` seconds is killed: within the pixel caps that only
+    happens to a file built to be slow (an SVG full of filters, a pathological progressive JPEG).
+    """
     import pyvips
 
     corrupt = "The image is truncated or corrupt"
+    started = time.monotonic()
+    timer = None
     # fail_on="warning" (sharp's default): measured to be the only level that catches a JPEG with damaged
     # entropy data; "truncated" already catches cut JPEG/PNG/WebP/TIFF/AVIF. See docs/security.md.
     try:
         image = _open(blob, access="sequential", fail_on="warning", **({"n": -1} if header.pages > 1 else {}))
+        if timeout is not None:
+            timer = threading.Timer(timeout, image.set_kill, args=(True,))
+            timer.daemon = True
+            timer.start()
         image.avg()
     except pyvips.Error as exc:
+        if timeout is not None and time.monotonic() - started >= timeout:
+            raise Unprocessable(
+                "The image takes too long to decode", detail=str(exc), code="decode_timeout"
+            ) from None
         raise Unprocessable(corrupt, detail=str(exc), code="corrupt_image") from None
+    finally:
+        if timer is not None:
+            timer.cancel()
     if header.format == "gif":
         data = blob.data if blob.data is not None else blob.path.read_bytes()  # type: ignore[union-attr]
         if not gif_is_complete(data):

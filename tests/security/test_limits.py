@@ -266,3 +266,16 @@ def test_photos_still_pass_the_decode_check(client: TestClient, alice: Account) 
         response = client.post("/images", headers=alice.headers,
                                files={"file": (name, io.BytesIO(photo(name)), "application/octet-stream")})
         assert response.status_code == 201, (name, response.text)
+
+
+def test_an_upload_that_decodes_too_slowly_is_refused(make_client) -> None:  # type: ignore[no-untyped-def]
+    client = make_client(render_timeout=0.05)
+    account = register(client, "alice")
+    noise = pyvips.Image.gaussnoise(3000, 3000, sigma=80).cast("uchar")
+    slow = bytes(noise.bandjoin([noise, noise]).copy(interpretation="srgb").write_to_buffer(".png", compression=1))
+    response = client.post("/images", headers=account.headers,
+                           files={"file": ("slow.png", io.BytesIO(slow), "image/png")})
+    assert response.status_code == 422
+    assert response.json()["error"] == {"code": "decode_timeout", "message": "The image takes too long to decode"}
+    assert client.get("/images", headers=account.headers).json()["total"] == 0
+    assert account.upload("logo.png")["format"] == "png"  # small files still pass the same deadline
