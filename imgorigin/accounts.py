@@ -7,14 +7,13 @@ which ``imgorigin doctor --fix`` removes after its grace period.
 
 from __future__ import annotations
 
+from imgorigin.library import remove_files
 from imgorigin.services import Services
-from imgorigin.storage import original_key
 
 
 def delete_account(services: Services, user_id: int) -> int:
     """Delete the user and everything they stored; returns how many images went with them."""
     image_ids = services.db.delete_user(user_id)
     for image_id in image_ids:
-        services.storage.delete(original_key(image_id))
-        services.cache.evict_image(image_id)
+        remove_files(services, image_id)
     return len(image_ids)

@@ -98,6 +98,11 @@ def delete_image(services: Services, user_id: int, image_id: str) -> None:
     """Row first: once it is gone the image is gone for its owner, whatever happens to the file."""
     if not services.db.delete_image(user_id, image_id):
         raise NotFound("No such image", code="image_not_found")
+    remove_files(services, image_id)
+
+
+def remove_files(services: Services, image_id: str) -> None:
+    """Everything stored for an image whose row is already gone: original, pyramid levels, derivatives."""
     services.storage.delete(original_key(image_id))
     delete_levels(services.storage, image_id, services.renderer.pyramid or PyramidPolicy())
     services.cache.evict_image(image_id)

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import jwt
 import pytest
+import pyvips
 from conftest import TEST_JWT_SECRET, TEST_URL_SECRET, Account, make_settings, register
 from starlette.testclient import TestClient
 
@@ -56,16 +57,19 @@ def test_the_real_token_works(client: TestClient, alice: Account) -> None:
 
 def test_delete_me_removes_user_images_files_and_cache(client: TestClient, alice: Account, bob: Account,
                                                        tmp_path: Path) -> None:
-    mine = [alice.upload("rocket.jpg"), alice.upload("logo.png")]
+    big = pyvips.Image.gaussnoise(2000, 1600).cast("uchar").write_to_buffer(".jpg")  # gets pyramid levels
+    mine = [alice.upload("rocket.jpg"), alice.upload("logo.png"), alice.upload("big.jpg", data=big)]
     theirs = bob.upload("rocket.jpg")
     for image in mine:  # warm the derived cache
         assert client.get(signed_path(TEST_URL_SECRET, image["id"], "w_20", "png")).status_code == 200
     services = client.app.state.services  # type: ignore[attr-defined]
+    assert len(list(services.storage.keys("pyramid"))) == 2  # the big upload's 1/2 and 1/8 levels
     response = client.delete("/me", headers=alice.headers)
     assert response.status_code == 204
     # the token of a deleted user is refused, and the username is free again
     assert _me(client, alice.token)[0] == 401
     assert client.get("/images", headers=alice.headers).status_code == 401
+    assert [key for key in services.storage.keys("pyramid") if key.startswith(f"pyramid/{mine[2]['id']}_")] == []
     for image in mine:
         assert not services.storage.exists(f"originals/{image['id']}")
         assert client.get(signed_path(TEST_URL_SECRET, image["id"], "w_20", "png")).status_code == 404
