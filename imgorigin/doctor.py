@@ -73,17 +73,17 @@ def examine(settings: Settings, db: Database, storage: Storage, cache: DerivedCa
     report = Report()
     ids = db.all_image_ids()
 
-    for image_id in sorted(ids):
-        if not storage.exists(original_key(image_id)):
-            def drop_row(image_id: str = image_id) -> None:
-                db.delete_image_any(image_id)
-                cache.evict_image(image_id)
+    lost = {image_id for image_id in ids if not storage.exists(original_key(image_id))}
+    for image_id in sorted(lost):
+        def drop_row(image_id: str = image_id) -> None:
+            db.delete_image_any(image_id)
+            cache.evict_image(image_id)
 
-            report.findings.append(Finding("row without file", image_id, drop_row))
+        report.findings.append(Finding("row without file", image_id, drop_row))
 
     for prefix in ("originals", _LEVEL_PREFIX):
         for key in list(storage.keys(prefix)):
-            if _image_of(key) in ids:
+            if _image_of(key) in ids - lost:  # a lost original's levels go with its row
                 continue
             modified = _modified(storage, key)
             if modified is not None and now - modified < grace:

@@ -7,6 +7,7 @@ import time
 from pathlib import Path
 
 import pytest
+import pyvips
 from conftest import TEST_URL_SECRET, Account
 from starlette.testclient import TestClient
 
@@ -94,3 +95,20 @@ def test_cli_exit_status(client: TestClient, alice: Account, capsys: pytest.Capt
     assert f"problem: row without file: {image['id']}" in capsys.readouterr().out
     assert cli.main(["doctor", "--data-dir", data_dir, "--fix"]) == 0
     assert cli.main(["doctor", "--data-dir", data_dir]) == 0
+
+
+def test_a_lost_original_takes_its_pyramid_levels_along(client: TestClient, alice: Account) -> None:
+    services = client.app.state.services  # type: ignore[attr-defined]
+    big = pyvips.Image.gaussnoise(2000, 1600).cast("uchar").write_to_buffer(".jpg")
+    image = alice.upload("big.jpg", data=big)
+    levels = [key for key in services.storage.keys("pyramid") if key.startswith(f"pyramid/{image['id']}_")]
+    assert len(levels) == 2
+    services.storage.path_for(f"originals/{image['id']}").unlink()
+    for key in levels:
+        _age(services.storage.path_for(key), 7200)
+    status, lines = _run(client, fix=True)
+    assert status == 0
+    assert sorted(lines[:-1]) == sorted([f"fixed: row without file: {image['id']}",
+                                         *(f"fixed: file without row: {key}" for key in levels)])
+    assert list(services.storage.keys("pyramid")) == []
+    assert services.db.all_image_ids() == set()
