@@ -12,6 +12,7 @@ from conftest import TEST_JWT_SECRET, TEST_URL_SECRET, Account, make_settings, r
 from starlette.testclient import TestClient
 
 from imgorigin.app import create_app
+from imgorigin.config import SettingsError
 from imgorigin.urls import signed_path
 
 
@@ -109,3 +110,27 @@ def test_login_is_throttled_per_username_and_ip(tmp_path: Path) -> None:
         # another username from the same IP: the IP bucket is empty too
         other = client.post("/login", json={"username": "erin", "password": "whatever long"})
         assert other.status_code == 429
+
+
+def test_other_users_images_are_404_everywhere(client: TestClient, alice: Account, bob: Account) -> None:
+    image = alice.upload("rocket.jpg")
+    path = f"/images/{image['id']}"
+    not_found = {"code": "image_not_found", "message": "No such image"}
+    for method, url, body in [
+        ("GET", path, None),
+        ("GET", path + "/download", None),
+        ("POST", path + "/transform", {"transformations": {"resize": {"width": 10}}}),
+        ("DELETE", path, None),
+    ]:
+        response = client.request(method, url, json=body, headers=bob.headers)
+        assert response.status_code == 404, (method, url)
+        assert response.json()["error"] == not_found
+    signed = client.post("/sign", json={"items": [{"id": image["id"]}]}, headers=bob.headers)
+    assert signed.status_code == 404
+    assert bob.client.get("/images", headers=bob.headers).json()["total"] == 0
+    assert client.get(path, headers=alice.headers).status_code == 200  # still there for its owner
+
+
+def test_a_short_jwt_key_refuses_to_start(tmp_path: Path) -> None:
+    with pytest.raises(SettingsError, match="IMGORIGIN_JWT_SECRET must be at least 32 bytes"):
+        make_settings(tmp_path, jwt_secret="x" * 31)
