@@ -35,6 +35,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
     chromium = require_tool("chromium")
+    # Renders on a busy two-core CI machine can take longer than expect()'s default of five seconds.
+    expect.set_options(timeout=20_000)
     with sync_playwright() as playwright:
         launched = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
         yield launched
@@ -49,7 +51,7 @@ def page(browser: Browser, server: str, request: pytest.FixtureRequest) -> Itera
     errors: list[str] = []
     opened.on("pageerror", lambda error: errors.append(str(error)))
     opened.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
-    opened.set_default_timeout(15_000)
+    opened.set_default_timeout(20_000)
     failed_before = request.session.testsfailed
     yield opened
     # Script errors or CSP violations would show up here even when the flow happened to work.
