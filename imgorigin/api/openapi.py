@@ -253,10 +253,6 @@ OPERATIONS: dict[tuple[str, str], dict[str, Any]] = {
         "tags": ["operations"], "summary": "This document", "security": [],
         "responses": {"200": _json({"type": "object"}, "OpenAPI 3.1")},
     },
-    ("/", "get"): {
-        "tags": ["page"], "summary": "The web page (playground)", "security": [],
-        "responses": {"200": {"description": "HTML", "content": {"text/html": {"schema": _string()}}}},
-    },
     ("/t/{path}", "get"): _DELIVERY,
     ("/t/{path}", "head"): {**_DELIVERY, "summary": "Headers of a delivery URL (no body)"},
 }
@@ -265,7 +261,10 @@ _CONVERTER = re.compile(r"\{(\w+):\w+\}")
 
 
 def routed_operations(routes: Iterable[BaseRoute]) -> Iterator[tuple[str, str]]:
-    """(OpenAPI path, method) of every endpoint the app routes; HEAD only where it is declared."""
+    """(OpenAPI path, method) of every endpoint the app routes; HEAD only where it is declared.
+
+    HTML pages opt out with ``include_in_schema=False`` (the tests hold them to serving HTML).
+    """
     for route in routes:
         if not isinstance(route, Route) or not route.include_in_schema:
             continue

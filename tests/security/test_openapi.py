@@ -31,6 +31,11 @@ def test_every_route_of_the_app_is_documented(client: TestClient) -> None:
     for route in app.routes:  # type: ignore[attr-defined]
         # Static files are the only other kind of route; anything else would escape the walk above.
         assert isinstance(route, Route | Mount), route
+        if isinstance(route, Route) and not route.include_in_schema:
+            # only HTML pages may stay out of the document
+            page = client.get(route.path)
+            assert page.status_code == 200, route.path
+            assert page.headers["content-type"].startswith("text/html"), route.path
 
 
 def test_the_core_routes_are_there(client: TestClient) -> None:
