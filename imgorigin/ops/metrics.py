@@ -117,21 +117,27 @@ class Metrics:
             self._own.counters[key] = self._own.counters.get(key, 0.0) + amount
 
     def observe(self, name: str, labels: Labels, seconds: float) -> None:
-        key = (name, labels)
-        index = bisect.bisect_left(SECONDS_BUCKETS, seconds)
         with self._lock:
-            row = self._own.histograms.get(key)
-            if row is None:
-                row = self._own.histograms[key] = [0.0] * (len(SECONDS_BUCKETS) + 2)
-            row[index] += 1
-            row[-1] += seconds
+            self._observe((name, labels), seconds)
+
+    def _observe(self, key: tuple[str, Labels], seconds: float) -> None:
+        row = self._own.histograms.get(key)
+        if row is None:
+            row = self._own.histograms[key] = [0.0] * (len(SECONDS_BUCKETS) + 2)
+        row[bisect.bisect_left(SECONDS_BUCKETS, seconds)] += 1
+        row[-1] += seconds
 
     def request(self, route: str, method: str, status: int, seconds: float, cache: str | None) -> None:
+        """Every request passes here: one lock round for all three series."""
         code = str(status)
-        self.inc("imgorigin_http_requests_total", (("method", method), ("route", route), ("status", code)))
-        self.observe("imgorigin_http_request_duration_seconds", (("route", route), ("status", code)), seconds)
-        if cache is not None:
-            self.inc("imgorigin_cache_requests_total", (("result", cache),))
+        counters = self._own.counters
+        requests = ("imgorigin_http_requests_total", (("method", method), ("route", route), ("status", code)))
+        with self._lock:
+            counters[requests] = counters.get(requests, 0.0) + 1
+            self._observe(("imgorigin_http_request_duration_seconds", (("route", route), ("status", code))), seconds)
+            if cache is not None:
+                hits = ("imgorigin_cache_requests_total", (("result", cache),))
+                counters[hits] = counters.get(hits, 0.0) + 1
 
     def render(self, operations: Iterable[str], fmt: str, seconds: float) -> None:
         self.observe("imgorigin_render_duration_seconds", (("format", fmt),), seconds)
