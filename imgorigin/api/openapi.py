@@ -81,6 +81,12 @@ SCHEMAS: dict[str, Any] = {
             "created_at": _string(), "url": _string(description="signed delivery URL of the original"),
             "formats": {"type": "object", "additionalProperties": _string()},
             "download": _string(),
+            "eager": {"type": "array", "items": _object(
+                {"transformation": _string(), "format": _string(),
+                 "state": _string(enum=["pending", "done", "failed"]), "error": {"type": ["string", "null"]},
+                 "url": _string(description="signed delivery URL of the derivative"), "updated_at": _string()},
+                ["transformation", "format", "state", "error", "url", "updated_at"],
+            )},
         },
         ["id", "filename", "format", "width", "height", "pages", "bytes", "sha256", "created_at", "url"],
     ),
@@ -198,7 +204,9 @@ OPERATIONS: dict[tuple[str, str], dict[str, Any]] = {
     ("/images", "post"): {
         "tags": ["images"], "summary": "Upload an image (multipart field 'file'); the type is sniffed from the bytes",
         "requestBody": {"required": True, "content": {"multipart/form-data": {"schema": _object(
-            {"file": _string(format="binary")}, ["file"])}}},
+            {"file": _string(format="binary"), "eager": _string(
+                description="transformations to render in the background, separated by '|', each with an optional "
+                            "format: c_fill,w_400,h_300/webp|w_1200.avif (docs/operations.md)")}, ["file"])}}},
         "responses": {"201": _json(_ref("Image"), "The stored image"), **_errors(*_COMMON, 413, 415, 422)},
     },
     ("/images", "get"): {
