@@ -243,6 +243,30 @@ def test_watermark_and_text_overlay(page: Page, server: str) -> None:
     assert re.search(r"#image/[A-Za-z0-9_-]+$", page.url)
 
 
+def test_download_the_original_then_delete_the_account(page: Page) -> None:
+    _sign_up(page, "quentin")
+    page.get_by_label("Choose files…").set_input_files(str(PHOTOS / "rocket.jpg"))
+    page.get_by_role("button", name=re.compile("rocket.jpg")).click()
+    expect(page.locator("#preview[data-transformation]")).to_be_visible()
+    url = page.get_by_label("Signed URL").input_value()
+
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Download original").click()
+    assert download.value.suggested_filename == "rocket.jpg"
+    assert Path(download.value.path()).read_bytes() == (PHOTOS / "rocket.jpg").read_bytes()
+
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("button", name="Delete account").click()
+    expect(page.get_by_role("heading", name="Sign in or create an account")).to_be_visible()
+    expect(page.get_by_role("status")).to_have_text("The account quentin and its images are deleted")
+    assert page.evaluate("sessionStorage.getItem('imgorigin.token')") is None
+    assert httpx.get(url).status_code == 404
+    page.get_by_label("Username").fill("quentin")
+    page.get_by_label("Password").fill("correct horse battery")
+    page.get_by_role("button", name="Log in").click()
+    expect(page.locator("#alert-text")).to_have_text("Wrong username or password")
+
+
 def _png(shade: int) -> bytes:
     return bytes(pyvips.Image.black(64, 48, bands=3).new_from_image([shade, 255 - shade, 128]).pngsave_buffer())
 

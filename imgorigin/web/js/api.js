@@ -62,6 +62,12 @@ export const api = {
   image: (id) => call("GET", `/images/${encodeURIComponent(id)}`),
   remove: (id) => call("DELETE", `/images/${encodeURIComponent(id)}`),
   sign: (items) => call("POST", "/sign", { items }).then((answer) => answer.items),
+  deleteAccount: () => call("DELETE", "/me"),
+  download: async (id) => {
+    const response = await fetch(`/images/${encodeURIComponent(id)}/download`, { headers: authHeaders() });
+    if (!response.ok) throw await errorFrom(response);
+    return response.blob();
+  },
 };
 
 // fetch() has no upload progress; XMLHttpRequest does.

@@ -41,6 +41,7 @@ function showView(name) {
   for (const view of ["auth", "library", "detail"]) $(view).hidden = view !== name;
   const signedIn = Boolean(session.token);
   $("logout").hidden = !signedIn;
+  $("delete-account").hidden = !signedIn;
   $("whoami").hidden = !signedIn;
   $("whoami").textContent = signedIn ? `Signed in as ${session.username}` : "";
 }
@@ -262,6 +263,31 @@ async function onDelete() {
   location.hash = "";
 }
 
+// The download needs the token, which a plain link cannot send: fetch it, then hand the browser a blob.
+async function onDownload() {
+  const image = state.image;
+  const blob = image && await guarded(() => api.download(image.id));
+  if (!blob) return;
+  const link = document.createElement("a");
+  link.href = URL.createObjectURL(blob);
+  link.download = image.filename || `${image.id}.${image.format}`;
+  link.click();
+  setTimeout(() => URL.revokeObjectURL(link.href), 10_000);
+  announce(`Downloading ${link.download}`);
+}
+
+async function onDeleteAccount() {
+  if (!window.confirm(`Delete the account ${session.username} and all its images? This cannot be undone.`)) return;
+  const done = await guarded(() => api.deleteAccount().then(() => true));
+  if (!done) return;
+  const name = session.username;
+  session.clear();
+  state.image = null;
+  history.replaceState(null, "", location.pathname);
+  showView("auth");
+  announce(`The account ${name} and its images are deleted`);
+}
+
 function wireDropzone() {
   const zone = $("dropzone");
   zone.addEventListener("dragover", (event) => {
@@ -301,6 +327,8 @@ function start() {
   $("copy-url").addEventListener("click", () => copy("signed-url", "URL"));
   $("copy-srcset").addEventListener("click", () => copy("srcset-snippet", "Snippet"));
   $("delete").addEventListener("click", onDelete);
+  $("download").addEventListener("click", onDownload);
+  $("delete-account").addEventListener("click", onDeleteAccount);
   wireDropzone();
   window.addEventListener("hashchange", route);
   route();
