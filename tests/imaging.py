@@ -60,3 +60,12 @@ def photo_mosaic(width: int, height: int, *, orientation: int = 1, alpha: bool =
         image = image.copy()
         image.set_type(pyvips.GValue.gint_type, "orientation", orientation)
     return bytes(image.write_to_buffer(".jpg", Q=90))
+
+
+def as_rgb(image: pyvips.Image) -> pyvips.Image:
+    """A decoded output with grey PNGs expanded back to sRGB (R = G = B, alpha kept).
+
+    PNG output is written as grey when every pixel is grey (a lossless colour-type reduction), so
+    tests that read R, G and B compare in sRGB.
+    """
+    return image.colourspace("srgb") if image.interpretation == "b-w" else image

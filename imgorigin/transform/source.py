@@ -193,6 +193,12 @@ def load_scaled(
     """Shrink-on-load straight to width x height (the decoder skips what it can), upright."""
     import pyvips
 
+    from imgorigin.transform.jpegshrink import load_block_shrunk
+
+    if pages == 1 and page == 0:
+        shrunk = load_block_shrunk(blob, width, height, no_rotate=no_rotate)
+        if shrunk is not None:
+            return shrunk
     options: dict[str, object] = {
         "height": height, "size": "force", "no_rotate": no_rotate, "fail_on": "error",
     }

@@ -13,6 +13,7 @@ from starlette.testclient import TestClient
 from imgorigin.app import create_app
 from imgorigin.security import long_signature
 from tests.conftest import TEST_URL_SECRET, Account, make_settings, register
+from tests.imaging import as_rgb
 
 PRESETS = {
     "thumb": {"transformation": "c_fill,g_auto,w_150,h_150", "unsigned": True},
@@ -45,7 +46,7 @@ def image_id(alice: Account) -> str:
 
 
 def decoded(content: bytes) -> pyvips.Image:
-    return pyvips.Image.new_from_buffer(content, "")
+    return as_rgb(pyvips.Image.new_from_buffer(content, ""))
 
 
 def test_unsigned_preset_is_served_without_a_signature(client: TestClient, image_id: str) -> None:

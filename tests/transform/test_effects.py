@@ -15,6 +15,7 @@ from imgorigin.transform.render import render
 from imgorigin.transform.source import Blob, SourceLimits, configure_libvips, read_header
 from imgorigin.transform.values import OutputFormat
 from tests.conftest import PHOTOS
+from tests.imaging import as_rgb
 
 configure_libvips()
 
@@ -24,7 +25,7 @@ CAT = Blob(path=PHOTOS / "chelsea.png")
 def run(blob: Blob, text: str, fmt: OutputFormat = OutputFormat.PNG) -> pyvips.Image:
     header = read_header(blob, SourceLimits())
     rendered = render(blob, header, parse(text), fmt, Limits())
-    return pyvips.Image.new_from_buffer(rendered.data, "")
+    return as_rgb(pyvips.Image.new_from_buffer(rendered.data, ""))
 
 
 def source(tmp_path: Path, image: pyvips.Image, name: str = "src.png") -> Blob:

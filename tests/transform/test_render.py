@@ -13,6 +13,7 @@ from imgorigin.transform.render import render
 from imgorigin.transform.source import Blob, SourceLimits, configure_libvips, read_header
 from imgorigin.transform.values import OutputFormat
 from tests.conftest import PHOTOS
+from tests.imaging import as_rgb
 
 configure_libvips()
 
@@ -26,7 +27,7 @@ def make_source(tmp_path: Path, image: pyvips.Image, name: str = "src.png", **sa
 def run(blob: Blob, text: str, fmt: OutputFormat = OutputFormat.PNG, limits: Limits | None = None) -> pyvips.Image:
     header = read_header(blob, SourceLimits())
     rendered = render(blob, header, parse(text), fmt, limits or Limits())
-    return pyvips.Image.new_from_buffer(rendered.data, "")
+    return as_rgb(pyvips.Image.new_from_buffer(rendered.data, ""))
 
 
 @pytest.fixture
