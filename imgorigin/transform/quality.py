@@ -26,9 +26,11 @@ SEARCH_RANGE = {
     OutputFormat.WEBP: (30, 100),
     OutputFormat.AVIF: (20, 98),
 }
-SAMPLE_PIXELS = 1_000_000
+# Pixels searched at full size; beyond, a mosaic of tiles. Smaller for the slower encoders, so the
+# search stays near a second on one core (AVIF at effort 2 is ~10x JPEG's time per pixel).
+SAMPLE_PIXELS = {OutputFormat.JPEG: 1_000_000, OutputFormat.WEBP: 500_000, OutputFormat.AVIF: 250_000}
 WINDOW_RADIUS = 5  # the 11-tap window of sigma 1.5
-TILE = 256  # a multiple of 16, so tiles keep the codecs' block grid
+TILE = 64  # small, so many tiles spread over the image; a multiple of 16 keeps the codecs' block grid
 MOSAIC_MARGIN = 0.003
 # Aim a hair above the stated target, so SSIM implementations that differ in border handling or
 # window truncation (scikit-image's, say) agree that the target is met.
@@ -71,14 +73,17 @@ def _lightness(image: pyvips.Image) -> pyvips.Image:
     return image.extract_band(0).cast("uchar").cast("float")
 
 
-def sample_of(image: pyvips.Image) -> tuple[pyvips.Image, bool]:
-    """The image itself when small enough, else a mosaic of full-resolution tiles; (sample, is_mosaic)."""
+def sample_of(image: pyvips.Image, budget: int) -> tuple[pyvips.Image, bool]:
+    """The image itself when within ``budget`` pixels, else a mosaic of full-resolution tiles spread
+    evenly over it; (sample, is_mosaic)."""
     import pyvips
 
-    if image.width * image.height <= SAMPLE_PIXELS:
+    if image.width * image.height <= budget:
         return image, False
-    across = max(1, min(4, image.width // TILE))
-    down = max(1, min(4, image.height // TILE))
+    tiles_wanted = max(1, budget // (TILE * TILE))
+    # A grid with the image's proportions, so every region is represented.
+    across = max(1, min(image.width // TILE, round((tiles_wanted * image.width / image.height) ** 0.5)))
+    down = max(1, min(image.height // TILE, tiles_wanted // across))
     tiles = []
     for row in range(down):
         for column in range(across):
@@ -94,7 +99,7 @@ def auto_quality(image: pyvips.Image, fmt: OutputFormat, level: str, encode: Enc
 
     low, high = SEARCH_RANGE[fmt]
     top = high
-    sample, mosaic = sample_of(image)
+    sample, mosaic = sample_of(image, SAMPLE_PIXELS[fmt])
     sample = sample.copy_memory()
     target = TARGETS[level] + SEARCH_MARGIN + (MOSAIC_MARGIN if mosaic else 0.0)
 
