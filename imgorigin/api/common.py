@@ -35,8 +35,12 @@ async def json_body(request: Request) -> dict[str, Any]:
             raise PayloadTooLarge(f"The JSON body is larger than {MAX_JSON_BYTES} bytes")
     try:
         data = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
+        # "\ud800" is valid JSON but not text: it would fail later, deep in bcrypt or SQLite, as a 500.
+        json.dumps(data, ensure_ascii=False).encode()
+    except (ValueError, UnicodeError):
         raise BadRequest("The body must be JSON", code="invalid_json") from None
+    except RecursionError:
+        raise BadRequest("The JSON body is nested too deeply", code="invalid_json") from None
     if not isinstance(data, dict):
         raise BadRequest("The body must be a JSON object", code="invalid_json")
     return data

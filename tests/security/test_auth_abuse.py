@@ -134,3 +134,24 @@ def test_other_users_images_are_404_everywhere(client: TestClient, alice: Accoun
 def test_a_short_jwt_key_refuses_to_start(tmp_path: Path) -> None:
     with pytest.raises(SettingsError, match="IMGORIGIN_JWT_SECRET must be at least 32 bytes"):
         make_settings(tmp_path, jwt_secret="x" * 31)
+
+
+@pytest.mark.parametrize(("body", "message"), [
+    (b"[" * 100_000, "The JSON body is nested too deeply"),
+    (b'{"username": "abc", "password": "\\ud800\\ud800\\ud800\\ud800"}', "The body must be JSON"),
+    (b'{"username": "\\udfff", "password": "long enough"}', "The body must be JSON"),
+    (b'{"username": "abc", "password": "abcdefgh\xff"}', "The body must be JSON"),
+], ids=["nested", "surrogate-password", "surrogate-username", "not-utf8"])
+def test_hostile_json_is_400(client: TestClient, body: bytes, message: str) -> None:
+    for path in ("/register", "/login"):
+        response = client.post(path, content=body, headers={"Content-Type": "application/json"})
+        assert response.status_code == 400, path
+        assert response.json()["error"] == {"code": "invalid_json", "message": message}
+
+
+def test_hostile_json_on_authenticated_routes(client: TestClient, alice: Account) -> None:
+    headers = {**alice.headers, "Content-Type": "application/json"}
+    for body in (b'{"items": [{"id": "\\ud800"}]}', b'{"items": ' + b"[" * 50_000 + b"]" * 50_000 + b"}"):
+        response = client.post("/sign", content=body, headers=headers)
+        assert response.status_code == 400
+        assert response.json()["error"]["code"] == "invalid_json"
