@@ -170,6 +170,8 @@ _DELIVERY = {
         "`/t/[s--SIGNATURE--/]<component>[/<component>...][/v<digits>]/<id>.<ext>` in Cloudinary's grammar "
         "and signature scheme (docs/urls.md). Touches no database. Errors are short plain text."
     ),
+    # The signature in the path is the authorisation: browsers and CDNs send no token.
+    "security": [],
     "parameters": [{"name": "path", "in": "path", "required": True, "schema": _string(),
                     "description": "signature, transformation, version, id and extension"}],
     "responses": {

@@ -196,6 +196,9 @@ def test_docs_page_renders_the_openapi_document(page: Page, server: str) -> None
     upload = page.locator("section.operation", has=page.locator("h3", has_text=re.compile(r"^post/images$")))
     expect(upload).to_contain_text("multipart/form-data")
     expect(upload).to_contain_text("201")
+    expect(upload).to_contain_text("Needs Authorization: Bearer <token>.")
+    delivery = page.locator("section.operation", has=page.locator("h3", has_text=re.compile(r"^get/t/\{path\}$")))
+    expect(delivery).to_contain_text("No token needed.")
 
 
 def test_watermark_and_text_overlay(page: Page, server: str) -> None:

@@ -66,7 +66,7 @@ function schemaTree(doc, raw, depth = 0, seen = new Set()) {
 }
 
 // Media types sharing one schema (the six image formats of a delivery answer) are listed on one line.
-function content(doc, body) {
+function content(doc, body, withTree = true) {
   const groups = new Map();
   for (const [mediaType, media] of Object.entries(body.content || {})) {
     const key = JSON.stringify(media.schema || null);
@@ -76,7 +76,7 @@ function content(doc, body) {
   return [...groups.values()].map(({ types, schema }) => el("div", { className: "media" },
     el("p", {}, ...types.flatMap((type, i) => [i ? ", " : "", el("code", { textContent: type })]),
       schema ? ` · ${typeOf(doc, schema)}` : ""),
-    schema ? schemaTree(doc, schema) : null));
+    schema && withTree ? schemaTree(doc, schema) : null));
 }
 
 // Descriptions are CommonMark; `code spans` are the only markup worth rendering here.
@@ -120,7 +120,9 @@ function operation(doc, path, method, op, pathParams) {
     const list = el("ul", {});
     for (const [status, raw] of responses) {
       const response = resolve(doc, raw);
-      list.append(el("li", {}, el("span", { className: "status", textContent: status }), ` ${response.description || ""}`, ...content(doc, response)));
+      // Error answers all share one shape, named once by its type rather than spelled out each time.
+      const success = /^2/.test(status);
+      list.append(el("li", {}, el("span", { className: "status", textContent: status }), ` ${response.description || ""}`, ...content(doc, response, success)));
     }
     section.append(list);
   }
