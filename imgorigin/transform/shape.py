@@ -49,15 +49,16 @@ def parse_radius(raw: str) -> Radius:
         values = [int_between(0, MAX_RADIUS)(part) for part in parts]
     except ValueError:
         raise ValueError(expected) from None
+    corners: tuple[int, int, int, int]
     if len(values) == 1:
-        corners = (values[0],) * 4
+        corners = (values[0], values[0], values[0], values[0])
     elif len(values) == 2:
         corners = (values[0], values[1], values[0], values[1])
     elif len(values) == 3:
         corners = (values[0], values[1], values[2], values[1])
     else:
         corners = (values[0], values[1], values[2], values[3])
-    return Radius(corners)  # type: ignore[arg-type]
+    return Radius(corners)
 
 
 @dataclass(frozen=True)
