@@ -101,6 +101,7 @@ def int_query(request: Request, name: str, default: int, low: int, high: int) ->
     raw = request.query_params.get(name)
     if raw is None:
         return default
-    if not raw.isdigit() or not low <= int(raw) <= high:
+    # isdigit() alone admits "²", which int() refuses; ASCII digits only, and not a million of them.
+    if not (raw.isascii() and raw.isdigit() and len(raw) <= 18) or not low <= int(raw) <= high:
         raise BadRequest(f"{name} must be an integer between {low} and {high}", code="invalid_query")
     return int(raw)

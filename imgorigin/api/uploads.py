@@ -52,7 +52,7 @@ async def receive_upload(request: Request, limit: int, spool_dir: Path) -> Uploa
     if not content_type.startswith("multipart/form-data"):
         raise BadRequest("Send the image as multipart/form-data with a field named 'file'", code="not_multipart")
     declared = request.headers.get("content-length")
-    if declared and declared.isdigit() and int(declared) > limit + MULTIPART_OVERHEAD:
+    if declared and declared.isascii() and declared.isdigit() and int(declared) > limit + MULTIPART_OVERHEAD:
         raise _too_large(limit)
     parser = MultiPartParser(
         request.headers, _capped(request.stream(), limit), max_files=1, max_fields=20
