@@ -13,6 +13,7 @@ import json
 import os
 import re
 import sys
+import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -180,10 +181,30 @@ class CountingReader:
         return self._handle.tell()
 
 
-def upload_one(api: Api, path: Path, progress: Progress) -> str:
+class ContentClaims:
+    """Which file of this run uploads which content: two copies of one photo in a folder upload once."""
+
+    def __init__(self) -> None:
+        self._owners: dict[str, Path] = {}
+        self._lock = threading.Lock()
+
+    def claim(self, digest: str, path: Path) -> Path | None:
+        """None if ``path`` now owns ``digest``, else the file that already does."""
+        with self._lock:
+            owner = self._owners.setdefault(digest, path)
+        return None if owner == path else owner
+
+
+def upload_one(api: Api, path: Path, progress: Progress, claims: ContentClaims) -> str:
     """'uploaded' or 'skipped'; raises ClientError with the server's message on failure."""
     size = path.stat().st_size
-    found = api.call("GET", "/images", params={"sha256": sha256_of(path)})
+    digest = sha256_of(path)
+    twin = claims.claim(digest, path)
+    if twin is not None:
+        progress.advance(size)
+        progress.file_done(f"skipped   {path}  (same content as {twin})")
+        return "skipped"
+    found = api.call("GET", "/images", params={"sha256": digest})
     if found["items"]:
         progress.advance(size)
         progress.file_done(f"skipped   {path}  (already uploaded as {found['items'][0]['id']})")
@@ -215,10 +236,11 @@ def cmd_upload(args: argparse.Namespace) -> int:
     progress = Progress(sys.stderr, sum(f.stat().st_size for f in files), len(files))
     counts = {"uploaded": 0, "skipped": 0, "failed": 0}
     failures: list[str] = []
+    claims = ContentClaims()
 
     def work(path: Path) -> str:
         try:
-            return upload_one(api, path, progress)
+            return upload_one(api, path, progress, claims)
         except (ClientError, OSError) as exc:
             progress.file_done(f"FAILED    {path}  {exc}")
             failures.append(f"{path}: {exc}")
