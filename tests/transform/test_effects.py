@@ -298,3 +298,9 @@ def test_every_effect_documents_syntax_and_an_example() -> None:
         assert unit.doc, name
         assert unit.example.startswith(f"e_{name}") or f"e_{name}" in unit.example, name
         parse(unit.example)
+
+
+@pytest.mark.parametrize("size", [(1, 1), (2, 40), (300, 1)])
+def test_trim_leaves_images_too_thin_to_have_edges(tmp_path: Path, size: tuple[int, int]) -> None:
+    out = run(source(tmp_path, flat([9, 9, 9], *size)), "e_trim")
+    assert (out.width, out.height) == size

@@ -16,6 +16,9 @@ if TYPE_CHECKING:
     from imgorigin.transform.render import RenderContext
 
 
+MIN_SIDE = 3
+
+
 @dataclass(frozen=True)
 class Trim:
     tolerance: int = 10
@@ -44,6 +47,8 @@ def trim(image: pyvips.Image, spec: Trim, ctx: RenderContext) -> pyvips.Image:
     Example: ``e_trim:20`` or ``e_trim:5:white``."""
     if page_height(image) != image.height:
         return image  # the frames of an animation would each need their own box; leave them whole
+    if image.width < MIN_SIDE or image.height < MIN_SIDE:
+        return image  # libvips finds edges after a 3x3 median: nothing narrower has edges to find
     colour, alpha = split_alpha(image)
     threshold = max(spec.tolerance * 255 / 100, 0.5)
     if spec.color is None and alpha is not None and alpha.getpoint(0, 0)[0] == 0:
