@@ -1,0 +1,57 @@
+"""Pure helpers of the client commands: srcset widths, the progress bar, file collection."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pytest
+
+from imgorigin.cli_client import ClientError, at_width, collect
+from imgorigin.progress import Progress, human_bytes
+
+
+@pytest.mark.parametrize(("transformation", "expected"), [
+    ("", "w_640"),
+    ("c_fill,w_300,h_200", "c_fill,h_427,w_640"),
+    ("c_fill,w_300,h_200/q_auto", "c_fill,h_427,w_640/q_auto"),  # the sizing component, not the last one
+    ("e_grayscale/c_pad,h_100,w_100,b_blue", "e_grayscale/c_pad,b_blue,h_640,w_640"),
+    ("c_fill,h_0.5", "c_fill,w_640"),  # a height that cannot follow the width is dropped
+    ("w_0.5", "w_640"),
+    ("e_sepia", "e_sepia/w_640"),
+])
+def test_at_width(transformation: str, expected: str) -> None:
+    assert at_width(transformation, 640) == expected
+
+
+def test_progress_in_a_log_writes_a_line_per_tenth_and_per_file() -> None:
+    stream = io.StringIO()
+    progress = Progress(stream, total_bytes=1000, total_files=2)
+    for _ in range(100):
+        progress.advance(5)  # 500 bytes in small reads: five tenths
+    progress.file_done("uploaded  a.jpg")
+    progress.advance(500)
+    progress.file_done("uploaded  b.jpg")
+    progress.finish()
+    lines = stream.getvalue().splitlines()
+    assert "\r" not in stream.getvalue()
+    assert lines[0] == "[............................]   0%  0/2 files  5 B / 1000 B"
+    assert lines.count("uploaded  a.jpg") == 1
+    assert lines[-1] == "[############################] 100%  2/2 files  1000 B / 1000 B"
+    assert len(lines) == 11  # six bars (0% to 50% by tenths), a file, its bar, 100%, a file, its bar
+
+
+def test_human_bytes() -> None:
+    assert [human_bytes(n) for n in (0, 1023, 1024, 1536 * 1024, 3 * 1024**3)] == [
+        "0 B", "1023 B", "1.0 KB", "1.5 MB", "3.0 GB",
+    ]
+
+
+def test_collect_walks_folders_for_images_only(tmp_path: Path) -> None:
+    (tmp_path / "a" / ".hidden").mkdir(parents=True)
+    for name in ("a/one.JPG", "a/two.png", "a/notes.txt", "a/.hidden/three.png", "four.webp"):
+        (tmp_path / name).write_bytes(b"x")
+    found = collect([str(tmp_path / "a"), str(tmp_path / "four.webp"), str(tmp_path / "a" / "notes.txt")])
+    assert [p.relative_to(tmp_path).as_posix() for p in found] == ["a/one.JPG", "a/two.png", "four.webp", "a/notes.txt"]
+    with pytest.raises(ClientError, match="missing: no such file or folder"):
+        collect([str(tmp_path / "missing")])
