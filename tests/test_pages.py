@@ -1,0 +1,50 @@
+"""The pages and their static files, through the real app: types, headers, and nothing inline for the CSP."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from starlette.testclient import TestClient
+
+from imgorigin.transform.effects import EFFECTS
+
+WEB = Path(__file__).parent.parent / "imgorigin" / "web"
+
+
+@pytest.mark.parametrize("path", ["/", "/docs"])
+def test_pages_are_html_under_the_strict_csp(client: TestClient, path: str) -> None:
+    response = client.get(path)
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "text/html; charset=utf-8"
+    csp = response.headers["content-security-policy"]
+    assert "script-src 'self'" in csp and "style-src 'self'" in csp
+    assert response.headers["x-content-type-options"] == "nosniff"
+
+
+@pytest.mark.parametrize("page", ["index.html", "docs.html"])
+def test_pages_carry_no_inline_script_or_style(page: str) -> None:
+    html = (WEB / page).read_text()
+    assert re.findall(r"<script(?![^>]*\bsrc=)[^>]*>", html) == []
+    assert " style=" not in html and "<style" not in html
+    assert re.findall(r"<[^>]*\son[a-z]+=", html) == []  # no inline event handlers either
+
+
+def test_static_files_have_their_types_and_are_revalidated(client: TestClient) -> None:
+    for name in sorted(p.relative_to(WEB).as_posix() for p in WEB.rglob("*.js")):
+        response = client.get(f"/static/{name}")
+        assert response.status_code == 200, name
+        # Module scripts with nosniff load only with a JavaScript type.
+        assert response.headers["content-type"].startswith("text/javascript"), name
+        assert response.headers["cache-control"] == "no-cache"
+        assert "etag" in response.headers
+    assert client.get("/static/app.css").headers["content-type"].startswith("text/css")
+    assert client.get("/static/nope.js").status_code == 404
+
+
+def test_every_effect_has_a_builder_control() -> None:
+    options = (WEB / "js" / "options.js").read_text()
+    missing = [name for name in EFFECTS if f'effect("{name}")' not in options]
+    assert missing == [], f"add a line to imgorigin/web/js/options.js for: {missing}"
+
