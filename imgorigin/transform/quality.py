@@ -32,6 +32,9 @@ SAMPLE_PIXELS = {OutputFormat.JPEG: 1_000_000, OutputFormat.WEBP: 500_000, Outpu
 WINDOW_RADIUS = 5  # the 11-tap window of sigma 1.5
 TILE = 64  # small, so many tiles spread over the image; a multiple of 16 keeps the codecs' block grid
 MOSAIC_MARGIN = 0.003
+# The output is held in memory for the search; past this (all frames counted) the format's default
+# quality is used instead, rather than hold hundreds of megabytes.
+MAX_SEARCH_PIXELS = 25_000_000
 # Aim a hair above the stated target, so SSIM implementations that differ in border handling or
 # window truncation (scikit-image's, say) agree that the target is met.
 SEARCH_MARGIN = 0.001
@@ -93,13 +96,26 @@ def sample_of(image: pyvips.Image, budget: int) -> tuple[pyvips.Image, bool]:
     return pyvips.Image.arrayjoin(tiles, across=across), True
 
 
+def searchable(image: pyvips.Image) -> bool:
+    return bool(image.width * image.height <= MAX_SEARCH_PIXELS)
+
+
+def _first_frame(image: pyvips.Image) -> pyvips.Image:
+    if image.get_typeof("page-height"):
+        page_height = int(image.get("page-height"))
+        if page_height < image.height:
+            return image.crop(0, 0, image.width, page_height)
+    return image
+
+
 def auto_quality(image: pyvips.Image, fmt: OutputFormat, level: str, encode: Encoder) -> int:
     """The lowest quality in the format's range whose encoding of ``image`` meets ``TARGETS[level]``."""
     import pyvips
 
     low, high = SEARCH_RANGE[fmt]
     top = high
-    sample, mosaic = sample_of(image, SAMPLE_PIXELS[fmt])
+    # An animation is judged by its first frame: frames of one animation share their character.
+    sample, mosaic = sample_of(_first_frame(image), SAMPLE_PIXELS[fmt])
     sample = sample.copy_memory()
     target = TARGETS[level] + SEARCH_MARGIN + (MOSAIC_MARGIN if mosaic else 0.0)
 

@@ -23,7 +23,7 @@ from imgorigin.transform.flags import KEEP_IPTC, PROGRESSIVE, Flags, output_flag
 from imgorigin.transform.geometry import Resize, check_output_size, plan_resize
 from imgorigin.transform.overlay import step_overlay
 from imgorigin.transform.plan import Component, Limits, Transformation
-from imgorigin.transform.quality import SEARCH_RANGE, auto_quality
+from imgorigin.transform.quality import SEARCH_RANGE, auto_quality, searchable
 from imgorigin.transform.shape import add_border, fade, round_corners
 from imgorigin.transform.source import Blob, Header, load, load_scaled
 from imgorigin.transform.values import Flip, Gravity, OutputFormat
@@ -355,9 +355,9 @@ def encode(image: pyvips.Image, fmt: OutputFormat, plan: Transformation, deadlin
     try:
         if quality is not None and quality.value is not None and "Q" in options:
             options["Q"] = quality.value
-        elif quality is not None and quality.auto is not None and fmt in SEARCH_RANGE:
-            # Rendered once into memory, measured, then encoded whole at the quality found.
-            image = image.copy_memory()
+        elif quality is not None and quality.auto is not None and fmt in SEARCH_RANGE and searchable(image):
+            # Rendered once into memory (under the deadline), measured, then encoded whole at that quality.
+            image = _killable(image, deadline, image.copy_memory)
             options["Q"] = auto_quality(
                 image, fmt, quality.auto,
                 lambda sample, q: bytes(sample.write_to_buffer(suffix, **{**options, "Q": q})),

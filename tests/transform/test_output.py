@@ -253,3 +253,24 @@ def test_the_search_metric_agrees_with_scikit_image(quality: int) -> None:
     encoded = decode(bytes(image.write_to_buffer(".jpg", Q=quality)))
     ours, theirs = ssim(image, encoded), reference_ssim(image, encoded)
     assert ours == pytest.approx(theirs, abs=0.002)
+
+
+def test_q_auto_on_an_animation_judges_the_first_frame(tmp_path: Path) -> None:
+    photo = pyvips.Image.new_from_file(str(PHOTOS / "chelsea.png")).crop(0, 0, 200, 150)
+    frames = [photo, photo.flip("horizontal"), photo.invert()]
+    strip = pyvips.Image.arrayjoin(frames, across=1).copy()
+    strip.set_type(pyvips.GValue.gint_type, "page-height", 150)
+    path = tmp_path / "anim.webp"
+    strip.write_to_file(str(path), lossless=True)
+    out = pyvips.Image.new_from_buffer(rendered(Blob(path=path), "q_auto", OutputFormat.WEBP), "", n=-1)
+    assert out.get("n-pages") == 3
+    first = out.crop(0, 0, 200, 150)
+    assert reference_ssim(photo, first) >= TARGETS["good"]
+
+
+def test_q_auto_past_the_memory_budget_falls_back_to_the_default_quality(monkeypatch: pytest.MonkeyPatch) -> None:
+    from imgorigin.transform import quality
+
+    blob = Blob(path=PHOTOS / "rocket.jpg")
+    monkeypatch.setattr(quality, "MAX_SEARCH_PIXELS", 1000)
+    assert rendered(blob, "q_auto:low", OutputFormat.JPEG) == rendered(blob, "", OutputFormat.JPEG)
