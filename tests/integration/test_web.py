@@ -172,7 +172,7 @@ def test_api_errors_are_shown(page: Page) -> None:
     expect(page.locator("#alert-text")).to_have_text(re.compile(r"^Transformation refused: g_ needs c_fill"))
 
 
-def test_keyboard_only_sign_in(page: Page) -> None:
+def test_keyboard_only(page: Page) -> None:
     page.goto("/")
     page.get_by_label("Username").focus()
     page.keyboard.type("yvonne")
@@ -182,6 +182,29 @@ def test_keyboard_only_sign_in(page: Page) -> None:
     page.keyboard.press("Tab")  # past "Log in" to "Sign up"
     page.keyboard.press("Enter")
     expect(page.locator("#whoami")).to_have_text("Signed in as yvonne")
+    expect(page.locator("#library-title")).to_be_focused()
+
+    page.get_by_label("Choose files…").set_input_files(str(PHOTOS / "chelsea.png"))
+    expect(page.locator("#grid li")).to_have_count(1)
+    page.locator("#library-title").focus()
+    _tab_to(page, "document.activeElement.classList.contains('thumb')")
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", name="chelsea.png")).to_be_focused()
+    _tab_to(page, "document.activeElement.id === 'opt-width'")
+    page.keyboard.press("Control+A")
+    page.keyboard.type("120")
+    expect(page.locator("#preview[data-transformation='c_fill,w_120,h_200,g_auto']")).to_be_visible()
+    _tab_to(page, "document.activeElement.id === 'copy-url'")
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("status")).to_have_text("URL copied")
+
+
+def _tab_to(page: Page, condition: str, presses: int = 60) -> None:
+    for _ in range(presses):
+        page.keyboard.press("Tab")
+        if page.evaluate(f"() => {condition}"):
+            return
+    pytest.fail(f"Tab never reached: {condition}")
 
 
 def test_docs_page_renders_the_openapi_document(page: Page, server: str) -> None:

@@ -38,7 +38,10 @@ function announce(message) {
 }
 
 function showView(name) {
+  const changed = $(name).hidden;
   for (const view of ["auth", "library", "detail"]) $(view).hidden = view !== name;
+  // Keyboard and screen-reader users land at the top of the new view, not on a button that vanished.
+  if (changed) $(`${name}-title`).focus();
   const signedIn = Boolean(session.token);
   $("logout").hidden = !signedIn;
   $("delete-account").hidden = !signedIn;
@@ -170,7 +173,6 @@ async function openDetail(id, params) {
   $("detail-meta").textContent = `id ${image.id} · ${image.width}×${image.height} ${image.format} · uploaded ${image.created_at}`;
   $("original-size").textContent = `${formatBytes(image.bytes)} (${image.width}×${image.height} ${image.format})`;
   $("derived-size").textContent = "";
-  $("back").focus();
   await refreshPreview();
 }
 
