@@ -18,6 +18,7 @@ import argparse
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 from imgorigin.cache import DerivedCache
@@ -34,7 +35,7 @@ _LEVEL_PREFIX = "pyramid"
 class Finding:
     kind: str
     subject: str
-    repair: Callable[[], None] | None = None
+    repair: Callable[[], object] | None = None
     fixed: bool = False
 
 
@@ -89,7 +90,7 @@ def examine(settings: Settings, db: Database, storage: Storage, cache: DerivedCa
             if modified is not None and now - modified < grace:
                 report.in_grace += 1
                 continue
-            report.findings.append(Finding("file without row", key, lambda key=key: storage.delete(key)))
+            report.findings.append(Finding("file without row", key, partial(storage.delete, key)))
 
     spool = settings.data_dir / "tmp"
     for path in sorted(spool.glob("*")) if spool.is_dir() else []:
@@ -99,17 +100,13 @@ def examine(settings: Settings, db: Database, storage: Storage, cache: DerivedCa
             report.in_grace += 1
             continue
         report.findings.append(Finding("stale spool file", str(path.relative_to(settings.data_dir)),
-                                       lambda path=path: path.unlink(missing_ok=True)))
+                                       partial(path.unlink, missing_ok=True)))
 
     live = db.all_image_ids()
     for image_id in sorted(cache.image_ids() - live):
         report.findings.append(Finding("cache entries of a deleted image", image_id,
-                                       lambda image_id=image_id: _evict(cache, image_id)))
+                                       partial(cache.evict_image, image_id)))
     return report
-
-
-def _evict(cache: DerivedCache, image_id: str) -> None:
-    cache.evict_image(image_id)
 
 
 def repair(report: Report) -> None:
@@ -139,8 +136,8 @@ def run(settings: Settings, *, fix: bool, grace: float, out: Callable[[str], Non
 
 
 def cmd_doctor(args: argparse.Namespace) -> int:
-    overrides = {"data_dir": Path(args.data_dir)} if args.data_dir else {}
-    return run(load_settings(**overrides), fix=args.fix, grace=args.grace)
+    settings = load_settings(data_dir=Path(args.data_dir)) if args.data_dir else load_settings()
+    return run(settings, fix=args.fix, grace=args.grace)
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]

@@ -20,7 +20,7 @@ from imgorigin import __version__
 
 JSON = "application/json"
 IMAGE_TYPES = ("image/jpeg", "image/png", "image/webp", "image/avif", "image/gif", "image/tiff")
-BEARER = [{"bearerAuth": []}]
+BEARER: list[dict[str, list[str]]] = [{"bearerAuth": []}]
 
 _ERROR_DESCRIPTIONS = {
     400: "Malformed request: bad JSON, field, query parameter or transformation",
