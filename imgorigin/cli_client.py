@@ -282,6 +282,20 @@ def cmd_ls(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_rm(args: argparse.Namespace) -> int:
+    api = logged_in(args)
+    failed = 0
+    for image_id in args.ids:
+        try:
+            api.call("DELETE", f"/images/{image_id}")
+        except ClientError as exc:
+            failed += 1
+            print(f"imgorigin: {image_id}: {exc}", file=sys.stderr)
+            continue
+        print(f"deleted {image_id}")
+    return 1 if failed else 0
+
+
 _PIXELS = re.compile(r"^([wh])_(\d+)$")
 
 
@@ -359,6 +373,9 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
     ls = add("ls", cmd_ls, "list your images")
     ls.add_argument("--json", action="store_true", help="print the API's JSON")
+
+    rm = add("rm", cmd_rm, "delete images (their URLs stop working)")
+    rm.add_argument("ids", nargs="+", metavar="ID")
 
     url = add("url", cmd_url, "a signed URL (or srcset) from the server, for one of your images")
     url.add_argument("id")

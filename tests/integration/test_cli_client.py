@@ -98,6 +98,13 @@ def test_login_upload_skip_ls_and_srcset(server: str, tmp_path: Path) -> None:
         image = pyvips.Image.new_from_buffer(response.content, "")
         assert (image.width, image.height) == (width, height)
 
+    removed = imgorigin(config, "rm", rocket, "nope")
+    assert removed.returncode == 1
+    assert removed.stdout == f"deleted {rocket}\n"
+    assert removed.stderr.startswith("imgorigin: nope: ") and "(404 " in removed.stderr
+    assert httpx.get(entries[0][0]).status_code == 404
+    assert len(httpx.get(f"{server}/images", headers=headers).json()["items"]) == 2
+
     logout = imgorigin(config, "logout")
     assert logout.returncode == 0 and not saved.exists()
     assert imgorigin(config, "ls").stderr.strip() == "imgorigin: not logged in: run imgorigin login"
