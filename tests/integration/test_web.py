@@ -223,6 +223,11 @@ def test_docs_page_renders_the_openapi_document(page: Page, server: str) -> None
     delivery = page.locator("section.operation", has=page.locator("h3", has_text=re.compile(r"^get/t/\{path\}$")))
     expect(delivery).to_contain_text("No token needed.")
 
+    page.get_by_label("Filter operations").fill("post images")
+    shown = page.locator("section.operation:visible h3").all_inner_texts()
+    assert shown and all(text.lower().startswith("post") and "/images" in text for text in shown)
+    assert len(shown) < sum(len(item) for item in document["paths"].values())
+
 
 def test_watermark_and_text_overlay(page: Page, server: str) -> None:
     _sign_up(page, "zoe")

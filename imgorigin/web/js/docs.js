@@ -144,15 +144,26 @@ async function start() {
   $("api-description").replaceWith(prose("p", doc.info?.description || ""));
   const links = el("ul", {});
   const reference = $("reference");
+  const entries = [];
   for (const [path, item] of Object.entries(doc.paths || {})) {
     for (const method of METHODS) {
       if (!item[method]) continue;
       const { section, link } = operation(doc, path, method, item[method], item.parameters || []);
       reference.append(section);
       links.append(link);
+      entries.push({ section, link, text: `${method} ${path} ${item[method].summary || ""}`.toLowerCase() });
     }
   }
-  $("toc").append(el("h2", { textContent: "Operations" }), links);
+  $("toc").prepend(el("h2", { textContent: "Operations" }));
+  $("toc").append(links);
+  $("filter").addEventListener("input", (event) => {
+    const words = event.target.value.toLowerCase().split(/\s+/).filter(Boolean);
+    for (const entry of entries) {
+      const shown = words.every((word) => entry.text.includes(word));
+      entry.section.hidden = !shown;
+      entry.link.hidden = !shown;
+    }
+  });
   reference.setAttribute("aria-busy", "false");
 }
 
