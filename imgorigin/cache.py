@@ -11,6 +11,7 @@ from imgorigin.transform.values import OutputFormat
 
 # Small derivatives stay inside diskcache's SQLite file (one read per hit); larger ones become files.
 _INLINE_LIMIT = 256 * 1024
+_LAYER_REF = "layer-ref:"
 
 
 class DerivedCache:
@@ -43,12 +44,22 @@ class DerivedCache:
     def __contains__(self, key: str) -> bool:
         return self._cache is not None and key in self._cache
 
-    def put(self, key: str, fmt: OutputFormat, data: bytes, image_id: str) -> None:
+    def put(self, key: str, fmt: OutputFormat, data: bytes, image_id: str, layers: tuple[str, ...] = ()) -> None:
         if self._cache is not None:
             self._cache.set(key, (fmt.value, data), tag=image_id)
+            # An entry has one tag: the images drawn as overlays get a small pointer tagged with theirs,
+            # so deleting an overlay image also drops every derivative that shows it.
+            for layer in set(layers) - {image_id}:
+                self._cache.set(f"{_LAYER_REF}{layer}:{key}", key, tag=layer)
 
     def evict_image(self, image_id: str) -> int:
-        return 0 if self._cache is None else int(self._cache.evict(image_id))
+        if self._cache is None:
+            return 0
+        refs = self._cache._sql(
+            "SELECT key FROM Cache WHERE tag = ? AND key LIKE ?", (image_id, f"{_LAYER_REF}%")
+        ).fetchall()
+        users = sum(bool(self._cache.delete(self._cache.get(ref, default=""))) for (ref,) in refs)
+        return users + int(self._cache.evict(image_id))
 
     def image_ids(self) -> set[str]:
         """Ids with derived images in the cache (``imgorigin doctor`` looks for deleted images' entries)."""

@@ -21,7 +21,6 @@ from imgorigin.info.summary import summarize
 from imgorigin.pyramid import delete_levels, store_levels
 from imgorigin.services import Services
 from imgorigin.storage import original_key
-from imgorigin.transform.layers import ImageLayer
 from imgorigin.transform.levels import PyramidPolicy
 from imgorigin.transform.plan import Transformation
 from imgorigin.transform.source import Blob, read_header, verify_decodes
@@ -87,11 +86,9 @@ def get_image(services: Services, user_id: int, image_id: str) -> ImageRecord:
 
 def require_own_layers(services: Services, user_id: int, plan: Transformation) -> None:
     """Signing a URL with ``l_<id>`` publishes that image: only its owner may do it."""
-    for component in plan:
-        if component.overlay is not None and isinstance(component.overlay.source, ImageLayer):
-            layer_id = component.overlay.source.image_id
-            if services.db.image(user_id, layer_id) is None:
-                raise NotFound(f"No such overlay image: l_{layer_id}", code="layer_not_found")
+    for layer_id in plan.layer_ids():
+        if services.db.image(user_id, layer_id) is None:
+            raise NotFound(f"No such overlay image: l_{layer_id}", code="layer_not_found")
 
 
 def delete_image(services: Services, user_id: int, image_id: str) -> None:

@@ -155,7 +155,7 @@ class Renderer:
                           background_remover=self.background_remover)
         if self.on_render is not None:
             self.on_render(plan, rendered.format, time.perf_counter() - started)
-        self.cache.put(key, rendered.format, rendered.data, image_id)
+        self.cache.put(key, rendered.format, rendered.data, image_id, plan.layer_ids())
         return Derived(rendered.data, rendered.format, etag_of(key), cached=False)
 
 

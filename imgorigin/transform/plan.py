@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 from imgorigin.errors import InvalidTransformation
 from imgorigin.transform import params as p
 from imgorigin.transform.flags import LAYER_APPLY, RELATIVE, Flags
-from imgorigin.transform.layers import LayerSource
+from imgorigin.transform.layers import ImageLayer, LayerSource
 from imgorigin.transform.values import CropMode, Gravity, OutputFormat
 
 T = TypeVar("T")
@@ -78,6 +78,13 @@ class Transformation:
 
     def canonical(self) -> str:
         return "/".join(component.canonical() for component in self.components)
+
+    def layer_ids(self) -> tuple[str, ...]:
+        """The other images this plan draws as overlays (l_<id>)."""
+        return tuple(
+            c.overlay.source.image_id for c in self.components
+            if c.overlay is not None and isinstance(c.overlay.source, ImageLayer)
+        )
 
     def output(self, param: p.Param[T]) -> T | None:
         """The value of an output parameter, wherever it stands (the parser allows it only once)."""

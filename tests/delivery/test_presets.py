@@ -179,3 +179,19 @@ def test_bad_watermark_is_a_400_with_the_field(client: TestClient, alice: Accoun
         "message": "transformations.watermark.width: expected pixels (an integer between 1 and 16383) "
                    "or a fraction of the image (0 to 1.0)",
     }
+
+
+def test_deleting_an_overlay_image_drops_the_derivatives_that_show_it(
+    client: TestClient, alice: Account, image_id: str,
+) -> None:
+    logo = alice.upload("logo.png")["id"]
+    url = signed(f"c_scale,w_200/l_{logo},w_50,g_north_west", f"{image_id}.jpg")
+    plain = signed("c_scale,w_200", f"{image_id}.jpg")
+    assert client.get(url).headers["x-cache"] == "MISS"
+    assert client.get(plain).status_code == 200
+    assert client.get(url).headers["x-cache"] == "HIT"
+    assert client.delete(f"/images/{logo}", headers=alice.headers).status_code == 204
+    gone = client.get(url)
+    assert gone.status_code == 404
+    assert gone.text == f"No such overlay image: l_{logo}\n"
+    assert client.get(plain).headers["x-cache"] == "HIT"  # the base image's other derivatives stay
