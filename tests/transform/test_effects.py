@@ -315,4 +315,4 @@ def test_the_reduced_size_blur_looks_like_the_direct_one() -> None:
     fast = gaussian(photo, sigma).cast("uchar")
     exact = photo.gaussblur(sigma).cast("uchar")
     assert (fast.width, fast.height) == (photo.width, photo.height)
-    assert mean_abs_diff(fast, exact) < 2.0
+    assert mean_abs_diff(fast, exact) < 0.75  # measured 0.25
