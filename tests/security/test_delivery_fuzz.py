@@ -13,7 +13,7 @@ from conftest import TEST_URL_SECRET, make_settings, photo, register
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from starlette.testclient import TestClient
-from test_properties import TEMPLATES, VALID_TOKENS, grammar_text
+from strategies import grammar_text, valid_text
 
 from imgorigin.app import create_app
 from imgorigin.urls import signed_path
@@ -38,12 +38,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[TestClien
         yield client, ids
 
 
-valid_component = st.one_of(
-    st.lists(st.sampled_from(VALID_TOKENS), min_size=1, max_size=3, unique_by=lambda t: t.split("_", 1)[0])
-    .map(",".join),
-    st.sampled_from(TEMPLATES),
-)
-transformations = st.one_of(grammar_text, st.lists(valid_component, min_size=1, max_size=3).map("/".join))
+transformations = st.one_of(grammar_text, valid_text)
 
 
 @settings(max_examples=120, deadline=None, suppress_health_check=list(HealthCheck))
