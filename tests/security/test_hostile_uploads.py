@@ -12,6 +12,8 @@ from conftest import TEST_URL_SECRET, Account
 from corpus import PAYLOADS, Case, build_corpus
 from starlette.testclient import TestClient
 
+from imgorigin.errors import UnsupportedMediaType
+from imgorigin.transform.source import SourceLimits, _loader_format
 from imgorigin.urls import signed_path
 
 CORPUS = build_corpus()
@@ -104,3 +106,32 @@ def _check_accepted(client: TestClient, case: Case, image_id: str) -> None:
 @pytest.fixture
 def settings_dir(client: TestClient) -> Path:
     return Path(client.app.state.services.settings.data_dir)  # type: ignore[attr-defined]
+
+
+class _Picked:
+    """Stands in for an image opened by a loader that slipped past the block list."""
+
+    def __init__(self, loader: str, **fields: object) -> None:
+        self.fields = {"vips-loader": loader, **fields}
+
+    def get(self, name: str) -> object:
+        return self.fields[name]
+
+    def get_typeof(self, name: str) -> int:
+        return 1 if name in self.fields else 0
+
+
+@pytest.mark.parametrize("loader", ["matrixload", "csvload", "vipsload_source", "magickload_buffer", "pdfload",
+                                    "svgload_buffer", "ppmload", "fitsload", "openslideload"])
+def test_the_picked_loader_is_checked_again(loader: str) -> None:
+    with pytest.raises(UnsupportedMediaType) as refused:
+        _loader_format(_Picked(loader), SourceLimits())  # type: ignore[arg-type]
+    assert refused.value.message == "Not a supported image type"
+    assert refused.value.detail == f"loader {loader}"
+
+
+def test_heic_is_refused_but_avif_is_not() -> None:
+    with pytest.raises(UnsupportedMediaType, match="HEIC is not supported"):
+        _loader_format(_Picked("heifload_buffer", **{"heif-compression": "hevc"}), SourceLimits())  # type: ignore[arg-type]
+    assert _loader_format(_Picked("heifload", **{"heif-compression": "av1"}), SourceLimits()) == "avif"  # type: ignore[arg-type]
+    assert _loader_format(_Picked("svgload", **{}), SourceLimits(allow_svg=True)) == "svg"  # type: ignore[arg-type]
