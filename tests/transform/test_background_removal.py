@@ -165,3 +165,13 @@ def test_concurrent_requests_share_one_session(remover: BackgroundRemover) -> No
     for thread in threads:
         thread.join(timeout=60)
     assert results == [4, 4, 4]
+
+
+def test_a_damaged_model_file_is_a_503_not_a_crash(tmp_path: Path) -> None:
+    (tmp_path / MODEL_FILE).write_bytes(b"\x00" * 1024)
+    damaged = BackgroundRemover(tmp_path)
+    with pytest.raises(Unavailable) as raised:
+        run("e_background_removal", OutputFormat.PNG, damaged)
+    assert raised.value.message == (
+        "The background-removal model could not be loaded: run `imgorigin models install` again"
+    )

@@ -48,9 +48,20 @@ class BackgroundRemover:
                 # is looked up in our directory, where rembg finds it and downloads nothing.
                 os.environ["ORT_DISABLE_TELEMETRY"] = "1"
                 os.environ["U2NET_HOME"] = str(self.model_dir.resolve())
-                import rembg
-
-                self._session = rembg.new_session(MODEL_NAME)
+                try:
+                    import rembg
+                except ImportError as exc:
+                    raise Unavailable(
+                        "Background removal is not installed on this server (pip install 'imgorigin[bg]')",
+                        code="model_not_installed", detail=str(exc),
+                    ) from None
+                try:
+                    self._session = rembg.new_session(MODEL_NAME)
+                except Exception as exc:  # onnxruntime raises its own types for a damaged model file
+                    raise Unavailable(
+                        f"The background-removal model could not be loaded: run `{INSTALL_HINT}` again",
+                        code="model_not_installed", detail=repr(exc),
+                    ) from None
             return self._session
 
     def mask(self, rgb: pyvips.Image) -> pyvips.Image:
