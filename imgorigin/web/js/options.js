@@ -5,6 +5,8 @@
 
 const key = (letter) => (value) => `${letter}_${value}`;
 const effect = (name) => (value) => (value === true ? `e_${name}` : `e_${name}:${value}`);
+// For controls read by another option or by their group's compose(): no URL text of their own.
+const companion = () => "";
 
 const select = (id, label, group, choices, token, value = "") => ({ id, label, group, kind: "select", choices, token, value });
 const number = (id, label, group, [min, max, step], token, value = "") => ({ id, label, group, kind: "number", min, max, step, token, value });
@@ -61,7 +63,7 @@ export const OPTIONS = [
   number("sharpen", "Sharpen (1–2000)", "effects", [1, 2000, 1], effect("sharpen")),
   number("unsharp_mask", "Unsharp mask (1–2000)", "effects", [1, 2000, 1], effect("unsharp_mask")),
   number("colorize", "Colorize (0–100)", "effects", [0, 100, 1], (v, all) => [effect("colorize")(v), all.colorize_color && `co_${all.colorize_color}`].filter(Boolean).join(",")),
-  text("colorize_color", "Colorize colour", "effects", "blue or rgb:ff8800", () => ""),
+  text("colorize_color", "Colorize colour", "effects", "blue or rgb:ff8800", companion),
   text("tint", "Tint (amount:colours)", "effects", "80:blue:yellow", effect("tint")),
   number("pixelate", "Pixelate (1–200)", "effects", [1, 200, 1], effect("pixelate")),
   number("vignette", "Vignette (0–100)", "effects", [0, 100, 1], effect("vignette")),
@@ -70,14 +72,14 @@ export const OPTIONS = [
   text("border", "Border", "shape", "4px_solid_black", key("bo")),
   number("opacity", "Opacity (0–100)", "shape", [0, 100, 1], key("o")),
 
-  image("watermark", "Watermark image", "watermark", (v) => v),
-  select("watermark_gravity", "Watermark position", "watermark", GRAVITIES.slice(1), (v) => v, "south_east"),
-  number("watermark_opacity", "Watermark opacity (0–100)", "watermark", [0, 100, 1], (v) => v, "70"),
+  image("watermark", "Watermark image", "watermark", companion),
+  select("watermark_gravity", "Watermark position", "watermark", GRAVITIES.slice(1), companion, "south_east"),
+  number("watermark_opacity", "Watermark opacity (0–100)", "watermark", [0, 100, 1], companion, "70"),
 
-  text("caption", "Text", "caption", "© Example Inc.", (v) => v),
-  number("caption_size", "Text size (px)", "caption", [6, 400, 1], (v) => v, "28"),
-  text("caption_color", "Text colour", "caption", "white or rgb:ff8800", (v) => v, "white"),
-  select("caption_gravity", "Text position", "caption", GRAVITIES.slice(1), (v) => v, "south_west"),
+  text("caption", "Text", "caption", "© Example Inc.", companion),
+  number("caption_size", "Text size (px)", "caption", [6, 400, 1], companion, "28"),
+  text("caption_color", "Text colour", "caption", "white or rgb:ff8800", companion, "white"),
+  select("caption_gravity", "Text position", "caption", GRAVITIES.slice(1), companion, "south_west"),
 
   select("format", "Format", "output", ["webp", "avif", "jpg", "png", "gif", "auto"], (v) => (v === "auto" ? "f_auto" : "")),
   select("quality", "Quality", "output", ["auto", "auto:best", "auto:eco", "auto:low", "90", "75", "50", "25"], key("q")),
