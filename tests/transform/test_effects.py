@@ -7,6 +7,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 import pyvips
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from imgorigin.errors import InvalidTransformation
 from imgorigin.transform import Limits, parse
@@ -316,3 +318,29 @@ def test_the_reduced_size_blur_looks_like_the_direct_one() -> None:
     exact = photo.gaussblur(sigma).cast("uchar")
     assert (fast.width, fast.height) == (photo.width, photo.height)
     assert mean_abs_diff(fast, exact) < 0.75  # measured 0.25
+
+
+tint_colours = st.sampled_from(["red", "blue", "rgb:102030", "rgb:abc", "yellow"])
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.booleans(),
+    st.one_of(st.none(), st.integers(0, 100)),
+    st.lists(tint_colours, max_size=10),
+    st.booleans(),
+    st.integers(0, 100),
+)
+def test_tint_and_trim_values_round_trip(
+    equalize: bool, amount: int | None, stops: list[str], positioned: bool, tolerance: int
+) -> None:
+    parts = (["equalize"] if equalize else []) + ([str(amount)] if amount is not None else [])
+    for index, colour in enumerate(stops):
+        parts.append(colour)
+        if positioned:
+            parts.append(f"{index * 10}p")
+    text = "e_tint" + (":" + ":".join(parts) if parts else "")
+    plan = parse(text)
+    assert parse(plan.canonical()) == plan
+    trim = parse(f"e_trim:{tolerance}:{stops[0]}" if stops else f"e_trim:{tolerance}")
+    assert parse(trim.canonical()) == trim

@@ -6,6 +6,8 @@ from pathlib import Path
 
 import pytest
 import pyvips
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from imgorigin.errors import InvalidTransformation
 from imgorigin.transform import Limits, parse
@@ -194,3 +196,22 @@ def test_shape_canonical_forms_round_trip(text: str, canonical: str) -> None:
     plan = parse(text)
     assert plan.canonical() == canonical
     assert parse(canonical) == plan
+
+
+radii = st.integers(0, 16383).map(str)
+colours = st.one_of(
+    st.sampled_from(["red", "black", "white", "transparent", "steelblue"]),
+    st.from_regex(r"rgb:[0-9a-fA-F]{6}([0-9a-fA-F]{2})?", fullmatch=True),
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(radii, min_size=1, max_size=4).map(":".join),
+    st.integers(1, 1000),
+    colours,
+    st.integers(0, 100),
+)
+def test_shape_values_round_trip(radius: str, width: int, colour: str, opacity: int) -> None:
+    plan = parse(f"r_{radius},bo_{width}px_solid_{colour},o_{opacity}")
+    assert parse(plan.canonical()) == plan
