@@ -237,3 +237,27 @@ def test_upload_over_the_cap_is_refused_before_the_body_is_sent(tmp_path: Path) 
         assert b'"code":"upload_too_large"' in answer
         assert sent < 3 * 1024 * 1024, f"the client sent {sent} bytes before the refusal"
         assert httpx.get(base + "/healthz", timeout=10).status_code == 200
+
+
+def test_a_client_that_disconnects_mid_upload_leaves_nothing(tmp_path: Path) -> None:
+    data_dir = tmp_path / "data"
+    with server(data_dir) as (_, base):
+        headers = _register(base, "quitter")
+        host, port = base.removeprefix("http://").split(":")
+        for declared in (True, False):  # with a Content-Length that never arrives, and chunked
+            sock = socket.create_connection((host, int(port)), timeout=30)
+            part = (b'--q\r\nContent-Disposition: form-data; name="file"; filename="a.jpg"\r\n'
+                    b"Content-Type: image/jpeg\r\n\r\n") + _big_jpeg()[: 2 * 1024 * 1024]
+            framing = (f"Content-Length: {len(part) * 2}\r\n" if declared else "Transfer-Encoding: chunked\r\n")
+            head = (f"POST /images HTTP/1.1\r\nHost: {host}\r\nAuthorization: {headers['Authorization']}\r\n"
+                    f"Content-Type: multipart/form-data; boundary=q\r\n{framing}\r\n").encode()
+            sock.sendall(head + (part if declared else f"{len(part):x}\r\n".encode() + part + b"\r\n"))
+            sock.close()
+        deadline = time.monotonic() + 10
+        while [p for p in (data_dir / "tmp").glob("*")] and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert [p.name for p in (data_dir / "tmp").glob("*")] == []
+        listing = httpx.get(base + "/images", headers=headers, timeout=30).json()
+        assert listing["total"] == 0
+        assert httpx.get(base + "/healthz", timeout=10).status_code == 200
+    assert _doctor(data_dir, fix=False) == (0, ["0 problem(s) found, 0 fixed, 0 remaining"])

@@ -279,3 +279,18 @@ def test_an_upload_that_decodes_too_slowly_is_refused(make_client) -> None:  # t
     assert response.json()["error"] == {"code": "decode_timeout", "message": "The image takes too long to decode"}
     assert client.get("/images", headers=account.headers).json()["total"] == 0
     assert account.upload("logo.png")["format"] == "png"  # small files still pass the same deadline
+
+
+def test_rate_limit_buckets_are_shared_by_workers(tmp_path: Path) -> None:
+    """Two limiters on one state directory stand for two worker processes of a host."""
+    from imgorigin.cache import RateLimiter
+
+    first, second = RateLimiter(tmp_path / "state"), RateLimiter(tmp_path / "state")
+    try:
+        taken = [limiter.take("login-ip:1.2.3.4", 3.0, burst=3.0) for limiter in (first, second, first, second)]
+        assert taken[:3] == [None, None, None]
+        assert taken[3] is not None and 0 < taken[3] <= 20
+        assert first.take("login-ip:5.6.7.8", 3.0, burst=3.0) is None  # other buckets are untouched
+    finally:
+        first.close()
+        second.close()
