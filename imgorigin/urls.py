@@ -19,6 +19,7 @@ Every URL is validated by the same parser the server uses, so a helper never sig
 
 from __future__ import annotations
 
+import html
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -58,6 +59,26 @@ class UrlBuilder:
             url = self.build(image_id, *steps, extension=extension, **_at_width(options, width))
             entries.append(f"{url} {width}w")
         return ", ".join(entries)
+
+    def img_tag(self, image_id: str, widths: Sequence[int], *steps: Step, alt: str, sizes: str = "100vw",
+                extension: str | None = None, **options: Any) -> str:
+        """A responsive ``<img>``: ``src`` at the requested size, ``srcset`` at ``widths``, escaped attributes.
+
+        Pixel ``width`` and ``height`` options also become the tag's ``width``/``height``, so the browser
+        reserves the space before the image arrives.
+        """
+        attributes = {
+            "src": self.build(image_id, *steps, extension=extension, **options),
+            "srcset": self.srcset(image_id, widths, *steps, extension=extension, **options),
+            "sizes": sizes,
+        }
+        keywords = _keywords()
+        for name, value in options.items():
+            param = keywords.get(name)
+            if param is not None and param.key in {"w", "h"} and isinstance(value, int):
+                attributes["width" if param.key == "w" else "height"] = str(value)
+        attributes.update(alt=alt, loading="lazy", decoding="async")
+        return "<img " + " ".join(f'{k}="{html.escape(v)}"' for k, v in attributes.items()) + ">"
 
 
 def _keywords() -> dict[str, params.Param[Any]]:

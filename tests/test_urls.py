@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from html.parser import HTMLParser
+
 import pytest
 import pyvips
 from starlette.testclient import TestClient
@@ -69,3 +71,28 @@ def test_srcset_scales_the_height_with_each_width(client: TestClient, alice: Acc
     entries = [entry.rsplit(" ", 1) for entry in srcset.split(", ")]
     assert [descriptor for _, descriptor in entries] == ["120w", "240w"]
     assert [_size(client, url) for url, _ in entries] == [(120, 80, "image/png"), (240, 160, "image/png")]
+
+
+def test_img_tag_is_responsive_and_escaped(client: TestClient, alice: Account) -> None:
+    image_id = alice.upload("rocket.jpg")["id"]
+    tag = URLS.img_tag(image_id, [160, 320], alt='Launch "pad" <39A>', sizes="(max-width: 600px) 100vw, 320px",
+                       crop="fill", width=300, height=200, format="webp")
+    parser = _Attributes()
+    parser.feed(tag)
+    attributes = parser.found
+    assert attributes["alt"] == 'Launch "pad" <39A>' and "<39A>" not in tag  # escaped in the markup
+    assert (attributes["width"], attributes["height"]) == ("300", "200")
+    assert attributes["sizes"] == "(max-width: 600px) 100vw, 320px"
+    assert _size(client, attributes["src"]) == (300, 200, "image/webp")
+    entries = [entry.rsplit(" ", 1) for entry in attributes["srcset"].split(", ")]
+    assert [_size(client, url)[:2] for url, _ in entries] == [(160, 107), (320, 213)]
+
+
+class _Attributes(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.found: dict[str, str] = {}
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        assert tag == "img"
+        self.found = {name: value or "" for name, value in attrs}
