@@ -44,6 +44,10 @@ async def upload(request: Request) -> JSONResponse:
     received = await receive_upload(request, services.settings.max_upload_bytes, services.settings.data_dir / "tmp")
     try:
         eager = parse_eager(received.fields.get("eager", ""), services)
+        # Eager URLs are signed and handed out like /sign's: overlays must be the uploader's own images.
+        for spec in eager:
+            plan = parse(services.presets.expand(spec.transformation), services.renderer.limits)
+            await in_thread(require_own_layers, services, user.id, plan)
     except BaseException:
         received.path.unlink(missing_ok=True)
         raise

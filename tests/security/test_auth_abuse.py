@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import io
 import time
 from pathlib import Path
 
 import jwt
 import pytest
 import pyvips
-from conftest import TEST_JWT_SECRET, TEST_URL_SECRET, Account, make_settings, register
+from conftest import TEST_JWT_SECRET, TEST_URL_SECRET, Account, make_settings, photo, register
 from starlette.testclient import TestClient
 
 from imgorigin.app import create_app
@@ -155,3 +156,23 @@ def test_hostile_json_on_authenticated_routes(client: TestClient, alice: Account
         response = client.post("/sign", content=body, headers=headers)
         assert response.status_code == 400
         assert response.json()["error"]["code"] == "invalid_json"
+
+
+def test_overlays_of_other_users_images_cannot_be_signed(client: TestClient, alice: Account, bob: Account) -> None:
+    """Signing l_<id> publishes that image, so every signing path checks the overlay's owner."""
+    theirs = bob.upload("logo.png")["id"]
+    mine = alice.upload("rocket.jpg")["id"]
+    overlay = f"l_{theirs},w_50/fl_layer_apply"
+    expected = {"code": "layer_not_found", "message": f"No such overlay image: l_{theirs}"}
+    signed = client.post("/sign", json={"items": [{"id": mine, "transformation": overlay}]}, headers=alice.headers)
+    transformed = client.post(f"/images/{mine}/transform", headers=alice.headers,
+                              json={"transformations": {"resize": {"width": 10}}})
+    assert transformed.status_code == 200  # (the JSON body has no overlays; /sign and eager do)
+    assert (signed.status_code, signed.json()["error"]) == (404, expected)
+    eager = client.post("/images", headers=alice.headers, data={"eager": overlay},
+                        files={"file": ("r.jpg", io.BytesIO(photo("rocket.jpg")), "image/jpeg")})
+    assert (eager.status_code, eager.json()["error"]) == (404, expected)
+    assert client.get("/images", headers=alice.headers).json()["total"] == 1  # the refused upload is not kept
+    own = client.post("/sign", json={"items": [{"id": mine, "transformation": f"l_{mine},w_50/fl_layer_apply"}]},
+                      headers=alice.headers)
+    assert own.status_code == 200
