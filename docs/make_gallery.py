@@ -63,7 +63,9 @@ DEMOS: dict[str, list[str]] = {
     "co": ["l_text:arial_40_bold:Chelsea,co_white/fl_layer_apply,g_south,y_10"],
     "l": ["l_logo,w_0.3,fl_relative,g_south_east,x_10,y_10,o_80",
           "l_text:dejavuserif_32_italic:Hello%2C%20cat,co_rgb:ffd700/fl_layer_apply,g_north_west,x_10,y_10",
-          "l_logo/e_grayscale/w_100/fl_layer_apply,g_center,o_60"],
+          "l_logo/e_grayscale/w_100/fl_layer_apply,g_center,o_60",
+          "l_text:arial_20_bold_center:A%20cat%20called%20Chelsea%2C%20wrapped%20to%20220%20px,"
+          "co_white,c_fit,w_220/fl_layer_apply,g_south,y_12"],
     "pg": ["pg_1", "pg_2", "pg_3"],
     "r": ["r_30", "r_max", "r_40:0"],
     "bo": ["bo_6px_solid_black", "r_30,bo_4px_solid_white"],

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote, unquote
 
 from imgorigin.transform.values import int_between
@@ -57,6 +58,8 @@ FONT_ALIASES = {
     **dict.fromkeys(("courier", "couriernew", "monospace", "mono"), "dejavusansmono"),
 }
 STYLES = ("bold", "italic", "normal")
+ALIGNS = ("left", "center", "right")
+MAX_SPACING = 500
 
 
 def font_key(family: str) -> str:
@@ -79,14 +82,22 @@ class TextLayer:
     text: str  # decoded
     bold: bool = False
     italic: bool = False
+    align: str | None = None  # left, center, right (of the lines, when there are several)
+    letter_spacing: int | None = None  # extra pixels between letters
+    line_spacing: int | None = None  # extra pixels between lines
 
     @property
     def face(self) -> Font:
         return FONTS[FONT_ALIASES.get(self.font, self.font)]
 
     def canonical(self) -> str:
-        styles = "".join(f"_{name}" for name, on in (("bold", self.bold), ("italic", self.italic)) if on)
-        return f"text:{self.font}_{self.size}{styles}:{escape_text(self.text)}"
+        styles = [name for name, on in (("bold", self.bold), ("italic", self.italic)) if on]
+        if self.align is not None:
+            styles.append(self.align)
+        for name, value in (("letter_spacing", self.letter_spacing), ("line_spacing", self.line_spacing)):
+            if value is not None:
+                styles.append(f"{name}_{value}")
+        return f"text:{self.font}_{self.size}{''.join('_' + style for style in styles)}:{escape_text(self.text)}"
 
 
 LayerSource = ImageLayer | TextLayer
@@ -125,8 +136,28 @@ def parse_layer(raw: str) -> LayerSource:
     size = int_between(1, MAX_FONT_SIZE)(size_raw) if size_raw.isdigit() else None
     if size is None:
         raise ValueError(f"a font size between 1 and {MAX_FONT_SIZE} after the font (text:arial_40:Hello)")
-    styles = style_raw.split("_") if style_raw else []
-    unknown = [s for s in styles if s not in STYLES]
-    if unknown or len(set(styles)) != len(styles):
-        raise ValueError(f"font styles among {', '.join(STYLES)}, each once")
-    return TextLayer(key, size, text, bold="bold" in styles, italic="italic" in styles)
+    return TextLayer(key, size, text, **_styles(style_raw.split("_") if style_raw else []))
+
+
+def _styles(tokens: list[str]) -> dict[str, Any]:
+    """``bold``, ``italic``, ``normal``, ``left|center|right``, ``letter_spacing_<n>``, ``line_spacing_<n>``."""
+    expected = (f"font styles among {', '.join(STYLES)}, {'/'.join(ALIGNS)}, letter_spacing_<n> and "
+                f"line_spacing_<n> ({-MAX_SPACING} to {MAX_SPACING}), each once")
+    found: dict[str, Any] = {}
+    index = 0
+    while index < len(tokens):
+        token = tokens[index]
+        if token in ("letter", "line") and tokens[index + 1:index + 2] == ["spacing"]:
+            name, raw = f"{token}_spacing", "_".join(tokens[index + 2:index + 3])
+            if name in found or not re.fullmatch(r"-?\d{1,4}", raw) or abs(int(raw)) > MAX_SPACING:
+                raise ValueError(expected)
+            found[name] = int(raw)
+            index += 3
+            continue
+        name = "align" if token in ALIGNS else token
+        if (token not in STYLES and token not in ALIGNS) or name in found:
+            raise ValueError(expected)
+        found[name] = token if name == "align" else True
+        index += 1
+    found.pop("normal", None)
+    return found

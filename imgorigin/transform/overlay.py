@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import html
+import math
 from typing import TYPE_CHECKING
 
 from imgorigin.errors import InvalidTransformation, NotFound
@@ -20,7 +21,7 @@ from imgorigin.transform.geometry import check_output_size
 from imgorigin.transform.layers import ImageLayer, TextLayer
 from imgorigin.transform.plan import Component, Transformation
 from imgorigin.transform.source import Blob, Header
-from imgorigin.transform.values import Gravity, Length, OutputFormat, round_half_up
+from imgorigin.transform.values import CropMode, Gravity, Length, OutputFormat, round_half_up
 
 if TYPE_CHECKING:
     import pyvips
@@ -28,6 +29,7 @@ if TYPE_CHECKING:
     from imgorigin.transform.render import Canvas, RenderContext
 
 BLACK = Color(0, 0, 0)
+ALIGN = {"left": "low", "center": "centre", "right": "high"}
 TRANSPARENT = [0, 0, 0, 0]
 
 
@@ -91,28 +93,50 @@ def _text_color(plan: Transformation) -> Color:
     return colour or BLACK
 
 
-def _text_layer(source: TextLayer, plan: Transformation, ctx: RenderContext) -> pyvips.Image:
+def _wrap_width(plan: Transformation) -> tuple[int | None, Transformation]:
+    """Cloudinary wraps text to ``c_fit,w_<px>`` in the l_ component instead of scaling it."""
+    first = plan.components[0] if plan.components else None
+    width = first.get(p.WIDTH) if first is not None else None
+    if first is None or width is None or width.relative or first.get(p.CROP) is not CropMode.FIT \
+            or first.has(p.HEIGHT, p.ASPECT_RATIO, p.DPR):
+        return None, plan
+    rest = {key: value for key, value in first.values if key not in ("c", "w")}
+    return int(width.value), Transformation(((Component.of(rest),) if rest else ()) + plan.components[1:])
+
+
+def _text_mask(source: TextLayer, wrap: int | None, ctx: RenderContext) -> pyvips.Image:
     import pyvips
 
-    from imgorigin.transform.render import Canvas, RenderContext, apply_components
-
-    lines = source.text.split("\n")
     # Pango lays text out eagerly: refuse what would be over the output caps before it tries.
-    longest = max(len(line) for line in lines)
-    estimate = (round(0.7 * source.size * longest), round(1.2 * source.size * len(lines)))
-    check_output_size(estimate, ctx.limits)
+    lines = source.text.split("\n")
+    advance = 0.7 * source.size + max(0, source.letter_spacing or 0)
+    width = round(advance * max(len(line) for line in lines))
+    rows = len(lines) if wrap is None else sum(math.ceil(advance * len(line) / wrap) or 1 for line in lines)
+    check_output_size((min(width, wrap or width), round((1.2 * source.size + (source.line_spacing or 0)) * rows)),
+                      ctx.limits)
     face = source.face
     font_file = face.file_for(source.bold, source.italic)
     if font_file is None:
-        style = "bold " if source.bold else ""
-        style += "italic " if source.italic else ""
+        style = ("bold " if source.bold else "") + ("italic " if source.italic else "")
         raise InvalidTransformation(f"The font {source.font} ({style}{face.family}) is not installed on this server")
     style = " ".join(word for word, on in (("Bold", source.bold), ("Italic", source.italic)) if on)
     # The text is data, never Pango markup: escape it so '<' and '&' are drawn, not interpreted.
-    mask = pyvips.Image.text(
-        html.escape(source.text, quote=False), font=f"{face.family} {style} {source.size}".replace("  ", " "),
-        fontfile=str(font_file), dpi=72,
-    )
+    markup = html.escape(source.text, quote=False)
+    if source.letter_spacing:
+        markup = f'<span letter_spacing="{source.letter_spacing * 1024}">{markup}</span>'
+    options: dict[str, object] = {"fontfile": str(font_file), "dpi": 72, "align": ALIGN[source.align or "left"]}
+    if wrap is not None:
+        options.update(width=wrap, wrap="word-char")
+    if source.line_spacing:
+        options["spacing"] = source.line_spacing
+    return pyvips.Image.text(markup, font=" ".join(filter(None, (face.family, style, str(source.size)))), **options)
+
+
+def _text_layer(source: TextLayer, plan: Transformation, ctx: RenderContext) -> pyvips.Image:
+    from imgorigin.transform.render import Canvas, RenderContext, apply_components
+
+    wrap, plan = _wrap_width(plan)
+    mask = _text_mask(source, wrap, ctx)
     colour = _text_color(plan)
     ink = mask.new_from_image(colour.rgb).copy(interpretation="srgb")
     alpha = (mask * (colour.a / 255)).cast("uchar") if colour.a < 255 else mask

@@ -35,7 +35,8 @@ def overlays(draw: st.DrawFn) -> str:
     if draw(st.booleans()):
         source = "l_logo123"
     else:
-        style = draw(st.sampled_from(["", "_bold", "_italic", "_bold_italic"]))
+        style = draw(st.sampled_from(["", "_bold", "_italic", "_bold_italic", "_center_line_spacing_-3",
+                                      "_letter_spacing_2_right", "_normal"]))
         source = f"l_text:{draw(st.sampled_from(['arial', 'Times%20New%20Roman', 'dejavusans']))}_24{style}:" \
                  f"{escape_text(draw(texts))}"
     inner = draw(st.lists(components(), max_size=2))

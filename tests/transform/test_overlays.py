@@ -144,7 +144,8 @@ def test_text_layer_decoding() -> None:
                         "e.g. text:arial_40:Hello for overlay"),
     ("l_text:arial_0:x", "Invalid l_text:arial_0:x: expected an integer between 1 and 1000 for overlay"),
     ("l_text:arial_20_wavy:x", "Invalid l_text:arial_20_wavy:x: expected font styles among bold, italic, "
-                               "normal, each once for overlay"),
+                               "normal, left/center/right, letter_spacing_<n> and line_spacing_<n> (-500 to 500), "
+                               "each once for overlay"),
     ("o_101", "Invalid o_101: expected an integer between 0 and 100 for opacity"),
 ])
 def test_bad_overlays_are_refused_with_exact_messages(text: str, message: str) -> None:
@@ -152,3 +153,36 @@ def test_bad_overlays_are_refused_with_exact_messages(text: str, message: str) -
         parse(text)
     assert caught.value.message == message
     assert caught.value.status == 400
+
+
+def ink_box(library: dict[str, Blob], text: str) -> tuple[int, int, int, int]:
+    """(left, top, width, height) of the pixels a text overlay changed on the blue base."""
+    changed = np.any(run(library, text) != BLUE, axis=2)
+    ys, xs = np.nonzero(changed)
+    return int(xs.min()), int(ys.min()), int(xs.max() - xs.min() + 1), int(ys.max() - ys.min() + 1)
+
+
+def test_text_wraps_to_c_fit_width(library: dict[str, Blob]) -> None:
+    words = "l_text:arial_14:one%20two%20three%20four%20five,co_white"
+    _, _, wide, one_line = ink_box(library, f"{words}/fl_layer_apply,g_north_west")
+    _, _, narrow, lines = ink_box(library, f"{words},c_fit,w_60/fl_layer_apply,g_north_west")
+    assert wide > 100 and narrow <= 60
+    assert lines > 2 * one_line
+
+
+def test_text_spacing_and_alignment(library: dict[str, Blob]) -> None:
+    plain = ink_box(library, "l_text:arial_14:Hello,co_white/fl_layer_apply,g_north_west")
+    spaced = ink_box(library, "l_text:arial_14_letter_spacing_4:Hello,co_white/fl_layer_apply,g_north_west")
+    assert spaced[2] == pytest.approx(plain[2] + 4 * 4, abs=2)  # four gaps between five letters
+    tight = ink_box(library, "l_text:arial_14:a%0Ab,co_white/fl_layer_apply,g_north_west")
+    loose = ink_box(library, "l_text:arial_14_line_spacing_10:a%0Ab,co_white/fl_layer_apply,g_north_west")
+    assert loose[3] == pytest.approx(tight[3] + 10, abs=2)
+    left = ink_box(library, "l_text:arial_14_left:iiii%0AWWWWWW,co_white/fl_layer_apply,g_north_west")
+    right = ink_box(library, "l_text:arial_14_right:iiii%0AWWWWWW,co_white/fl_layer_apply,g_north_west")
+    first_line = {name: np.nonzero(np.any(run(library, text)[:12] != BLUE, axis=2))[1].min()
+                  for name, text in (("left", "l_text:arial_14_left:iiii%0AWWWWWW,co_white"
+                                              "/fl_layer_apply,g_north_west"),
+                                     ("right", "l_text:arial_14_right:iiii%0AWWWWWW,co_white"
+                                               "/fl_layer_apply,g_north_west"))}
+    assert left[2] == right[2]
+    assert first_line["right"] > first_line["left"] + 20  # the short line moved to the right
