@@ -81,7 +81,9 @@ class Settings:
     max_output_pixels: int = setting(40_000_000, "largest width x height a transformation may produce", int)
     max_components: int = setting(12, "most chained components in one transformation", int)
     render_concurrency: int = setting(0, "renders running at once per worker (0: the number of CPUs)", int)
-    render_queue: int = setting(64, "renders allowed to wait for a slot before the origin answers 503", int)
+    render_queue: int = setting(
+        64, "renders allowed to wait for a slot before the origin answers 503 (0: none wait)", int
+    )
     render_timeout: float = setting(30.0, "seconds a render may take before it is abandoned with 503", float)
     storage: str = setting("local", "where originals live: local or s3")
     s3_endpoint: str = setting("", "S3/MinIO endpoint as host:port")
@@ -159,9 +161,11 @@ class Settings:
             problems.append("IMGORIGIN_STORAGE=s3 needs IMGORIGIN_S3_ENDPOINT, _ACCESS_KEY and _SECRET_KEY")
         for name in ("max_upload_bytes", "max_source_pixels", "max_source_side", "max_frames",
                      "bg_removal_concurrency",
-                     "max_output_side", "max_output_pixels", "max_components", "render_queue", "jwt_ttl"):
+                     "max_output_side", "max_output_pixels", "max_components", "jwt_ttl"):
             if getattr(self, name) <= 0:
                 problems.append(f"IMGORIGIN_{name.upper()} must be positive")
+        if self.render_queue < 0:  # 0: nothing waits, a busy node answers 503 at once (a balancer retries)
+            problems.append("IMGORIGIN_RENDER_QUEUE must be 0 or positive")
         if not 4 <= self.bcrypt_rounds <= 16:
             problems.append("IMGORIGIN_BCRYPT_ROUNDS must be between 4 and 16")
         if self.cache_size < 0:

@@ -151,11 +151,10 @@ def test_render_slots_refuse_past_the_queue() -> None:
 
 
 def test_overload_is_503_with_retry_after_over_http(make_client) -> None:  # type: ignore[no-untyped-def]
-    client = make_client(render_concurrency=1, render_queue=1)
+    client = make_client(render_concurrency=1, render_queue=0)
     image = register(client, "alice").upload("rocket.jpg")
     slots = client.app.state.services.renderer.slots  # type: ignore[attr-defined]
-    slots.waiting = slots.queue  # every slot busy and the queue full, as under a flood
-    holder = object()
+    holder = object()  # stands for a long render holding the only slot
     client.portal.call(slots.limiter.acquire_on_behalf_of, holder)  # type: ignore[union-attr]
     try:
         response = client.get(signed_path(TEST_URL_SECRET, image["id"], "w_40", "jpg"))
@@ -165,7 +164,6 @@ def test_overload_is_503_with_retry_after_over_http(make_client) -> None:  # typ
         assert response.headers["cache-control"] == "no-store"
     finally:
         client.portal.call(slots.limiter.release_on_behalf_of, holder)  # type: ignore[union-attr]
-        slots.waiting = 0
     assert client.get(signed_path(TEST_URL_SECRET, image["id"], "w_40", "jpg")).status_code == 200
 
 
@@ -294,3 +292,11 @@ def test_rate_limit_buckets_are_shared_by_workers(tmp_path: Path) -> None:
     finally:
         first.close()
         second.close()
+
+
+def test_render_queue_may_be_zero_but_not_negative(tmp_path: Path) -> None:
+    from imgorigin.config import SettingsError
+
+    assert make_settings(tmp_path / "a", render_queue=0).render_queue == 0
+    with pytest.raises(SettingsError, match="IMGORIGIN_RENDER_QUEUE must be 0 or positive"):
+        make_settings(tmp_path / "b", render_queue=-1)
