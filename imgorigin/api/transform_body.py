@@ -181,8 +181,8 @@ ALLOWED = {"resize", "crop", "rotate", "flip", "mirror", "filters", "watermark",
 def to_transformation(body: dict[str, Any]) -> tuple[str, str | None]:
     """(transformation string, requested format or None) for a request body."""
     if set(body) - {"transformations"}:
-        unknown = sorted(set(body) - {"transformations"})[0]
-        raise BodyError(f"{unknown}: unknown field (the body is {{\"transformations\": {{...}}}})")
+        extra = sorted(set(body) - {"transformations"})[0]
+        raise BodyError(f"{extra}: unknown field (the body is {{\"transformations\": {{...}}}})")
     spec = body.get("transformations")
     if not isinstance(spec, dict):
         raise BodyError("transformations: expected an object")
