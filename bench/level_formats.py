@@ -14,7 +14,7 @@ from pathlib import Path
 import pyvips
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from sources import write_sources  # noqa: E402
+from sources import write_sources
 
 CANDIDATES = {
     "jpeg q95 4:4:4": (".jpg", {"Q": 95, "subsample_mode": "off", "optimize_coding": True}),

@@ -1,9 +1,9 @@
 """One measured point: wrk at a fixed concurrency for a fixed time against a list of paths.
 
-Each wrk thread walks the path list from its own offset, so concurrent requests name different
-images: a render server with single-flight cannot fold them into one render (that would measure the
-flight, not the render). Server CPU per request comes from /proc before and after; peak RSS is
-sampled while the load runs.
+Render workloads use one wrk thread walking the path list in order, so the requests in flight at any
+moment are consecutive entries, which name different images: a render server with single-flight
+cannot fold them into one render (that would measure the flight, not the render). Server CPU per
+request comes from /proc before and after; peak RSS is sampled while the load runs.
 """
 
 from __future__ import annotations
@@ -59,8 +59,8 @@ def write_script(paths: list[str], target: Path) -> Path:
 
 
 def run(server: str, workload: str, base: str, script: Path, concurrency: int, duration: float,
-        tree: ProcessTree) -> Point:
-    threads = 1 if concurrency == 1 else 2
+        tree: ProcessTree, *, threads: int = 1) -> Point:
+    threads = min(threads, concurrency)
     command = [WRK, f"-t{threads}", f"-c{concurrency}", f"-d{duration:g}s", "--latency", "--timeout", "60s",
                "-s", str(script), base]
     cpu_before = tree.cpu_seconds()

@@ -57,6 +57,8 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--copies", type=int, default=32, help="distinct uploads per source (defeats single-flight)")
     parser.add_argument("--mixed", type=int, default=10_000, help="requests in the RSS-flatness run (0: skip)")
     parser.add_argument("--no-thumbor", action="store_true")
+    parser.add_argument("--env", action="append", default=[], metavar="NAME=VALUE",
+                        help="extra IMGORIGIN_<NAME> setting for the render servers (before/after runs)")
     parser.add_argument("--out", type=Path, default=Path(__file__).resolve().parent / "RESULTS.md")
     return parser.parse_args()
 
@@ -159,10 +161,11 @@ def main() -> int:
 
     servers: list[Server] = []
     try:
-        pyr = start_imgorigin("imgorigin", PORTS["pyramid"], data_dir, log, cache_size="0", pyramid="1")
+        extra = dict(item.split("=", 1) for item in args.env)
+        pyr = start_imgorigin("imgorigin", PORTS["pyramid"], data_dir, log, **{"cache_size": "0", **extra})
         servers.append(pyr)
-        nopyr = start_imgorigin("imgorigin, no pyramid", PORTS["no_pyramid"], data_dir, log, cache_size="0",
-                                pyramid="0")
+        nopyr = start_imgorigin("imgorigin, no pyramid", PORTS["no_pyramid"], data_dir, log,
+                                **{"cache_size": "0", **extra, "pyramid": "0"})
         servers.append(nopyr)
         token = account(pyr.base)
         ids: dict[str, list[str]] = {}
@@ -224,7 +227,7 @@ def main() -> int:
             for key, server, pids in tiers:
                 for concurrency in levels:
                     point = run(server.name, key, server.base, script, concurrency, args.duration,
-                                ProcessTree(pids))
+                                ProcessTree(pids), threads=2)
                     points.append(point)
                     print(f"  {key} c{concurrency:<3} {server.name:<24} {point.rps:8.1f} req/s  "
                           f"p99 {point.p99_ms:6.2f} ms  errors {point.errors}", flush=True)

@@ -133,6 +133,11 @@ def step_resize(canvas: Canvas, component: Component, ctx: RenderContext) -> Non
                         page=canvas.page)
         )
         canvas.sequential = True
+    elif (canvas.image is None and resize.crop is not None and not resize.smart and canvas.header.pages == 1
+          and (ctx.no_rotate or canvas.header.orientation == 1)):
+        # A plain crop of the original streams it and stops decoding after the crop's last row.
+        canvas.image = normalise(load(canvas.blob, page=canvas.page, sequential=True))
+        canvas.sequential = True
     image = canvas.random_access(ctx) if resize.smart else canvas.pixels(ctx)
 
     def finish(frame: pyvips.Image, resize: Resize) -> pyvips.Image:

@@ -175,11 +175,14 @@ def read_header(blob: Blob, limits: SourceLimits) -> Header:
     return Header(fmt, width, page_height, pages, bool(image.hasalpha()), orientation)
 
 
-def load(blob: Blob, *, pages: int = 1, page: int = 0) -> pyvips.Image:
+def load(blob: Blob, *, pages: int = 1, page: int = 0, sequential: bool = False) -> pyvips.Image:
     """Full decode (random access): for crops and ops that need the original's pixels.
 
-    ``pages`` > 1 loads every frame of an animation; ``page`` picks one frame (0-based) instead."""
+    ``pages`` > 1 loads every frame of an animation; ``page`` picks one frame (0-based) instead.
+    ``sequential`` streams it top to bottom instead, for pipelines that read it in that order once."""
     options: dict[str, object] = {"fail_on": "error"}
+    if sequential:
+        options["access"] = "sequential"
     if pages > 1:
         options["n"] = -1
     elif page:
