@@ -49,7 +49,7 @@ def step_overlay(canvas: Canvas, component: Component, ctx: RenderContext) -> No
     if opacity is not None and opacity < 100:
         layer = _fade(layer, opacity)
     left, top = _position(size, (layer.width, layer.height), component)
-    canvas.image = _composite(base, layer, left, top)
+    canvas.image = _composite(base, layer, left, top, under=overlay.under)
 
 
 def _resolve_relative(plan: Transformation, base: tuple[int, int]) -> Transformation:
@@ -177,7 +177,7 @@ def _position(base: tuple[int, int], layer: tuple[int, int], component: Componen
     return left, top
 
 
-def _composite(base: pyvips.Image, layer: pyvips.Image, left: int, top: int) -> pyvips.Image:
+def _composite(base: pyvips.Image, layer: pyvips.Image, left: int, top: int, *, under: bool) -> pyvips.Image:
     width, height = base.width, frames.page_height(base)
     pages = frames.page_count(base)
     sheet = layer.embed(left, top, width, height, extend="background", background=TRANSPARENT)
@@ -187,7 +187,7 @@ def _composite(base: pyvips.Image, layer: pyvips.Image, left: int, top: int) -> 
     canvas = base.colourspace("srgb") if base.bands < 3 else base
     if not had_alpha:
         canvas = canvas.bandjoin(255)
-    out = canvas.composite2(sheet, "over")
+    out = sheet.composite2(canvas, "over") if under else canvas.composite2(sheet, "over")
     if out.format != "uchar":
         out = out.cast("uchar")
     if not had_alpha:

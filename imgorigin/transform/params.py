@@ -149,6 +149,11 @@ LAYER: Param[LayerSource] = register(Param(
     "components up to fl_layer_apply transform the layer; that component places it with g_, x_, y_, o_.",
     "l_text:arial_40_bold:Hello", _canonical,
 ))
+UNDERLAY: Param[LayerSource] = register(Param(
+    "u", "underlay", parse_layer,
+    "Like l_, but drawn underneath: it shows through the transparent parts of the image.",
+    "u_logo", _canonical,
+))
 PAGE: Param[int] = register(Param(
     "pg", "page", v.int_between(1, 10_000),
     "Picks one frame of an animation (1 is the first); the result is a still image.", "pg_2",

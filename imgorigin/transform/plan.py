@@ -34,10 +34,11 @@ class Limits:
 
 @dataclass(frozen=True)
 class Overlay:
-    """What ``l_`` draws and the components that transform it before it is placed."""
+    """What ``l_`` draws (``u_``: underneath) and the components that transform it before it is placed."""
 
     source: LayerSource
     transformation: Transformation
+    under: bool = False
 
 
 @dataclass(frozen=True)
@@ -66,7 +67,8 @@ class Component:
             return own
         # Always the long form: l_ alone, the layer's components, then the placing component.
         layer = [c.canonical() for c in self.overlay.transformation]
-        return "/".join([p.LAYER.canonical(self.overlay.source), *layer, own])
+        opener = p.UNDERLAY if self.overlay.under else p.LAYER
+        return "/".join([opener.canonical(self.overlay.source), *layer, own])
 
 
 @dataclass(frozen=True)
@@ -186,7 +188,7 @@ def _layer_part(items: dict[str, Any], raw: str, limits: Limits) -> list[Compone
 
 
 def _check_layer_component(component: Component, raw: str, limits: Limits) -> None:
-    if component.has(p.LAYER):
+    if component.has(p.LAYER, p.UNDERLAY):
         raise InvalidTransformation(f"Overlays cannot be nested: close the first with fl_layer_apply ({raw})")
     output = [key for key, _ in component.values if p.PARAMS[key].output]
     if output:
@@ -210,7 +212,10 @@ def _group_overlays(components: list[Component], raws: list[str], limits: Limits
     index = 0
     while index < len(components):
         component, raw = components[index], raws[index]
-        source = component.get(p.LAYER)
+        if component.has(p.LAYER) and component.has(p.UNDERLAY):
+            raise InvalidTransformation(f"l_ and u_ cannot share a component ({raw})")
+        under = component.has(p.UNDERLAY)
+        source = component.get(p.UNDERLAY) if under else component.get(p.LAYER)
         if source is None:
             flags = _apply_flags(component)
             if LAYER_APPLY in flags or RELATIVE in flags:
@@ -220,7 +225,7 @@ def _group_overlays(components: list[Component], raws: list[str], limits: Limits
             grouped.append(component)
             index += 1
             continue
-        items = {key: value for key, value in component.values if key != "l"}
+        items = {key: value for key, value in component.values if key not in ("l", "u")}
         close = next((k for k in range(index + 1, len(components))
                       if LAYER_APPLY in _apply_flags(components[k])), None)
         if close is None or LAYER_APPLY in _apply_flags(component):
@@ -238,7 +243,7 @@ def _group_overlays(components: list[Component], raws: list[str], limits: Limits
                 _check_layer_component(components[inner], raws[inner], limits)
                 layer_parts.append(components[inner])
             placement = _placement(dict(components[close].values), raws[close])
-        overlay = Overlay(source, Transformation(tuple(layer_parts)))
+        overlay = Overlay(source, Transformation(tuple(layer_parts)), under)
         grouped.append(Component.of(placement, overlay))
         index = close + 1
     return grouped

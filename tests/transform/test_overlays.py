@@ -186,3 +186,15 @@ def test_text_spacing_and_alignment(library: dict[str, Blob]) -> None:
                                                "/fl_layer_apply,g_north_west"))}
     assert left[2] == right[2]
     assert first_line["right"] > first_line["left"] + 20  # the short line moved to the right
+
+
+def test_underlay_shows_through_transparent_parts_only(library: dict[str, Blob]) -> None:
+    clear = pyvips.Image.black(100, 100).new_from_image([0, 0, 0, 0])
+    blue = pyvips.Image.black(100, 100).new_from_image([*BLUE, 255])
+    library["holey"] = Blob(data=clear.join(blue, "horizontal").copy(interpretation="srgb").write_to_buffer(".png"))
+    pixels = run(library, "u_red,c_fill,w_1.0,h_1.0,fl_relative", source="holey")
+    assert pixels.shape == (100, 200, 4)
+    assert (pixels[:, :100] == [*RED, 255]).all()
+    assert (pixels[:, 100:] == [*BLUE, 255]).all()
+    under_opaque = run(library, "u_red,g_north_west")
+    assert (under_opaque == BLUE).all()
