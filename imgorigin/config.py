@@ -105,6 +105,7 @@ class Settings:
         60.0, "POST /images/{id}/transform calls per minute per user and per client IP (0: unlimited)", float
     )
     login_rate: float = setting(10.0, "login attempts per minute per username and per IP", float)
+    register_rate: float = setting(20.0, "accounts created per hour per client IP (0: unlimited)", float)
     model_dir: Path = setting(Path("models"), "directory of the background-removal model (imgorigin models install)", Path)
     bg_removal_concurrency: int = setting(1, "background removals at once per worker (each uses a core)", int)
     presets_file: Path | None = setting(None, "JSON file of named transformations (t_<name>)", _optional_path)

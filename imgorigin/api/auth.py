@@ -40,6 +40,11 @@ async def register(request: Request) -> JSONResponse:
     body = await json_body(request)
     username = _username(body)
     password = check_password_rules(body.get("password"))
+    # Each account costs a bcrypt hash (about 250 ms of CPU at cost 12) and can fill the disk: throttle.
+    rate = services.settings.register_rate
+    wait = services.rate_limiter.take(f"register-ip:{client_ip(request)}", rate / 60, burst=rate)
+    if wait is not None:
+        raise TooManyRequests("Too many new accounts from this address; retry later", retry_after=max(1, round(wait)))
     hashed = await in_thread(hash_password, password, services.settings.bcrypt_rounds)
     user = await in_thread(services.db.create_user, username, hashed, now_iso())
     return _token_answer(request, user.public(), user.id, 201)

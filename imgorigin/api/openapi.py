@@ -202,7 +202,8 @@ OPERATIONS: dict[tuple[str, str], dict[str, Any]] = {
     ("/register", "post"): {
         "tags": ["auth"], "summary": "Create an account; answers with a token", "security": [],
         "requestBody": _body(_ref("Credentials")),
-        "responses": {"201": _json(_ref("Session"), "The new user and a token"), **_errors(400, 409, 413, 503)},
+        "responses": {"201": _json(_ref("Session"), "The new user and a token"),
+                      **_errors(400, 409, 413, 429, 503)},
     },
     ("/login", "post"): {
         "tags": ["auth"], "summary": "Exchange username and password for a token (throttled)", "security": [],

@@ -176,3 +176,15 @@ def test_overlays_of_other_users_images_cannot_be_signed(client: TestClient, ali
     own = client.post("/sign", json={"items": [{"id": mine, "transformation": f"l_{mine},w_50/fl_layer_apply"}]},
                       headers=alice.headers)
     assert own.status_code == 200
+
+
+def test_registration_is_throttled_per_ip(tmp_path: Path) -> None:
+    with TestClient(create_app(make_settings(tmp_path, register_rate=3.0))) as client:
+        answers = [client.post("/register", json={"username": f"user{n}", "password": "correct horse battery"})
+                   for n in range(4)]
+        assert [a.status_code for a in answers] == [201, 201, 201, 429]
+        assert answers[-1].json()["error"] == {
+            "code": "rate_limited", "message": "Too many new accounts from this address; retry later",
+        }
+        assert 1 <= int(answers[-1].headers["retry-after"]) <= 1200  # 3 an hour: one every 20 minutes
+        assert client.post("/login", json={"username": "user3", "password": "correct horse battery"}).status_code == 401
