@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from imgorigin.errors import InvalidTransformation
 from imgorigin.transform.geometry import Box
 
 if TYPE_CHECKING:
@@ -40,8 +41,11 @@ def join(frames: list[pyvips.Image]) -> pyvips.Image:
     if len(frames) == 1:
         return frames[0]
     sizes = {(frame.width, frame.height) for frame in frames}
-    if len(sizes) != 1:  # never expected: every step is deterministic in its output size
-        raise ValueError(f"frames of different sizes: {sorted(sizes)}")
+    if len(sizes) != 1:  # a content-dependent step, such as e_trim, cut each frame its own way
+        raise InvalidTransformation(
+            "This transformation gives the frames of the animation different sizes (e_trim does, on "
+            "moving content): pick one frame with pg_"
+        )
     stacked = pyvips.Image.arrayjoin(frames, across=1).copy()
     stacked.set_type(pyvips.GValue.gint_type, "page-height", frames[0].height)
     return stacked

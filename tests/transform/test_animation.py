@@ -121,3 +121,16 @@ def test_page_past_the_last_frame_is_refused(rgb_gif: Blob) -> None:
 def test_animation_output_budget(rgb_gif: Blob) -> None:
     with pytest.raises(InvalidTransformation, match="The animation would be 3 frames of 600x400; the budget is 0"):
         run(rgb_gif, "c_scale,w_600", OutputFormat.GIF, Limits(max_animation_pixels=500_000))
+
+
+def test_frames_cut_to_different_sizes_are_a_clear_400() -> None:
+    frames = []
+    for index in range(3):
+        frame = pyvips.Image.black(60, 40).new_from_image([255, 255, 255]).copy(interpretation="srgb")
+        frames.append(frame.draw_rect([255, 0, 0], 5, 5, 10 + index * 5, 20, fill=True))
+    strip = pyvips.Image.arrayjoin(frames, across=1).copy()
+    strip.set_type(pyvips.GValue.gint_type, "page-height", 40)
+    blob = Blob(data=strip.write_to_buffer(".gif"))
+    with pytest.raises(InvalidTransformation, match=r"different sizes .* pick one frame with pg_$"):
+        run(blob, "e_trim", OutputFormat.GIF)
+    assert run(blob, "pg_3/e_trim", OutputFormat.GIF).width == 20
