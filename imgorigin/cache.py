@@ -95,7 +95,7 @@ class RateLimiter:
                 self._cache.set(key, (tokens - 1, now), expire=3600)
                 return None
             self._cache.set(key, (tokens, now), expire=3600)
-            return (1 - tokens) / per_second
+            return float((1 - tokens) / per_second)
 
     def close(self) -> None:
         self._cache.close()

@@ -11,6 +11,7 @@ import hashlib
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
 import anyio
 import anyio.to_thread
@@ -27,6 +28,8 @@ from imgorigin.transform.plan import Limits, Transformation
 from imgorigin.transform.render import render
 from imgorigin.transform.source import Blob, Header, SourceLimits, read_header
 from imgorigin.transform.values import OutputFormat
+
+T = TypeVar("T")
 
 # Bump when rendering changes what a URL produces, so old cache entries stop matching.
 RENDER_VERSION = "1"
@@ -58,7 +61,7 @@ class RenderSlots:
     def in_flight(self) -> int:
         return int(self.limiter.borrowed_tokens)
 
-    async def run(self, func, *args):  # type: ignore[no-untyped-def]
+    async def run(self, func: Callable[..., T], *args: object) -> T:
         if self.limiter.available_tokens == 0 and self.waiting >= self.queue:
             raise Unavailable("The server is busy; retry shortly", retry_after=2, code="overloaded")
         self.waiting += 1
