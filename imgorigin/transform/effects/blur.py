@@ -2,8 +2,9 @@
 
 Cost stays bounded whatever the strength: a Gaussian's mask grows with sigma, so beyond
 ``DIRECT_SIGMA`` the image is blurred at a reduced size and scaled back, which looks the same (a wide
-blur has no fine detail to lose). On a 10 MP photo: sigma 40 direct 0.15 s, sigma 100 reduced
-0.27 s where a direct one takes 0.45 s, and the cost no longer grows with sigma.
+blur has no fine detail to lose). Decoding, blurring and encoding a 10 MP JPEG: sigma 20 direct
+0.08 s; sigma 40 and 100 reduced 0.24 s and 0.29 s, where direct ones take 0.12 s and 0.50 s and keep
+growing with sigma (bench/effects_cost.py has the whole catalogue).
 """
 
 from __future__ import annotations
@@ -18,10 +19,11 @@ if TYPE_CHECKING:
 
     from imgorigin.transform.render import RenderContext
 
-# e_blur:100 (the default) is a Gaussian of sigma 5 px; e_blur:2000 is sigma 100 px. Up to sigma 40
-# (e_blur:800) libvips' direct blur is the cheaper one.
+# e_blur:100 (the default) is a Gaussian of sigma 5 px; e_blur:2000 is sigma 100 px. Up to sigma 20
+# (e_blur:400) libvips' direct blur is cheap and exact.
 BLUR_SIGMA_PER_UNIT = 0.05
-DIRECT_SIGMA = 40.0
+DIRECT_SIGMA = 20.0
+MIN_REDUCTION = 2.0
 
 
 def _exact_size(image: pyvips.Image, width: int, height: int) -> pyvips.Image:
@@ -31,12 +33,14 @@ def _exact_size(image: pyvips.Image, width: int, height: int) -> pyvips.Image:
 
 
 def gaussian(image: pyvips.Image, sigma: float) -> pyvips.Image:
-    """A Gaussian blur of any sigma at the cost of at most ``DIRECT_SIGMA``."""
+    """A Gaussian blur of any sigma at about the cost of one of ``DIRECT_SIGMA``."""
     if sigma <= DIRECT_SIGMA:
         return image.gaussblur(sigma)
-    factor = sigma / DIRECT_SIGMA
+    # At least halve: the small copy is then at most a quarter of the pixels, cheap to hold in memory.
+    factor = max(MIN_REDUCTION, sigma / DIRECT_SIGMA)
     small = image.resize(1 / factor, kernel="linear")
-    blurred = small.gaussblur(DIRECT_SIGMA)
+    # Held in memory: otherwise enlarging would recompute the wide blur for every strip it reads.
+    blurred = small.gaussblur(sigma / factor).copy_memory()
     back = blurred.resize(image.width / small.width, vscale=image.height / small.height, kernel="linear")
     return _exact_size(back, image.width, image.height)
 
