@@ -106,6 +106,8 @@ class Settings:
     )
     login_rate: float = setting(10.0, "login attempts per minute per username and per IP", float)
     register_rate: float = setting(20.0, "accounts created per hour per client IP (0: unlimited)", float)
+    upload_rate: float = setting(60.0, "uploads per minute per user and per client IP (0: unlimited)", float)
+    user_quota: int = setting(0, "bytes of originals one user may store (0: unlimited)", _size)
     model_dir: Path = setting(Path("models"), "directory of the background-removal model (imgorigin models install)", Path)
     bg_removal_concurrency: int = setting(1, "background removals at once per worker (each uses a core)", int)
     presets_file: Path | None = setting(None, "JSON file of named transformations (t_<name>)", _optional_path)
@@ -171,6 +173,8 @@ class Settings:
             problems.append("IMGORIGIN_BCRYPT_ROUNDS must be between 4 and 16")
         if self.cache_size < 0:
             problems.append("IMGORIGIN_CACHE_SIZE must be 0 (off) or positive")
+        if self.user_quota < 0:
+            problems.append("IMGORIGIN_USER_QUOTA must be 0 (unlimited) or positive")
         if self.s3_timeout <= 0 or self.s3_retries < 0 or self.eager_concurrency < 0:
             problems.append("IMGORIGIN_S3_TIMEOUT must be positive; _S3_RETRIES and _EAGER_CONCURRENCY not negative")
         if self.render_timeout <= 0:

@@ -27,7 +27,7 @@ from imgorigin.api.transform_body import to_transformation
 from imgorigin.api.uploads import receive_upload
 from imgorigin.delivery.routes import client_ip
 from imgorigin.eager import parse_eager, record_eager
-from imgorigin.errors import BadRequest, NotFound, TooManyRequests
+from imgorigin.errors import BadRequest, NotFound, PayloadTooLarge, TooManyRequests
 from imgorigin.library import delete_image, get_image, require_own_layers, store_upload
 from imgorigin.storage import original_key
 from imgorigin.transform.plan import parse
@@ -41,8 +41,20 @@ SHA256_HEX = re.compile(r"^[0-9a-f]{64}$")
 async def upload(request: Request) -> JSONResponse:
     services = services_of(request)
     user = await current_user(request)
-    received = await receive_upload(request, services.settings.max_upload_bytes, services.settings.data_dir / "tmp")
+    settings = services.settings
+    # Refused before the body is read: every upload costs a full decode and disk space.
+    for bucket in (f"upload:{user.id}", f"upload-ip:{client_ip(request)}"):
+        wait = services.rate_limiter.take(bucket, settings.upload_rate)
+        if wait is not None:
+            raise TooManyRequests("Too many uploads; retry shortly", retry_after=max(1, round(wait)))
+    received = await receive_upload(request, settings.max_upload_bytes, settings.data_dir / "tmp")
     try:
+        if settings.user_quota and (
+            await in_thread(services.db.bytes_used, user.id) + received.path.stat().st_size > settings.user_quota
+        ):
+            raise PayloadTooLarge(
+                f"The upload would exceed your storage quota of {settings.user_quota} bytes", code="quota_exceeded"
+            )
         eager = parse_eager(received.fields.get("eager", ""), services)
         # Eager URLs are signed and handed out like /sign's: overlays must be the uploader's own images.
         for spec in eager:

@@ -33,6 +33,7 @@ def live_server(tmp_path: Path) -> Iterator[str]:
         "IMGORIGIN_BCRYPT_ROUNDS": "4",
         "IMGORIGIN_RENDER_RATE": "0",
         "IMGORIGIN_TRANSFORM_RATE": "0",
+        "IMGORIGIN_UPLOAD_RATE": "0",
         "IMGORIGIN_LOGIN_RATE": "1000",
     }
     with log.open("wb") as out:

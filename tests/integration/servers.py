@@ -102,6 +102,7 @@ class Origin:
             "IMGORIGIN_BCRYPT_ROUNDS": "4",
             "IMGORIGIN_RENDER_RATE": "0",
             "IMGORIGIN_TRANSFORM_RATE": "0",
+            "IMGORIGIN_UPLOAD_RATE": "0",
             "IMGORIGIN_LOGIN_RATE": "0",
             **env,
         }

@@ -300,3 +300,40 @@ def test_render_queue_may_be_zero_but_not_negative(tmp_path: Path) -> None:
     assert make_settings(tmp_path / "a", render_queue=0).render_queue == 0
     with pytest.raises(SettingsError, match="IMGORIGIN_RENDER_QUEUE must be 0 or positive"):
         make_settings(tmp_path / "b", render_queue=-1)
+
+
+def test_uploads_are_limited_per_user_and_ip(make_client) -> None:  # type: ignore[no-untyped-def]
+    client = make_client(upload_rate=2.0)
+    alice, bob = register(client, "alice"), register(client, "bob")
+    alice.upload("logo.png")
+    alice.upload("rocket.jpg")
+    refused = client.post("/images", headers=alice.headers,
+                          files={"file": ("c.png", io.BytesIO(photo("coffee.png")), "image/png")})
+    assert refused.status_code == 429
+    assert refused.json()["error"] == {"code": "rate_limited", "message": "Too many uploads; retry shortly"}
+    assert int(refused.headers["retry-after"]) >= 1
+    # bob has his own user bucket, but shares the address's
+    other = client.post("/images", headers=bob.headers,
+                        files={"file": ("c.png", io.BytesIO(photo("coffee.png")), "image/png")})
+    assert other.status_code == 429
+    assert client.get("/images", headers=alice.headers).json()["total"] == 2
+
+
+def test_storage_quota_per_user(make_client) -> None:  # type: ignore[no-untyped-def]
+    rocket, logo = len(photo("rocket.jpg")), len(photo("logo.png"))
+    client = make_client(user_quota=rocket + logo // 2)
+    alice, bob = register(client, "alice"), register(client, "bob")
+    alice.upload("rocket.jpg")
+    refused = client.post("/images", headers=alice.headers,
+                          files={"file": ("logo.png", io.BytesIO(photo("logo.png")), "image/png")})
+    assert refused.status_code == 413
+    assert refused.json()["error"] == {
+        "code": "quota_exceeded",
+        "message": f"The upload would exceed your storage quota of {rocket + logo // 2} bytes",
+    }
+    assert bob.upload("logo.png")["format"] == "png"  # quotas are per user
+    image_id = alice.client.get("/images", headers=alice.headers).json()["items"][0]["id"]
+    assert client.delete(f"/images/{image_id}", headers=alice.headers).status_code == 204
+    assert alice.upload("logo.png")["format"] == "png"  # deleting frees the space
+    tmp = Path(client.app.state.services.settings.data_dir) / "tmp"  # type: ignore[attr-defined]
+    assert [p for p in tmp.glob("*") if p.is_file()] == []
