@@ -82,12 +82,12 @@ class Database:
         db = self._db()
         with db.conn:
             if "users" not in db.table_names():
-                db["users"].create(
+                db.table("users").create(
                     {"id": int, "username": str, "password_hash": str, "created_at": str}, pk="id", not_null={"username", "password_hash"}
                 )
-                db["users"].create_index(["username"], unique=True, if_not_exists=True)
+                db.table("users").create_index(["username"], unique=True, if_not_exists=True)
             if "images" not in db.table_names():
-                db["images"].create(
+                db.table("images").create(
                     {
                         "id": str, "user_id": int, "filename": str, "format": str, "width": int, "height": int,
                         "pages": int, "bytes": int, "sha256": str, "created_at": str,
@@ -95,8 +95,8 @@ class Database:
                     pk="id",
                     foreign_keys=[("user_id", "users", "id")],
                 )
-                db["images"].create_index(["user_id", "created_at"], if_not_exists=True)
-                db["images"].create_index(["user_id", "sha256"], if_not_exists=True)
+                db.table("images").create_index(["user_id", "created_at"], if_not_exists=True)
+                db.table("images").create_index(["user_id", "sha256"], if_not_exists=True)
             images = db.table("images")
             for column in ("colors", "blurhash", "placeholder"):
                 if column not in images.columns_dict:
@@ -115,7 +115,7 @@ class Database:
     # users
 
     def create_user(self, username: str, password_hash: str, created_at: str) -> User:
-        table = self._db()["users"]
+        table = self._db().table("users")
         try:
             table.insert({"username": username, "password_hash": password_hash, "created_at": created_at})
         except sqlite3.IntegrityError:
@@ -150,14 +150,14 @@ class Database:
     # images
 
     def add_image(self, record: ImageRecord) -> None:
-        self._db()["images"].insert(asdict(record))
+        self._db().table("images").insert(asdict(record))
 
     def image(self, user_id: int, image_id: str) -> ImageRecord | None:
-        rows = list(self._db()["images"].rows_where("id = ? and user_id = ?", [image_id, user_id]))
+        rows = list(self._db().table("images").rows_where("id = ? and user_id = ?", [image_id, user_id]))
         return ImageRecord(**rows[0]) if rows else None
 
     def images(self, user_id: int, offset: int, limit: int) -> tuple[list[ImageRecord], int]:
-        table = self._db()["images"]
+        table = self._db().table("images")
         total = self._db().execute("select count(*) from images where user_id = ?", [user_id]).fetchone()[0]
         rows = table.rows_where(
             "user_id = ?", [user_id], order_by="created_at desc, rowid desc", limit=limit, offset=offset
@@ -165,7 +165,7 @@ class Database:
         return [ImageRecord(**row) for row in rows], int(total)
 
     def image_by_hash(self, user_id: int, sha256: str) -> ImageRecord | None:
-        rows = list(self._db()["images"].rows_where("user_id = ? and sha256 = ?", [user_id, sha256], limit=1))
+        rows = list(self._db().table("images").rows_where("user_id = ? and sha256 = ?", [user_id, sha256], limit=1))
         return ImageRecord(**rows[0]) if rows else None
 
     def bytes_used(self, user_id: int) -> int:
