@@ -31,6 +31,8 @@ from imgorigin.transform.values import OutputFormat
 
 T = TypeVar("T")
 
+BG_REMOVAL_WAIT = 5.0  # seconds a render waits for a free background-removal slot
+
 # Bump when rendering changes what a URL produces, so old cache entries stop matching.
 RENDER_VERSION = "1"
 
@@ -101,9 +103,10 @@ class Renderer:
             allow_svg=settings.allow_svg,
         )
         self.pyramid = PyramidPolicy() if settings.pyramid else None
-        # One model session per worker, created on first use, shared by its render threads.
+        # One model session per worker, created on first use, shared by its render threads. A render
+        # waiting for the model holds a render slot, so it gives up (503) well before the render timeout.
         self.background_remover = BackgroundRemover(
-            settings.model_dir, settings.bg_removal_concurrency, settings.render_timeout
+            settings.model_dir, settings.bg_removal_concurrency, min(BG_REMOVAL_WAIT, settings.render_timeout)
         )
         self.slots = RenderSlots(
             settings.effective_render_concurrency, settings.render_queue, settings.render_timeout
