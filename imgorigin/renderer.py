@@ -25,7 +25,7 @@ from imgorigin.transform.effects.background_removal import BackgroundRemover
 from imgorigin.transform.levels import PyramidPolicy
 from imgorigin.transform.params import PAGE
 from imgorigin.transform.plan import Limits, Transformation
-from imgorigin.transform.render import render
+from imgorigin.transform.render import adds_alpha, render
 from imgorigin.transform.source import Blob, Header, SourceLimits, read_header
 from imgorigin.transform.values import OutputFormat
 
@@ -181,7 +181,7 @@ def final_format(
     if variant.startswith("auto:") and header.pages > 1 and plan.output(PAGE) is None:
         return OutputFormat.WEBP if variant in ("auto:avif", "auto:webp") else OutputFormat.GIF
     if chosen is None:
-        return OutputFormat.PNG if header.has_alpha else OutputFormat.JPEG
+        return OutputFormat.PNG if header.has_alpha or adds_alpha(plan) else OutputFormat.JPEG
     return chosen
 
 

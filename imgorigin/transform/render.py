@@ -380,6 +380,25 @@ def encode(image: pyvips.Image, fmt: OutputFormat, plan: Transformation, deadlin
 KEEP_METADATA = "exif:xmp:iptc"
 
 
+def adds_alpha(plan: Transformation) -> bool:
+    """Whether the plan makes pixels transparent (rounded corners, opacity, a translucent border, a
+    cut-out), so that f_auto picks PNG over JPEG for it as it would for a source with alpha."""
+    for component in plan:
+        if component.overlay is not None:
+            continue  # its o_ is the layer's opacity; the base keeps its own alpha
+        opacity = component.get(p.OPACITY)
+        border = component.get(p.BORDER)
+        effect = component.get(p.EFFECT)
+        if (
+            component.has(p.RADIUS)
+            or (opacity is not None and opacity < 100)
+            or (border is not None and border.color.a < 255)
+            or (effect is not None and effect.name == "background_removal")
+        ):
+            return True
+    return False
+
+
 def save_options(fmt: OutputFormat, flags: Flags) -> tuple[str, dict[str, object]]:
     """The libvips saver suffix and options for ``fmt`` with the output flags, at default quality."""
     q = DEFAULT_QUALITY.get(fmt, 80)

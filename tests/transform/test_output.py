@@ -274,3 +274,25 @@ def test_q_auto_past_the_memory_budget_falls_back_to_the_default_quality(monkeyp
     blob = Blob(path=PHOTOS / "rocket.jpg")
     monkeypatch.setattr(quality, "MAX_SEARCH_PIXELS", 1000)
     assert rendered(blob, "q_auto:low", OutputFormat.JPEG) == rendered(blob, "", OutputFormat.JPEG)
+
+
+@pytest.mark.parametrize(
+    ("transformation", "media_type"),
+    [
+        ("w_100", "image/jpeg"),
+        ("w_100,r_max", "image/png"),
+        ("w_100/o_60", "image/png"),
+        ("w_100,bo_2px_solid_rgb:00000080", "image/png"),
+        ("w_100,bo_2px_solid_black", "image/jpeg"),
+    ],
+)
+def test_f_auto_never_sends_new_transparency_as_jpeg(
+    client: TestClient, alice: Account, transformation: str, media_type: str
+) -> None:
+    image_id = alice.upload("rocket.jpg")["id"]
+    response = client.get(signed(f"{transformation}/f_auto", f"{image_id}.jpg"), headers={"Accept": "image/*"})
+    assert response.status_code == 200
+    assert response.headers["content-type"] == media_type
+    assert response.headers["vary"] == "Accept"
+    if media_type == "image/png":
+        assert decode(response.content).hasalpha()
