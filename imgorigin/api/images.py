@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 from typing import Any
 
-import anyio.to_thread
 from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Route
@@ -63,9 +62,13 @@ async def upload(request: Request) -> JSONResponse:
     except BaseException:
         received.path.unlink(missing_ok=True)
         raise
-    record = await anyio.to_thread.run_sync(
-        store_upload, services, user.id, received.filename, received.path, received.sha256
-    )
+    # The checks decode every pixel: they take a render slot, so an upload flood meets the same 503.
+    try:
+        record = await services.renderer.slots.run(
+            store_upload, services, user.id, received.filename, received.path, received.sha256
+        )
+    finally:
+        received.path.unlink(missing_ok=True)  # consumed by store_upload, or left when no slot was free
     body = image_json(request, record)
     if eager:
         await in_thread(record_eager, services, record.id, eager, extension_of(record))

@@ -337,3 +337,24 @@ def test_storage_quota_per_user(make_client) -> None:  # type: ignore[no-untyped
     assert alice.upload("logo.png")["format"] == "png"  # deleting frees the space
     tmp = Path(client.app.state.services.settings.data_dir) / "tmp"  # type: ignore[attr-defined]
     assert [p for p in tmp.glob("*") if p.is_file()] == []
+
+
+def test_uploads_take_a_render_slot(make_client) -> None:  # type: ignore[no-untyped-def]
+    """Upload checks decode every pixel, so a busy node refuses them like renders: 503, nothing kept."""
+    client = make_client(render_concurrency=1, render_queue=0)
+    account = register(client, "alice")
+    slots = client.app.state.services.renderer.slots  # type: ignore[attr-defined]
+    holder = object()
+    client.portal.call(slots.limiter.acquire_on_behalf_of, holder)  # type: ignore[union-attr]
+    try:
+        response = client.post("/images", headers=account.headers,
+                               files={"file": ("r.jpg", io.BytesIO(photo("rocket.jpg")), "image/jpeg")})
+        assert response.status_code == 503
+        assert response.json()["error"] == {"code": "overloaded", "message": "The server is busy; retry shortly"}
+        assert response.headers["retry-after"] == "2"
+    finally:
+        client.portal.call(slots.limiter.release_on_behalf_of, holder)  # type: ignore[union-attr]
+    tmp = Path(client.app.state.services.settings.data_dir) / "tmp"  # type: ignore[attr-defined]
+    assert [p for p in tmp.glob("*") if p.is_file()] == []
+    assert client.get("/images", headers=account.headers).json()["total"] == 0
+    assert account.upload("rocket.jpg")["format"] == "jpeg"
