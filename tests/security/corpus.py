@@ -148,6 +148,13 @@ def animated_gif(frames: int = 4, side: int = 16) -> bytes:
     return bytes(strip.write_to_buffer(".gif"))
 
 
+def frames(fmt: str, count: int, side: int = 4) -> bytes:
+    """A multi-page image of ``count`` distinct frames (libvips' savers merge identical ones)."""
+    strip = ((pyvips.Image.xyz(side, side * count)[1] // side) % 256).cast("uchar").copy(interpretation="b-w")
+    strip.set_type(pyvips.GValue.gint_type, "page-height", side)
+    return bytes(strip.write_to_buffer(f".{fmt}", **({"lossless": True} if fmt == "webp" else {})))
+
+
 def oriented_jpeg(orientation: int) -> bytes:
     image = _halves(64, 32).copy()
     image.set_type(pyvips.GValue.gint_type, "orientation", orientation)
@@ -267,6 +274,8 @@ def build_corpus() -> list[Case]:
         lambda: _refused(
             "gif-5000-frames", gif(5000), TOO_LARGE, "The image has 5000 frames; the limit is 500"
         ),
+        lambda: _refused("tiff-600-pages", frames("tif", 600), TOO_LARGE, "The image has 600 frames"),
+        lambda: _refused("webp-600-frames", frames("webp", 600), TOO_LARGE, "The image has 600 frames"),
         # broken files
         lambda: _refused("zero-bytes", b"", NOT_AN_IMAGE, "The file is empty"),
         lambda: _refused("jpeg-truncated", truncated(jpeg(256, 256)), CORRUPT, "truncated or corrupt"),
