@@ -298,6 +298,30 @@ def test_download_the_original_then_delete_the_account(page: Page) -> None:
     expect(page.locator("#alert-text")).to_have_text("Wrong username or password")
 
 
+def test_underlay_shows_through_transparency(page: Page) -> None:
+    _sign_up(page, "una")
+    # Opaque red with a transparent hole in the middle.
+    red = pyvips.Image.black(300, 200, bands=3).new_from_image([200, 0, 0])
+    alpha = pyvips.Image.black(300, 200).new_from_image(255).draw_rect(0, 100, 50, 100, 100, fill=True)
+    hole = bytes(red.bandjoin(alpha).cast("uchar").pngsave_buffer())
+    page.get_by_label("Choose files…").set_input_files(
+        files=[{"name": "hole.png", "mimeType": "image/png", "buffer": hole},
+               {"name": "coffee.png", "mimeType": "image/png", "buffer": (PHOTOS / "coffee.png").read_bytes()}]
+    )
+    expect(page.locator("#grid li")).to_have_count(2)
+    coffee_id = page.get_by_role("button", name=re.compile("coffee.png")).get_attribute("data-id")
+    page.get_by_role("button", name=re.compile("hole.png")).click()
+    page.get_by_label("Behind transparent parts").select_option(coffee_id)
+    page.get_by_label("Format", exact=True).select_option("png")
+    expected = f"c_fill,w_300,h_200,g_auto/u_{coffee_id},w_1.0,h_1.0,c_fill,fl_relative/fl_layer_apply"
+    expect(page.locator(f"#preview[data-transformation='{expected}']")).to_be_visible()
+
+    image = _image(httpx.get(page.get_by_label("Signed URL").input_value()).content)
+    assert image(20, 20)[:3] == [200, 0, 0]  # the image itself, where it is opaque
+    middle = image(150, 100)
+    assert middle[-1] == 255 and middle[:3] != [200, 0, 0]  # the coffee, through the hole
+
+
 def _png(shade: int) -> bytes:
     return bytes(pyvips.Image.black(64, 48, bands=3).new_from_image([shade, 255 - shade, 128]).pngsave_buffer())
 
@@ -348,6 +372,7 @@ SAMPLES: list[dict[str, str]] = [
 NOT_SAMPLED = {
     "background_removal": "runs the segmentation model: tested with the effect itself",
     "watermark": "needs a second image: test_watermark_and_text_overlay",
+    "underlay": "needs a second image and transparency: test_underlay_shows_through_transparency",
 }
 
 

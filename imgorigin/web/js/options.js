@@ -24,6 +24,7 @@ export const GROUPS = [
   { name: "rotate", legend: "Rotate" },
   { name: "flip", legend: "Flip and mirror" },
   { name: "effects", legend: "Effects", separate: true },
+  { name: "underlay", legend: "Background image", compose: underlay },
   { name: "shape", legend: "Corners, border, opacity" },
   { name: "watermark", legend: "Watermark (another of your images)", compose: watermark },
   { name: "caption", legend: "Text overlay", compose: caption },
@@ -68,6 +69,8 @@ export const OPTIONS = [
   number("pixelate", "Pixelate (1–200)", "effects", [1, 200, 1], effect("pixelate")),
   number("vignette", "Vignette (0–100)", "effects", [0, 100, 1], effect("vignette")),
 
+  image("underlay", "Behind transparent parts", "underlay", companion),
+
   text("radius", "Corner radius (px or max)", "shape", "20 or max", key("r")),
   text("border", "Border", "shape", "4px_solid_black", key("bo")),
   number("opacity", "Opacity (0–100)", "shape", [0, 100, 1], key("o")),
@@ -92,6 +95,11 @@ function watermark(values) {
   const layer = [`l_${values.watermark}`, "w_0.25", "fl_relative"];
   if (values.watermark_opacity !== "") layer.push(`o_${values.watermark_opacity}`);
   return [layer.join(","), `fl_layer_apply,g_${values.watermark_gravity || "south_east"},x_16,y_16`];
+}
+
+// An underlay filling the whole frame: what shows through transparent pixels (after background removal).
+function underlay(values) {
+  return values.underlay ? [`u_${values.underlay},w_1.0,h_1.0,c_fill,fl_relative`, "fl_layer_apply"] : [];
 }
 
 // Text is percent-encoded in the URL (',' and '/' included), which the server decodes.
