@@ -34,6 +34,7 @@ from servers import (
     WORK,
     Server,
     account,
+    start_bare_uvicorn,
     start_imgorigin,
     start_nginx_cache,
     start_thumbor_farm,
@@ -44,7 +45,7 @@ from sources import write_sources
 from workloads import WORKLOADS
 
 PORTS = {"pyramid": 18080, "no_pyramid": 18081, "cache": 18082, "nginx": 18083, "thumbor": [18090, 18091],
-         "thumbor_front": 18092}
+         "thumbor_front": 18092, "bare": 18093}
 EXT = {"big": ".jpg", "hd": ".jpg", "rgba": ".png"}
 MIX = ("a", "a", "a", "a", "b", "b", "b", "c", "c", "d")  # mostly thumbnails, some AVIF
 
@@ -54,11 +55,12 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--workloads", default="a,b,c,d,e,f", help="comma-separated subset of a-f")
     parser.add_argument("--concurrency", default="1,4,16")
     parser.add_argument("--duration", type=float, default=5.0, help="seconds per measured point")
-    parser.add_argument("--copies", type=int, default=32, help="distinct uploads per source (defeats single-flight)")
+    parser.add_argument("--copies", type=int, default=48, help="distinct uploads per source (defeats single-flight)")
     parser.add_argument("--mixed", type=int, default=10_000, help="requests in the RSS-flatness run (0: skip)")
     parser.add_argument("--no-thumbor", action="store_true")
     parser.add_argument("--env", action="append", default=[], metavar="NAME=VALUE",
                         help="extra IMGORIGIN_<NAME> setting for the render servers (before/after runs)")
+    parser.add_argument("--preload", default="", help="LD_PRELOAD for the render servers (e.g. jemalloc)")
     parser.add_argument("--out", type=Path, default=Path(__file__).resolve().parent / "RESULTS.md")
     return parser.parse_args()
 
@@ -162,6 +164,7 @@ def main() -> int:
     servers: list[Server] = []
     try:
         extra = dict(item.split("=", 1) for item in args.env)
+        extra["preload"] = args.preload
         pyr = start_imgorigin("imgorigin", PORTS["pyramid"], data_dir, log, **{"cache_size": "0", **extra})
         servers.append(pyr)
         nopyr = start_imgorigin("imgorigin, no pyramid", PORTS["no_pyramid"], data_dir, log,
@@ -219,6 +222,9 @@ def main() -> int:
             tiers: list[tuple[str, Server, list[int]]] = []
             if "e" in wanted:
                 tiers.append(("e", cache, cache.pids))
+                bare = start_bare_uvicorn(PORTS["bare"], log)
+                servers.append(bare)
+                tiers.append(("e", bare, bare.pids))
             if "f" in wanted:
                 front = start_nginx_cache(cache.base, PORTS["nginx"])
                 servers.append(front)

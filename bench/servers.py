@@ -65,11 +65,13 @@ def wait_http(url: str, timeout: float = 30.0) -> None:
     raise RuntimeError(f"{url} did not come up within {timeout:.0f}s")
 
 
-def start_imgorigin(name: str, port: int, data_dir: Path, log: Path, **env: str) -> Server:
+def start_imgorigin(name: str, port: int, data_dir: Path, log: Path, preload: str = "", **env: str) -> Server:
     environ = {
         **os.environ,
+        **({"LD_PRELOAD": preload} if preload else {}),
         "IMGORIGIN_ALLOW_UNSIGNED": "1",
         "IMGORIGIN_RENDER_RATE": "0",
+        "IMGORIGIN_UPLOAD_RATE": "0",
         "IMGORIGIN_LOG_LEVEL": "warning",
         "IMGORIGIN_RENDER_QUEUE": "256",
         **{f"IMGORIGIN_{key.upper()}": value for key, value in env.items()},
@@ -230,3 +232,14 @@ def start_nginx_cache(origin: str, port: int) -> Server:
     server = Server("nginx cache", f"http://127.0.0.1:{port}", [proc])
     time.sleep(0.5)
     return server
+
+
+def start_bare_uvicorn(port: int, log: Path) -> Server:
+    """bench/hello.py under ``uvicorn --workers 2``: what any Python origin's hit path is bounded by."""
+    command = [sys.executable, "-m", "uvicorn", "hello:app", "--workers", "2", "--port", str(port),
+               "--host", "127.0.0.1", "--log-level", "warning", "--no-access-log", "--app-dir", str(WORK.parent)]
+    proc = subprocess.Popen(command, stdout=log.open("ab"), stderr=subprocess.STDOUT)
+    server = Server("bare uvicorn (ceiling)", f"http://127.0.0.1:{port}", [proc])
+    wait_http(server.base + "/")
+    return server
+

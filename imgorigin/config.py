@@ -81,6 +81,7 @@ class Settings:
     max_output_pixels: int = setting(40_000_000, "largest width x height a transformation may produce", int)
     max_components: int = setting(12, "most chained components in one transformation", int)
     render_concurrency: int = setting(0, "renders running at once per worker (0: the number of CPUs)", int)
+    avif_concurrency: int = setting(1, "AVIF encodes at once per worker (the heaviest in memory and CPU)", int)
     render_queue: int = setting(
         64, "renders allowed to wait for a slot before the origin answers 503 (0: none wait)", int
     )
@@ -163,7 +164,7 @@ class Settings:
         if self.storage == "s3" and not (self.s3_endpoint and self.s3_access_key and self.s3_secret_key):
             problems.append("IMGORIGIN_STORAGE=s3 needs IMGORIGIN_S3_ENDPOINT, _ACCESS_KEY and _SECRET_KEY")
         for name in ("max_upload_bytes", "max_source_pixels", "max_source_side", "max_frames",
-                     "bg_removal_concurrency",
+                     "bg_removal_concurrency", "avif_concurrency",
                      "max_output_side", "max_output_pixels", "max_components", "jwt_ttl"):
             if getattr(self, name) <= 0:
                 problems.append(f"IMGORIGIN_{name.upper()} must be positive")

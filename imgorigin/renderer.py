@@ -7,9 +7,11 @@ Both planes use it: the delivery plane for every ``/t/`` request, the control pl
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import TypeVar
 
@@ -63,7 +65,8 @@ class RenderSlots:
     def in_flight(self) -> int:
         return int(self.limiter.borrowed_tokens)
 
-    async def run(self, func: Callable[..., T], *args: object) -> T:
+    @asynccontextmanager
+    async def slot(self) -> AsyncIterator[None]:
         if self.limiter.available_tokens == 0 and self.waiting >= self.queue:
             raise Unavailable("The server is busy; retry shortly", retry_after=2, code="overloaded")
         self.waiting += 1
@@ -75,9 +78,13 @@ class RenderSlots:
         finally:
             self.waiting -= 1
         try:
-            return await anyio.to_thread.run_sync(func, *args, limiter=_UNBOUNDED)
+            yield
         finally:
             self.limiter.release()
+
+    async def run(self, func: Callable[..., T], *args: object) -> T:
+        async with self.slot():
+            return await anyio.to_thread.run_sync(func, *args, limiter=_UNBOUNDED)
 
 
 # Renders are already bounded by RenderSlots; their thread hop must not also queue behind SQLite calls.
@@ -103,6 +110,7 @@ class Renderer:
             allow_svg=settings.allow_svg,
         )
         self.pyramid = PyramidPolicy() if settings.pyramid else None
+        self.avif_slots = RenderSlots(settings.avif_concurrency, settings.render_queue, settings.render_timeout)
         # One model session per worker, created on first use, shared by its render threads. A render
         # waiting for the model holds a render slot, so it gives up (503) well before the render timeout.
         self.background_remover = BackgroundRemover(
@@ -134,7 +142,11 @@ class Renderer:
         future: asyncio.Future[Derived] = asyncio.get_running_loop().create_future()
         self._flights[key] = future
         try:
-            result = await self.slots.run(self._render, key, image_id, plan, fmt, variant)
+            # AVIF encodes take the most memory and use every core: fewer of them at once, so a burst of
+            # them keeps RSS bounded; they wait here without holding a render slot others could use.
+            gate = self.avif_slots.slot() if fmt is OutputFormat.AVIF else contextlib.nullcontext()
+            async with gate:
+                result = await self.slots.run(self._render, key, image_id, plan, fmt, variant)
             future.set_result(result)
             return result
         except BaseException as exc:
