@@ -261,3 +261,47 @@ def test_a_client_that_disconnects_mid_upload_leaves_nothing(tmp_path: Path) -> 
         assert listing["total"] == 0
         assert httpx.get(base + "/healthz", timeout=10).status_code == 200
     assert _doctor(data_dir, fix=False) == (0, ["0 problem(s) found, 0 fixed, 0 remaining"])
+
+
+_CRASH_SCRIPT = """
+import os, shutil, sys
+from pathlib import Path
+from imgorigin.config import load_settings
+from imgorigin.library import now_iso, store_upload
+from imgorigin.services import Services
+
+point, source = sys.argv[1], Path(sys.argv[2])
+services = Services.build(load_settings())
+user = services.db.create_user("victim", "x", now_iso())
+spooled = services.settings.data_dir / "tmp" / "upload-crash"
+spooled.parent.mkdir(parents=True, exist_ok=True)
+shutil.copyfile(source, spooled)
+if point == "before-original":  # pyramid levels written, the original not yet renamed into place
+    put = services.storage.put
+    services.storage.put = lambda key, path: os._exit(137) if key.startswith("originals/") else put(key, path)
+else:  # the original renamed into place, its row not yet committed
+    services.db.add_image = lambda record: os._exit(137)
+store_upload(services, user.id, "big.jpg", spooled, "0" * 64)
+"""
+
+
+@pytest.mark.parametrize("point", ["before-original", "before-row"])
+def test_a_crash_at_each_write_step_is_repaired_by_doctor(tmp_path: Path, point: str) -> None:
+    """The process dies (os._exit, like SIGKILL) exactly between two steps of the write order."""
+    data_dir = tmp_path / "data"
+    source = tmp_path / "big.jpg"
+    source.write_bytes(_big_jpeg())  # big enough for pyramid levels
+    process = subprocess.run([sys.executable, "-c", _CRASH_SCRIPT, point, str(source)], env=_env(data_dir),
+                             capture_output=True, timeout=120)
+    assert process.returncode == 137, process.stderr.decode()[-2000:]
+
+    status, lines = _doctor(data_dir, fix=False)
+    problems = sorted(line.split(": ")[1] for line in lines if line.startswith("problem"))
+    expected = ["file without row", "file without row"]  # the two pyramid levels
+    expected += ["stale spool file"] if point == "before-original" else ["file without row"]
+    assert (status, problems) == (1, sorted(expected)), lines
+    assert not [line for line in lines if "row without file" in line]
+    assert _doctor(data_dir, fix=True)[0] == 0
+    assert _doctor(data_dir, fix=False) == (0, ["0 problem(s) found, 0 fixed, 0 remaining"])
+    assert [p for p in (data_dir / "originals").rglob("*") if p.is_file()] == []
+    assert [p for p in (data_dir / "pyramid").rglob("*") if p.is_file()] == []
