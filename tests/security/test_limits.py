@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import io
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import anyio
@@ -22,8 +22,12 @@ from imgorigin.urls import signed_path
 MB = 1024 * 1024
 
 
+MakeClient = Callable[..., TestClient]
+
+
 @pytest.fixture
-def make_client(tmp_path: Path) -> Iterator[object]:
+def make_client(tmp_path: Path) -> Iterator[MakeClient]:
+    """Apps with overridden settings, each on its own data directory, all shut down at the end."""
     clients: list[TestClient] = []
 
     def build(**overrides: object) -> TestClient:
@@ -47,7 +51,7 @@ def _multipart_stream(size: int, consumed: list[int], boundary: str = "cap") -> 
     yield f"\r\n--{boundary}--\r\n".encode()
 
 
-def test_upload_over_the_cap_is_413(make_client) -> None:  # type: ignore[no-untyped-def]
+def test_upload_over_the_cap_is_413(make_client: MakeClient) -> None:
     """(The TestClient buffers request bodies; test_crash_safety shows the refusal while streaming.)"""
     client = make_client(max_upload_bytes=MB)
     account = register(client, "alice")
@@ -62,7 +66,7 @@ def test_upload_over_the_cap_is_413(make_client) -> None:  # type: ignore[no-unt
     assert not [p for p in (Path(client.app.state.services.settings.data_dir) / "tmp").glob("*")]  # type: ignore[attr-defined]
 
 
-def test_declared_and_lying_content_lengths(make_client) -> None:  # type: ignore[no-untyped-def]
+def test_declared_and_lying_content_lengths(make_client: MakeClient) -> None:
     client = make_client(max_upload_bytes=MB)
     account = register(client, "alice")
     multipart = {**account.headers, "Content-Type": "multipart/form-data; boundary=cap"}
@@ -78,7 +82,7 @@ def test_declared_and_lying_content_lengths(make_client) -> None:  # type: ignor
     assert account.upload("rocket.jpg")["format"] == "jpeg"
 
 
-def test_transform_calls_are_limited_per_user_and_ip(make_client) -> None:  # type: ignore[no-untyped-def]
+def test_transform_calls_are_limited_per_user_and_ip(make_client: MakeClient) -> None:
     client = make_client(transform_rate=2.0)
     alice, bob = register(client, "alice"), register(client, "bob")
     image = alice.upload("rocket.jpg")
@@ -94,7 +98,7 @@ def test_transform_calls_are_limited_per_user_and_ip(make_client) -> None:  # ty
     assert client.post(f"/images/{own['id']}/transform", json=body, headers=bob.headers).status_code == 429
 
 
-def test_uncached_renders_are_limited_and_cache_hits_are_not(make_client) -> None:  # type: ignore[no-untyped-def]
+def test_uncached_renders_are_limited_and_cache_hits_are_not(make_client: MakeClient) -> None:
     client = make_client(render_rate=2.0)
     image = register(client, "alice").upload("rocket.jpg")
     urls = [signed_path(TEST_URL_SECRET, image["id"], f"w_{width}", "jpg") for width in (10, 20, 30)]
@@ -108,7 +112,7 @@ def test_uncached_renders_are_limited_and_cache_hits_are_not(make_client) -> Non
         assert again.status_code == 200 and again.headers["x-cache"] == "HIT"
 
 
-def test_a_render_over_its_deadline_is_503_and_the_worker_stays_healthy(make_client) -> None:  # type: ignore[no-untyped-def]
+def test_a_render_over_its_deadline_is_503_and_the_worker_stays_healthy(make_client: MakeClient) -> None:
     client = make_client(render_timeout=0.3, cache_size=0)
     image = register(client, "alice").upload("hubble_deep_field.jpg")
     expensive = signed_path(TEST_URL_SECRET, image["id"], "c_scale,h_5000,w_8000/e_sharpen:2000", "png")
@@ -150,7 +154,7 @@ def test_render_slots_refuse_past_the_queue() -> None:
     anyio.run(scenario)
 
 
-def test_overload_is_503_with_retry_after_over_http(make_client) -> None:  # type: ignore[no-untyped-def]
+def test_overload_is_503_with_retry_after_over_http(make_client: MakeClient) -> None:
     client = make_client(render_concurrency=1, render_queue=0)
     image = register(client, "alice").upload("rocket.jpg")
     slots = client.app.state.services.renderer.slots  # type: ignore[attr-defined]
@@ -186,7 +190,7 @@ def test_security_headers(client: TestClient, alice: Account) -> None:
     assert "content-security-policy" not in answers["api"].headers
 
 
-def test_cors_preflight_when_configured(make_client) -> None:  # type: ignore[no-untyped-def]
+def test_cors_preflight_when_configured(make_client: MakeClient) -> None:
     client = make_client(cors_origins=("https://app.example",))
     allowed = client.options("/images", headers={"Origin": "https://app.example",
                                                  "Access-Control-Request-Method": "POST",
@@ -225,7 +229,7 @@ def test_loaders_are_refused_at_delivery_too(client: TestClient, content: bytes)
     assert client.get("/healthz").status_code == 200
 
 
-def test_svg_when_allowed_is_rasterised_with_caps(make_client) -> None:  # type: ignore[no-untyped-def]
+def test_svg_when_allowed_is_rasterised_with_caps(make_client: MakeClient) -> None:
     from corpus import SVG_HUGE, SVG_PLAIN, SVGS
 
     client = make_client(allow_svg=True)
@@ -266,7 +270,7 @@ def test_photos_still_pass_the_decode_check(client: TestClient, alice: Account) 
         assert response.status_code == 201, (name, response.text)
 
 
-def test_an_upload_that_decodes_too_slowly_is_refused(make_client) -> None:  # type: ignore[no-untyped-def]
+def test_an_upload_that_decodes_too_slowly_is_refused(make_client: MakeClient) -> None:
     client = make_client(render_timeout=0.05)
     account = register(client, "alice")
     noise = pyvips.Image.gaussnoise(3000, 3000, sigma=80).cast("uchar")
@@ -302,7 +306,7 @@ def test_render_queue_may_be_zero_but_not_negative(tmp_path: Path) -> None:
         make_settings(tmp_path / "b", render_queue=-1)
 
 
-def test_uploads_are_limited_per_user_and_ip(make_client) -> None:  # type: ignore[no-untyped-def]
+def test_uploads_are_limited_per_user_and_ip(make_client: MakeClient) -> None:
     client = make_client(upload_rate=2.0)
     alice, bob = register(client, "alice"), register(client, "bob")
     alice.upload("logo.png")
@@ -319,7 +323,7 @@ def test_uploads_are_limited_per_user_and_ip(make_client) -> None:  # type: igno
     assert client.get("/images", headers=alice.headers).json()["total"] == 2
 
 
-def test_storage_quota_per_user(make_client) -> None:  # type: ignore[no-untyped-def]
+def test_storage_quota_per_user(make_client: MakeClient) -> None:
     rocket, logo = len(photo("rocket.jpg")), len(photo("logo.png"))
     client = make_client(user_quota=rocket + logo // 2)
     alice, bob = register(client, "alice"), register(client, "bob")
@@ -339,7 +343,7 @@ def test_storage_quota_per_user(make_client) -> None:  # type: ignore[no-untyped
     assert [p for p in tmp.glob("*") if p.is_file()] == []
 
 
-def test_uploads_take_a_render_slot(make_client) -> None:  # type: ignore[no-untyped-def]
+def test_uploads_take_a_render_slot(make_client: MakeClient) -> None:
     """Upload checks decode every pixel, so a busy node refuses them like renders: 503, nothing kept."""
     client = make_client(render_concurrency=1, render_queue=0)
     account = register(client, "alice")
