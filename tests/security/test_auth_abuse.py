@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import io
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import jwt
 import pytest
 import pyvips
+from appstate import services_of
 from conftest import TEST_JWT_SECRET, TEST_URL_SECRET, Account, make_settings, photo, register
 from starlette.testclient import TestClient
 
@@ -31,7 +33,7 @@ def _alg_none(claims: dict[str, object]) -> str:
     return jwt.encode(claims, key=None, algorithm="none")  # type: ignore[arg-type]
 
 
-FORGED = {
+FORGED: dict[str, Callable[[], str]] = {
     "alg-none": lambda: _alg_none(_claims()),
     "foreign-key": lambda: jwt.encode(_claims(), "another-secret-0123456789abcdef0123456789", algorithm="HS256"),
     "hs512-same-key": lambda: jwt.encode(_claims(), TEST_JWT_SECRET, algorithm="HS512"),
@@ -64,7 +66,7 @@ def test_delete_me_removes_user_images_files_and_cache(client: TestClient, alice
     theirs = bob.upload("rocket.jpg")
     for image in mine:  # warm the derived cache
         assert client.get(signed_path(TEST_URL_SECRET, image["id"], "w_20", "png")).status_code == 200
-    services = client.app.state.services  # type: ignore[attr-defined]
+    services = services_of(client)
     assert len(list(services.storage.keys("pyramid"))) == 2  # the big upload's 1/2 and 1/8 levels
     response = client.delete("/me", headers=alice.headers)
     assert response.status_code == 204

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 import pyvips
+from appstate import local_path, services_of
 from conftest import TEST_URL_SECRET, Account
 from starlette.testclient import TestClient
 
@@ -17,7 +18,7 @@ from imgorigin.urls import signed_path
 
 def _run(client: TestClient, fix: bool, grace: float = 600) -> tuple[int, list[str]]:
     lines: list[str] = []
-    settings = client.app.state.services.settings  # type: ignore[attr-defined]
+    settings = services_of(client).settings
     status = doctor.run(settings, fix=fix, grace=grace, out=lines.append)
     return status, lines
 
@@ -33,22 +34,22 @@ def test_a_clean_data_directory_passes(client: TestClient, alice: Account) -> No
 
 
 def test_doctor_finds_and_fixes_every_kind(client: TestClient, alice: Account) -> None:
-    services = client.app.state.services  # type: ignore[attr-defined]
+    services = services_of(client)
     data = services.settings.data_dir
     kept, lost, deleted = alice.upload("rocket.jpg"), alice.upload("logo.png"), alice.upload("coffee.png")
     for image in (kept, deleted):
         assert client.get(signed_path(TEST_URL_SECRET, image["id"], "w_10", "png")).status_code == 200
     # a row whose file vanished
-    services.storage.path_for(f"originals/{lost['id']}").unlink()
+    local_path(services, f"originals/{lost['id']}").unlink()
     # a row deleted behind the service's back: its file and cache entries are left over
     services.db.delete_image_any(deleted["id"])
-    _age(services.storage.path_for(f"originals/{deleted['id']}"), 7200)
+    _age(local_path(services, f"originals/{deleted['id']}"), 7200)
     # an old orphan, and a fresh one that could be an upload between rename and commit
-    old_orphan = services.storage.path_for("originals/OldOrphan0000001")
+    old_orphan = local_path(services, "originals/OldOrphan0000001")
     old_orphan.parent.mkdir(parents=True, exist_ok=True)
     old_orphan.write_bytes(b"x")
     _age(old_orphan, 7200)
-    fresh = services.storage.path_for("originals/FreshUpload00001")
+    fresh = local_path(services, "originals/FreshUpload00001")
     fresh.parent.mkdir(parents=True, exist_ok=True)
     fresh.write_bytes(b"x")
     # a spooled upload left by a killed worker
@@ -86,9 +87,9 @@ def test_doctor_finds_and_fixes_every_kind(client: TestClient, alice: Account) -
 
 def test_cli_exit_status(client: TestClient, alice: Account, capsys: pytest.CaptureFixture[str],
                          monkeypatch: pytest.MonkeyPatch) -> None:
-    services = client.app.state.services  # type: ignore[attr-defined]
+    services = services_of(client)
     image = alice.upload("rocket.jpg")
-    services.storage.path_for(f"originals/{image['id']}").unlink()
+    local_path(services, f"originals/{image['id']}").unlink()
     monkeypatch.setenv("IMGORIGIN_URL_SECRET", TEST_URL_SECRET)
     data_dir = str(services.settings.data_dir)
     assert cli.main(["doctor", "--data-dir", data_dir]) == 1
@@ -98,14 +99,14 @@ def test_cli_exit_status(client: TestClient, alice: Account, capsys: pytest.Capt
 
 
 def test_a_lost_original_takes_its_pyramid_levels_along(client: TestClient, alice: Account) -> None:
-    services = client.app.state.services  # type: ignore[attr-defined]
+    services = services_of(client)
     big = pyvips.Image.gaussnoise(2000, 1600).cast("uchar").write_to_buffer(".jpg")
     image = alice.upload("big.jpg", data=big)
     levels = [key for key in services.storage.keys("pyramid") if key.startswith(f"pyramid/{image['id']}_")]
     assert len(levels) == 2
-    services.storage.path_for(f"originals/{image['id']}").unlink()
+    local_path(services, f"originals/{image['id']}").unlink()
     for key in levels:
-        _age(services.storage.path_for(key), 7200)
+        _age(local_path(services, key), 7200)
     status, lines = _run(client, fix=True)
     assert status == 0
     assert sorted(lines[:-1]) == sorted([f"fixed: row without file: {image['id']}",

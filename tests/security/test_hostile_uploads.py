@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 import pyvips
+from appstate import services_of
 from conftest import TEST_URL_SECRET, Account
 from corpus import PAYLOADS, Case, build_corpus
 from starlette.testclient import TestClient
@@ -113,7 +114,7 @@ def _check_accepted(client: TestClient, case: Case, image_id: str, headers: dict
 
 @pytest.fixture
 def settings_dir(client: TestClient) -> Path:
-    return Path(client.app.state.services.settings.data_dir)  # type: ignore[attr-defined]
+    return services_of(client).settings.data_dir
 
 
 class _Picked:
@@ -133,13 +134,13 @@ class _Picked:
                                     "svgload_buffer", "ppmload", "fitsload", "openslideload"])
 def test_the_picked_loader_is_checked_again(loader: str) -> None:
     with pytest.raises(UnsupportedMediaType) as refused:
-        _loader_format(_Picked(loader), SourceLimits())  # type: ignore[arg-type]
+        _loader_format(_Picked(loader), SourceLimits())
     assert refused.value.message == "Not a supported image type"
     assert refused.value.detail == f"loader {loader}"
 
 
 def test_heic_is_refused_but_avif_is_not() -> None:
     with pytest.raises(UnsupportedMediaType, match="HEIC is not supported"):
-        _loader_format(_Picked("heifload_buffer", **{"heif-compression": "hevc"}), SourceLimits())  # type: ignore[arg-type]
-    assert _loader_format(_Picked("heifload", **{"heif-compression": "av1"}), SourceLimits()) == "avif"  # type: ignore[arg-type]
-    assert _loader_format(_Picked("svgload", **{}), SourceLimits(allow_svg=True)) == "svg"  # type: ignore[arg-type]
+        _loader_format(_Picked("heifload_buffer", **{"heif-compression": "hevc"}), SourceLimits())
+    assert _loader_format(_Picked("heifload", **{"heif-compression": "av1"}), SourceLimits()) == "avif"
+    assert _loader_format(_Picked("svgload", **{}), SourceLimits(allow_svg=True)) == "svg"

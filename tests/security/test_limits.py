@@ -11,6 +11,7 @@ from pathlib import Path
 import anyio
 import pytest
 import pyvips
+from appstate import services_of
 from conftest import TEST_URL_SECRET, Account, make_settings, photo, register
 from starlette.testclient import TestClient
 
@@ -63,7 +64,7 @@ def test_upload_over_the_cap_is_413(make_client: MakeClient) -> None:
     assert response.json()["error"] == {
         "code": "upload_too_large", "message": f"The upload is larger than {MB} bytes",
     }
-    assert not [p for p in (Path(client.app.state.services.settings.data_dir) / "tmp").glob("*")]  # type: ignore[attr-defined]
+    assert not [p for p in (services_of(client).settings.data_dir / "tmp").glob("*")]
 
 
 def test_declared_and_lying_content_lengths(make_client: MakeClient) -> None:
@@ -127,7 +128,7 @@ def test_a_render_over_its_deadline_is_503_and_the_worker_stays_healthy(make_cli
     cheap = client.get(signed_path(TEST_URL_SECRET, image["id"], "w_50", "png"))
     assert cheap.status_code == 200
     assert pyvips.Image.new_from_buffer(cheap.content, "").width == 50
-    assert client.app.state.services.renderer.slots.in_flight == 0  # type: ignore[attr-defined]
+    assert services_of(client).renderer.slots.in_flight == 0
 
 
 def test_render_slots_refuse_past_the_queue() -> None:
@@ -157,7 +158,7 @@ def test_render_slots_refuse_past_the_queue() -> None:
 def test_overload_is_503_with_retry_after_over_http(make_client: MakeClient) -> None:
     client = make_client(render_concurrency=1, render_queue=0)
     image = register(client, "alice").upload("rocket.jpg")
-    slots = client.app.state.services.renderer.slots  # type: ignore[attr-defined]
+    slots = services_of(client).renderer.slots
     holder = object()  # stands for a long render holding the only slot
     client.portal.call(slots.limiter.acquire_on_behalf_of, holder)  # type: ignore[union-attr]
     try:
@@ -219,7 +220,7 @@ def test_no_cors_by_default(client: TestClient) -> None:
                          ids=["matrix", "csv", "ppm", "svg"])
 def test_loaders_are_refused_at_delivery_too(client: TestClient, content: bytes) -> None:
     """An original that never went through upload checks (restored, copied into the bucket) is refused."""
-    services = client.app.state.services  # type: ignore[attr-defined]
+    services = services_of(client)
     source = Path(services.settings.data_dir) / "planted"
     source.write_bytes(content)
     services.storage.put("originals/Planted000000001", source)
@@ -253,7 +254,7 @@ def test_svg_when_allowed_is_rasterised_with_caps(make_client: MakeClient) -> No
         status, body = post(data)
         assert status == 415, name
         if name == "svg-xxe":  # librsvg itself refuses the DOCTYPE before the gate sees it
-            assert body["error"] == {"code": "unsupported_media_type",  # type: ignore[comparison-overlap]
+            assert body["error"] == {"code": "unsupported_media_type",
                                      "message": "Not a supported image type (JPEG, PNG, WebP, AVIF, GIF or TIFF)"}
         else:
             assert body["error"] == unsafe, name
@@ -339,7 +340,7 @@ def test_storage_quota_per_user(make_client: MakeClient) -> None:
     image_id = alice.client.get("/images", headers=alice.headers).json()["items"][0]["id"]
     assert client.delete(f"/images/{image_id}", headers=alice.headers).status_code == 204
     assert alice.upload("logo.png")["format"] == "png"  # deleting frees the space
-    tmp = Path(client.app.state.services.settings.data_dir) / "tmp"  # type: ignore[attr-defined]
+    tmp = services_of(client).settings.data_dir / "tmp"
     assert [p for p in tmp.glob("*") if p.is_file()] == []
 
 
@@ -347,7 +348,7 @@ def test_uploads_take_a_render_slot(make_client: MakeClient) -> None:
     """Upload checks decode every pixel, so a busy node refuses them like renders: 503, nothing kept."""
     client = make_client(render_concurrency=1, render_queue=0)
     account = register(client, "alice")
-    slots = client.app.state.services.renderer.slots  # type: ignore[attr-defined]
+    slots = services_of(client).renderer.slots
     holder = object()
     client.portal.call(slots.limiter.acquire_on_behalf_of, holder)  # type: ignore[union-attr]
     try:
@@ -358,7 +359,7 @@ def test_uploads_take_a_render_slot(make_client: MakeClient) -> None:
         assert response.headers["retry-after"] == "2"
     finally:
         client.portal.call(slots.limiter.release_on_behalf_of, holder)  # type: ignore[union-attr]
-    tmp = Path(client.app.state.services.settings.data_dir) / "tmp"  # type: ignore[attr-defined]
+    tmp = services_of(client).settings.data_dir / "tmp"
     assert [p for p in tmp.glob("*") if p.is_file()] == []
     assert client.get("/images", headers=account.headers).json()["total"] == 0
     assert account.upload("rocket.jpg")["format"] == "jpeg"

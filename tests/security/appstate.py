@@ -1,0 +1,25 @@
+"""Reaching into a test app's services (storage, database, render slots) with their types."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import cast
+
+from starlette.applications import Starlette
+from starlette.testclient import TestClient
+
+from imgorigin.services import Services
+from imgorigin.storage.local import LocalStorage
+
+
+def services_of(client: TestClient) -> Services:
+    app = client.app
+    assert isinstance(app, Starlette)
+    return cast(Services, app.state.services)
+
+
+def local_path(services: Services, key: str) -> Path:
+    """Where a storage key lives on disk (the tests damage files behind the service's back)."""
+    storage = services.storage
+    assert isinstance(storage, LocalStorage)
+    return storage.path_for(key)
