@@ -109,7 +109,9 @@ class Settings:
     register_rate: float = setting(20.0, "accounts created per hour per client IP (0: unlimited)", float)
     upload_rate: float = setting(60.0, "uploads per minute per user and per client IP (0: unlimited)", float)
     user_quota: int = setting(0, "bytes of originals one user may store (0: unlimited)", _size)
-    model_dir: Path = setting(Path("models"), "directory of the background-removal model (imgorigin models install)", Path)
+    model_dir: Path = setting(
+        Path("models"), "directory of the background-removal model (imgorigin models install)", Path
+    )
     bg_removal_concurrency: int = setting(1, "background removals at once per worker (each uses a core)", int)
     presets_file: Path | None = setting(None, "JSON file of named transformations (t_<name>)", _optional_path)
     cors_origins: tuple[str, ...] = setting((), "origins allowed to call the API from a browser, comma-separated", _csv)

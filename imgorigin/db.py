@@ -83,7 +83,9 @@ class Database:
         with db.conn:
             if "users" not in db.table_names():
                 db.table("users").create(
-                    {"id": int, "username": str, "password_hash": str, "created_at": str}, pk="id", not_null={"username", "password_hash"}
+                    {"id": int, "username": str, "password_hash": str, "created_at": str},
+                    pk="id",
+                    not_null={"username", "password_hash"},
                 )
                 db.table("users").create_index(["username"], unique=True, if_not_exists=True)
             if "images" not in db.table_names():

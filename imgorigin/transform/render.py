@@ -100,9 +100,11 @@ def _page_height(image: pyvips.Image) -> int:
 def normalise(image: pyvips.Image) -> pyvips.Image:
     """sRGB (or grey), 8 bits per channel: colour profiles converted, then dropped with the metadata."""
     if image.get_typeof("icc-profile-data"):
+        import pyvips
+
         try:
             image = image.icc_transform("srgb", embedded=True, intent="perceptual")
-        except Exception:  # noqa: BLE001 - a broken profile is ignored rather than failing the render
+        except pyvips.Error:  # a broken profile is ignored rather than failing the render
             image = image.colourspace("srgb")
     interpretation = image.interpretation
     if interpretation not in ("srgb", "b-w"):
