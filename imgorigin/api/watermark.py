@@ -7,6 +7,7 @@
 
 ``width`` is pixels (an integer) or a fraction of the image being watermarked (a decimal, which
 becomes ``w_<fraction>,fl_relative``). Gravity defaults to ``south_east``, where watermarks live.
+``"tiled": true`` repeats the watermark over the whole image (``fl_tiled``).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from imgorigin.transform.layers import FONT_ALIASES, FONTS, MAX_FONT_SIZE, MAX_T
 from imgorigin.transform.values import Gravity, format_decimal
 
 MAX_SIDE = 16383
-PLACEMENT = {"gravity", "x", "y", "opacity", "width"}
+PLACEMENT = {"gravity", "x", "y", "opacity", "width", "tiled"}
 IMAGE_FIELDS = {"image"} | PLACEMENT
 TEXT_FIELDS = {"text", "font", "size", "bold", "italic", "color"} | PLACEMENT
 
@@ -97,7 +98,7 @@ def watermark(value: object) -> str:
     gravity = value.get("gravity", "south_east")
     if gravity not in {g.value for g in Gravity} or gravity == Gravity.AUTO:
         raise _fail("gravity", "a compass point: " + ", ".join(g.value for g in Gravity if g is not Gravity.AUTO))
-    place = ["fl_layer_apply", f"g_{gravity}"]
+    place = ["fl_layer_apply.tiled" if _bool(value, "tiled") else "fl_layer_apply", f"g_{gravity}"]
     for field in ("x", "y"):
         if field in value:
             place.append(f"{field}_{_int(value, field, -MAX_SIDE, MAX_SIDE)}")

@@ -86,6 +86,12 @@ RELATIVE = register(Flag(
     "Inside an overlay, decimal w_ and h_ are fractions of the base image instead of the layer.",
     "l_logo,w_0.25,fl_relative,g_north_east",
 )).name
+TILED = register(Flag(
+    "tiled",
+    "With fl_layer_apply: repeats the overlay over the whole image, the grid aligned on its g_, x_, y_ "
+    "placement (a watermark that cannot be cropped away).",
+    "l_logo,w_60,o_30,fl_tiled",
+)).name
 
 
 _ATTACHMENT_NAME = re.compile(r"^[A-Za-z0-9_-]{1,100}$")

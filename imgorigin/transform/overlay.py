@@ -16,7 +16,7 @@ from imgorigin.errors import InvalidTransformation, NotFound
 from imgorigin.transform import frames
 from imgorigin.transform import params as p
 from imgorigin.transform.colors import Color
-from imgorigin.transform.flags import RELATIVE
+from imgorigin.transform.flags import RELATIVE, TILED
 from imgorigin.transform.geometry import check_output_size
 from imgorigin.transform.layers import ImageLayer, TextLayer
 from imgorigin.transform.plan import Component, Transformation
@@ -52,7 +52,20 @@ def step_overlay(canvas: Canvas, component: Component, ctx: RenderContext) -> No
     if opacity is not None and opacity < 100:
         layer = _fade(layer, opacity)
     left, top = _position(size, (layer.width, layer.height), component)
+    flags = component.get(p.FLAGS)
+    if flags is not None and TILED in flags:
+        layer, left, top = _tile(layer, left, top, size), 0, 0
     canvas.image = _composite(base, layer, left, top, under=overlay.under)
+
+
+def _tile(layer: pyvips.Image, left: int, top: int, size: tuple[int, int]) -> pyvips.Image:
+    """The layer repeated over a page of ``size``, one tile sitting where the placement put it."""
+    width, height = layer.width, layer.height
+    start_x, start_y = left % width, top % height  # where the grid's first whole tile begins
+    across = math.ceil((size[0] + width - start_x) / width)
+    down = math.ceil((size[1] + height - start_y) / height)
+    return layer.replicate(across, down).crop(width - start_x if start_x else 0,
+                                              height - start_y if start_y else 0, *size)
 
 
 def _resolve_relative(plan: Transformation, base: tuple[int, int]) -> Transformation:

@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 
 from imgorigin.errors import InvalidTransformation
 from imgorigin.transform import params as p
-from imgorigin.transform.flags import LAYER_APPLY, RELATIVE, Flags
+from imgorigin.transform.flags import LAYER_APPLY, OUTPUT_FLAGS, RELATIVE, TILED, Flags
 from imgorigin.transform.layers import ImageLayer, LayerSource
 from imgorigin.transform.values import CropMode, Gravity, OutputFormat
 
@@ -195,10 +195,17 @@ def _check_layer_component(component: Component, raw: str, limits: Limits) -> No
         raise InvalidTransformation(
             f"Parameter {output[0]}_ applies to the whole image, not inside an overlay ({raw})"
         )
-    if LAYER_APPLY in _apply_flags(component):
-        raise InvalidTransformation(
-            f"fl_layer_apply cannot stand with other parameters of the overlay ({raw})"
-        )
+    for name, _ in _apply_flags(component).items:
+        if name == LAYER_APPLY:
+            raise InvalidTransformation(
+                f"fl_layer_apply cannot stand with other parameters of the overlay ({raw})"
+            )
+        if name in OUTPUT_FLAGS:
+            raise InvalidTransformation(f"fl_{name} applies to the whole image, not inside an overlay ({raw})")
+        if name != RELATIVE:
+            raise InvalidTransformation(
+                f"fl_{name} belongs with fl_layer_apply, not among the overlay's own components ({raw})"
+            )
     _check_component(component, raw, limits)
 
 
@@ -218,9 +225,9 @@ def _group_overlays(components: list[Component], raws: list[str], limits: Limits
         source = component.get(p.UNDERLAY) if under else component.get(p.LAYER)
         if source is None:
             flags = _apply_flags(component)
-            if LAYER_APPLY in flags or RELATIVE in flags:
-                name = LAYER_APPLY if LAYER_APPLY in flags else RELATIVE
-                raise InvalidTransformation(f"fl_{name} needs an overlay (l_) before it ({raw})")
+            needs_layer = [name for name in (LAYER_APPLY, RELATIVE, TILED) if name in flags]
+            if needs_layer:
+                raise InvalidTransformation(f"fl_{needs_layer[0]} needs an overlay (l_) before it ({raw})")
             _check_component(component, raw, limits)
             grouped.append(component)
             index += 1
@@ -234,6 +241,8 @@ def _group_overlays(components: list[Component], raws: list[str], limits: Limits
             rest = {key: value for key, value in items.items() if key not in PLACEMENT_KEYS}
             if RELATIVE in flags:
                 rest["fl"] = Flags(((RELATIVE, None),))
+            if flags.without(RELATIVE).items:  # fl_tiled, and output flags, which apply to the whole image
+                place["fl"] = flags.without(RELATIVE)
             layer_parts = _layer_part(rest, raw, limits)
             placement = _placement(place, raw)
             close = index

@@ -195,3 +195,13 @@ def test_deleting_an_overlay_image_drops_the_derivatives_that_show_it(
     assert gone.status_code == 404
     assert gone.text == f"No such overlay image: l_{logo}\n"
     assert client.get(plain).headers["x-cache"] == "HIT"  # the base image's other derivatives stay
+
+
+def test_tiled_image_watermark_from_the_json_api(client: TestClient, alice: Account, image_id: str) -> None:
+    logo = alice.upload("logo.png")["id"]
+    response = client.post(f"/images/{image_id}/transform", headers=alice.headers, json={
+        "transformations": {"resize": {"width": 300}, "format": "png",
+                            "watermark": {"image": logo, "width": 40, "opacity": 50, "tiled": True}},
+    })
+    assert response.status_code == 200, response.text
+    assert f"/l_{logo},w_40/fl_layer_apply.tiled,g_south_east,o_50/" in response.json()["url"]

@@ -198,3 +198,32 @@ def test_underlay_shows_through_transparent_parts_only(library: dict[str, Blob])
     assert (pixels[:, 100:] == [*BLUE, 255]).all()
     under_opaque = run(library, "u_red,g_north_west")
     assert (under_opaque == BLUE).all()
+
+
+def test_tiled_overlay_covers_the_image_on_a_grid_through_its_placement(library: dict[str, Blob]) -> None:
+    half = pyvips.Image.black(10, 10).new_from_image([*RED, 255]).join(
+        pyvips.Image.black(10, 10).new_from_image([0, 0, 0, 0]), "horizontal")
+    library["stripe"] = Blob(data=half.copy(interpretation="srgb").write_to_buffer(".png"))
+    pixels = run(library, "l_stripe,fl_tiled,g_north_west,x_5,y_3")
+    columns = np.arange(200)
+    red_columns = (columns - 5) % 20 < 10
+    assert (pixels[:, red_columns] == RED).all()
+    assert (pixels[:, ~red_columns] == BLUE).all()
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("w_10,fl_tiled", "fl_tiled needs an overlay (l_) before it (w_10,fl_tiled)"),
+    ("l_a,fl_tiled/e_grayscale/fl_layer_apply",
+     "fl_tiled belongs with fl_layer_apply, not among the overlay's own components (l_a,fl_tiled)"),
+    ("l_a/fl_progressive/fl_layer_apply", "fl_progressive applies to the whole image, not inside an overlay "
+                                          "(fl_progressive)"),
+])
+def test_misplaced_overlay_flags_are_refused(text: str, message: str) -> None:
+    with pytest.raises(InvalidTransformation) as caught:
+        parse(text)
+    assert caught.value.message == message
+
+
+def test_flags_of_the_short_form_are_kept() -> None:
+    plan = parse("l_a,w_0.5,fl_relative.tiled.progressive,g_north")
+    assert plan.canonical() == "l_a/fl_relative,w_0.5/fl_layer_apply.progressive.tiled,g_north"
