@@ -172,6 +172,9 @@ error_log @PREFIX@/logs/error.log warn;
 events { worker_connections 1024; }
 http {
     access_log off;
+    sendfile on;
+    tcp_nopush on;
+    keepalive_requests 100000;
     client_body_temp_path @PREFIX@/client_temp;
     proxy_temp_path @PREFIX@/proxy_temp;
     fastcgi_temp_path @PREFIX@/fastcgi_temp;
@@ -221,9 +224,13 @@ def start_nginx_cache(origin: str, port: int) -> Server:
             proxy_pass http://origin;
             proxy_http_version 1.1;
             proxy_set_header Connection "";
+            # the cache directives of the project's nginx.conf (f_auto key folding left out: no f_auto here)
             proxy_cache images;
-            proxy_cache_key $uri$http_accept;
+            proxy_cache_key $uri;
+            proxy_ignore_headers Vary;
             proxy_cache_lock on;
+            proxy_cache_lock_timeout 35s;
+            proxy_cache_use_stale error timeout updating http_500 http_502 http_503 http_504;
             proxy_cache_valid 200 7d;
             add_header X-Nginx-Cache $upstream_cache_status;
         }}

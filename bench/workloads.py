@@ -22,8 +22,10 @@ class Workload:
 
 
 def _floor_a(path: Path) -> bytes:
-    return bytes(pyvips.Image.thumbnail(str(path), 300).write_to_buffer(
-        ".jpg", Q=80, optimize_coding=True, keep="none"))
+    """The least work: decode at 1/8 in libjpeg-turbo, one lanczos3 step, encode."""
+    image = pyvips.Image.new_from_file(str(path), shrink=8, access="sequential")
+    image = image.resize(300 / image.width, vscale=225 / image.height, kernel="lanczos3")
+    return bytes(image.write_to_buffer(".jpg", Q=80, optimize_coding=True, keep="none"))
 
 
 def _floor_b(path: Path) -> bytes:
