@@ -148,7 +148,8 @@ class Gallery:
     @staticmethod
     def _remover(models: Path) -> Any:
         try:
-            from imgorigin.transform.effects.background_removal import BackgroundRemover, is_installed
+            from imgorigin.models import is_installed
+            from imgorigin.transform.effects.background_removal import BackgroundRemover
         except ImportError:
             return None
         return BackgroundRemover(models) if is_installed(models) else None
