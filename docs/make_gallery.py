@@ -219,7 +219,9 @@ def effect_section(gallery: Gallery, name: str) -> str:
         default = unit.format_arg(unit.parse_arg(None))
     except ValueError:
         default = "(a value is required)"
-    demos = [unit.example if unit.example.startswith("e_") else f"e_{unit.example}"]
+    # An example that is a whole transformation (a blend mode needs an overlay) is shown as it is.
+    whole = unit.example.startswith("e_") or "/" in unit.example
+    demos = [unit.example if whole else f"e_{unit.example}"]
     if demos[0] != f"e_{name}" and default not in (None, "(a value is required)"):
         demos.insert(0, f"e_{name}")
     lines = [

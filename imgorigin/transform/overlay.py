@@ -16,6 +16,7 @@ from imgorigin.errors import InvalidTransformation, NotFound
 from imgorigin.transform import frames
 from imgorigin.transform import params as p
 from imgorigin.transform.colors import Color
+from imgorigin.transform.effects.blend import BLEND_MODES
 from imgorigin.transform.flags import RELATIVE, TILED
 from imgorigin.transform.geometry import check_output_size
 from imgorigin.transform.layers import ImageLayer, TextLayer
@@ -55,7 +56,13 @@ def step_overlay(canvas: Canvas, component: Component, ctx: RenderContext) -> No
     flags = component.get(p.FLAGS)
     if flags is not None and TILED in flags:
         layer, left, top = _tile(layer, left, top, size), 0, 0
-    canvas.image = _composite(base, layer, left, top, under=overlay.under)
+    blend = component.get(p.EFFECT)
+    mode = BLEND_MODES[blend.name] if blend is not None else "over"
+    if mode == "dest-in":
+        # A mask also clears everything the layer does not cover: blend over the whole page.
+        layer = layer.embed(left, top, *size, extend="background", background=[0, 0, 0, 0])
+        left = top = 0
+    canvas.image = _composite(base, layer, left, top, under=overlay.under, mode=mode)
 
 
 def _tile(layer: pyvips.Image, left: int, top: int, size: tuple[int, int]) -> pyvips.Image:
@@ -193,7 +200,9 @@ def _position(base: tuple[int, int], layer: tuple[int, int], component: Componen
     return left, top
 
 
-def _composite(base: pyvips.Image, layer: pyvips.Image, left: int, top: int, *, under: bool) -> pyvips.Image:
+def _composite(
+    base: pyvips.Image, layer: pyvips.Image, left: int, top: int, *, under: bool, mode: str = "over"
+) -> pyvips.Image:
     """Blend only the rectangle the layer covers and insert it back: compositing the whole image would
     cost a float pass over every pixel (a 10 MP base, 0.8 s) for a logo in one corner."""
     width, height = base.width, frames.page_height(base)
@@ -205,12 +214,14 @@ def _composite(base: pyvips.Image, layer: pyvips.Image, left: int, top: int, *, 
     if base.bands < 3:
         base = base.colourspace("srgb")
     had_alpha = bool(base.hasalpha())
+    if mode == "dest-in" and not had_alpha:  # a mask makes transparency where there was none
+        base, had_alpha = base.bandjoin(255), True
 
     def stamp(frame: pyvips.Image) -> pyvips.Image:
         region = frame.crop(x0, y0, x1 - x0, y1 - y0)
         if not had_alpha:
             region = region.bandjoin(255)
-        mixed = piece.composite2(region, "over") if under else region.composite2(piece, "over")
+        mixed = piece.composite2(region, "over") if under else region.composite2(piece, mode)
         if mixed.format != "uchar":
             mixed = mixed.cast("uchar")
         if not had_alpha:

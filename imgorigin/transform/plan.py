@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 
 from imgorigin.errors import InvalidTransformation
 from imgorigin.transform import params as p
+from imgorigin.transform.effects.blend import BLEND_MODES
 from imgorigin.transform.flags import LAYER_APPLY, OUTPUT_FLAGS, RELATIVE, TILED, Flags
 from imgorigin.transform.layers import ImageLayer, LayerSource
 from imgorigin.transform.values import CropMode, Gravity, OutputFormat
@@ -169,7 +170,13 @@ def _placement(items: dict[str, Any], raw: str) -> dict[str, Any]:
         )
     if items.get("g") is Gravity.AUTO:
         raise InvalidTransformation(f"g_auto cannot place an overlay: use a compass point ({raw})")
-    unknown = sorted(set(items) - PLACEMENT_KEYS)
+    effect = items.get("e")
+    if effect is not None and effect.name not in BLEND_MODES:
+        raise InvalidTransformation(
+            f"e_{effect.name} cannot stand with fl_layer_apply: only the blend modes "
+            f"({', '.join(f'e_{name}' for name in BLEND_MODES)}) do ({raw})"
+        )
+    unknown = sorted(set(items) - PLACEMENT_KEYS - {"e"})
     if unknown:
         raise InvalidTransformation(
             f"Parameter {unknown[0]}_ cannot stand with fl_layer_apply: it places the overlay with "
@@ -187,6 +194,16 @@ def _layer_part(items: dict[str, Any], raw: str, limits: Limits) -> list[Compone
     return [layer]
 
 
+def _is_blend(key: str, value: Any) -> bool:
+    return key == "e" and value.name in BLEND_MODES
+
+
+def _refuse_blend(component: Component, raw: str) -> None:
+    effect = component.get(p.EFFECT)
+    if effect is not None and effect.name in BLEND_MODES:
+        raise InvalidTransformation(f"e_{effect.name} blends an overlay: put it with fl_layer_apply ({raw})")
+
+
 def _check_layer_component(component: Component, raw: str, limits: Limits) -> None:
     if component.has(p.LAYER, p.UNDERLAY):
         raise InvalidTransformation(f"Overlays cannot be nested: close the first with fl_layer_apply ({raw})")
@@ -195,6 +212,7 @@ def _check_layer_component(component: Component, raw: str, limits: Limits) -> No
         raise InvalidTransformation(
             f"Parameter {output[0]}_ applies to the whole image, not inside an overlay ({raw})"
         )
+    _refuse_blend(component, raw)
     for name, _ in _apply_flags(component).items:
         if name == LAYER_APPLY:
             raise InvalidTransformation(
@@ -228,6 +246,7 @@ def _group_overlays(components: list[Component], raws: list[str], limits: Limits
             needs_layer = [name for name in (LAYER_APPLY, RELATIVE, TILED) if name in flags]
             if needs_layer:
                 raise InvalidTransformation(f"fl_{needs_layer[0]} needs an overlay (l_) before it ({raw})")
+            _refuse_blend(component, raw)
             _check_component(component, raw, limits)
             grouped.append(component)
             index += 1
@@ -236,9 +255,9 @@ def _group_overlays(components: list[Component], raws: list[str], limits: Limits
         close = next((k for k in range(index + 1, len(components))
                       if LAYER_APPLY in _apply_flags(components[k])), None)
         if close is None or LAYER_APPLY in _apply_flags(component):
-            place = {key: value for key, value in items.items() if key in PLACEMENT_KEYS}
+            place = {key: value for key, value in items.items() if key in PLACEMENT_KEYS or _is_blend(key, value)}
+            rest = {key: value for key, value in items.items() if key not in place}
             flags = place.pop("fl", Flags())
-            rest = {key: value for key, value in items.items() if key not in PLACEMENT_KEYS}
             if RELATIVE in flags:
                 rest["fl"] = Flags(((RELATIVE, None),))
             if flags.without(RELATIVE).items:  # fl_tiled, and output flags, which apply to the whole image
@@ -252,6 +271,8 @@ def _group_overlays(components: list[Component], raws: list[str], limits: Limits
                 _check_layer_component(components[inner], raws[inner], limits)
                 layer_parts.append(components[inner])
             placement = _placement(dict(components[close].values), raws[close])
+        if under and "e" in placement:
+            raise InvalidTransformation(f"Blend modes apply to l_ overlays, not to u_ underlays ({raw})")
         overlay = Overlay(source, Transformation(tuple(layer_parts)), under)
         grouped.append(Component.of(placement, overlay))
         index = close + 1

@@ -227,3 +227,37 @@ def test_misplaced_overlay_flags_are_refused(text: str, message: str) -> None:
 def test_flags_of_the_short_form_are_kept() -> None:
     plan = parse("l_a,w_0.5,fl_relative.tiled.progressive,g_north")
     assert plan.canonical() == "l_a/fl_relative,w_0.5/fl_layer_apply.progressive.tiled,g_north"
+
+
+@pytest.mark.parametrize(("mode", "expected"), [
+    ("multiply", [50, 75, 100]),  # base x layer / 255
+    ("screen", [178, 203, 228]),  # 255 - (255 - base) x (255 - layer) / 255
+    ("overlay", [100, 150, 200]),  # mid-grey leaves the image as it is
+])
+def test_blend_modes(library: dict[str, Blob], mode: str, expected: list[int]) -> None:
+    library["base"] = solid(200, 100, [100, 150, 200])
+    library["grey"] = solid(20, 10, [128, 128, 128])
+    pixels = run(library, f"l_grey/fl_layer_apply,g_north_west,e_{mode}")
+    assert np.abs(pixels[5, 5] - expected).max() <= 1
+    assert (pixels[50, 100] == [100, 150, 200]).all()
+
+
+def test_mask_keeps_the_image_only_under_the_layer(library: dict[str, Blob]) -> None:
+    pixels = run(library, "l_red,g_north_west,x_10,y_10,e_mask")
+    assert pixels.shape == (100, 200, 4)
+    inside = box_mask(pixels.shape, 10, 10, 20, 10)
+    assert (pixels[inside] == [*BLUE, 255]).all()
+    assert (pixels[~inside][:, 3] == 0).all()
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("e_multiply", "e_multiply blends an overlay: put it with fl_layer_apply (e_multiply)"),
+    ("l_a/e_screen/fl_layer_apply", "e_screen blends an overlay: put it with fl_layer_apply (e_screen)"),
+    ("l_a/fl_layer_apply,e_grayscale", "e_grayscale cannot stand with fl_layer_apply: only the blend modes "
+                                        "(e_multiply, e_screen, e_overlay, e_mask) do (fl_layer_apply,e_grayscale)"),
+    ("u_a,e_multiply", "Blend modes apply to l_ overlays, not to u_ underlays (u_a,e_multiply)"),
+])
+def test_blend_modes_stand_only_with_fl_layer_apply(text: str, message: str) -> None:
+    with pytest.raises(InvalidTransformation) as caught:
+        parse(text)
+    assert caught.value.message == message

@@ -101,6 +101,7 @@ def parse_effect(raw: str) -> EffectCall:
 # Importing the unit modules registers them.
 from imgorigin.transform.effects import (  # noqa: E402, F401
     background_removal,
+    blend,
     blur,
     color,
     colorize,
