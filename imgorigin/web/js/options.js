@@ -78,6 +78,7 @@ export const OPTIONS = [
   image("watermark", "Watermark image", "watermark", companion),
   select("watermark_gravity", "Watermark position", "watermark", GRAVITIES.slice(1), companion, "south_east"),
   number("watermark_opacity", "Watermark opacity (0–100)", "watermark", [0, 100, 1], companion, "70"),
+  select("watermark_blend", "Watermark blend", "watermark", ["normal", "multiply", "screen", "overlay", "mask"], companion, "normal"),
 
   text("caption", "Text", "caption", "© Example Inc.", companion),
   number("caption_size", "Text size (px)", "caption", [6, 400, 1], companion, "28"),
@@ -94,7 +95,9 @@ function watermark(values) {
   if (!values.watermark) return [];
   const layer = [`l_${values.watermark}`, "w_0.25", "fl_relative"];
   if (values.watermark_opacity !== "") layer.push(`o_${values.watermark_opacity}`);
-  return [layer.join(","), `fl_layer_apply,g_${values.watermark_gravity || "south_east"},x_16,y_16`];
+  const place = ["fl_layer_apply", `g_${values.watermark_gravity || "south_east"}`, "x_16", "y_16"];
+  if (values.watermark_blend && values.watermark_blend !== "normal") place.push(`e_${values.watermark_blend}`);
+  return [layer.join(","), place.join(",")];
 }
 
 // An underlay filling the whole frame: what shows through transparent pixels (after background removal).
@@ -102,10 +105,11 @@ function underlay(values) {
   return values.underlay ? [`u_${values.underlay},w_1.0,h_1.0,c_fill,fl_relative`, "fl_layer_apply"] : [];
 }
 
-// Text is percent-encoded in the URL (',' and '/' included), which the server decodes.
+// Text is percent-encoded in the URL (',' and '/' included); the server decodes it twice, as Cloudinary
+// does, so a literal '%' is escaped twice.
 function caption(values) {
   if (!values.caption) return [];
-  const layer = [`l_text:dejavusans_${values.caption_size || 28}_bold:${encodeURIComponent(values.caption)}`];
+  const layer = [`l_text:dejavusans_${values.caption_size || 28}_bold:${encodeURIComponent(values.caption).replace(/%25/g, "%2525")}`];
   if (values.caption_color) layer.push(`co_${values.caption_color}`);
   return [layer.join(","), `fl_layer_apply,g_${values.caption_gravity || "south_west"},x_16,y_16`];
 }
