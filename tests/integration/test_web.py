@@ -372,6 +372,7 @@ SAMPLES: list[dict[str, str]] = [
 NOT_SAMPLED = {
     "background_removal": "runs the segmentation model: tested with the effect itself",
     "watermark": "needs a second image: test_watermark_and_text_overlay",
+    "watermark_blend": "acts only with a watermark: the blend modes' pixels are in tests/transform/test_overlays.py",
     "underlay": "needs a second image and transparency: test_underlay_shows_through_transparency",
 }
 
