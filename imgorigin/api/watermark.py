@@ -7,7 +7,8 @@
 
 ``width`` is pixels (an integer) or a fraction of the image being watermarked (a decimal, which
 becomes ``w_<fraction>,fl_relative``). Gravity defaults to ``south_east``, where watermarks live.
-``"tiled": true`` repeats the watermark over the whole image (``fl_tiled``).
+``"tiled": true`` repeats the watermark over the whole image (``fl_tiled``); ``"blend"`` is ``normal``
+(default), ``multiply``, ``screen``, ``overlay`` or ``mask`` (``e_<mode>`` with ``fl_layer_apply``).
 """
 
 from __future__ import annotations
@@ -16,11 +17,12 @@ from typing import Any
 
 from imgorigin.errors import BadRequest
 from imgorigin.transform.colors import parse_color
+from imgorigin.transform.effects.blend import BLEND_MODES
 from imgorigin.transform.layers import FONT_ALIASES, FONTS, MAX_FONT_SIZE, MAX_TEXT, escape_text, font_key
 from imgorigin.transform.values import Gravity, format_decimal
 
 MAX_SIDE = 16383
-PLACEMENT = {"gravity", "x", "y", "opacity", "width", "tiled"}
+PLACEMENT = {"gravity", "x", "y", "opacity", "width", "tiled", "blend"}
 IMAGE_FIELDS = {"image"} | PLACEMENT
 TEXT_FIELDS = {"text", "font", "size", "bold", "italic", "color"} | PLACEMENT
 
@@ -104,4 +106,9 @@ def watermark(value: object) -> str:
             place.append(f"{field}_{_int(value, field, -MAX_SIDE, MAX_SIDE)}")
     if "opacity" in value:
         place.append(f"o_{_int(value, 'opacity', 0, 100)}")
+    blend = value.get("blend", "normal")
+    if blend not in ("normal", *BLEND_MODES):
+        raise _fail("blend", "one of normal, " + ", ".join(BLEND_MODES))
+    if blend != "normal":
+        place.append(f"e_{blend}")
     return f"{layer}/{','.join(place)}"

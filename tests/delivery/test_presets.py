@@ -205,3 +205,13 @@ def test_tiled_image_watermark_from_the_json_api(client: TestClient, alice: Acco
     })
     assert response.status_code == 200, response.text
     assert f"/l_{logo},w_40/fl_layer_apply.tiled,g_south_east,o_50/" in response.json()["url"]
+    blended = client.post(f"/images/{image_id}/transform", headers=alice.headers, json={
+        "transformations": {"watermark": {"image": logo, "blend": "multiply"}},
+    })
+    assert f"/l_{logo}/fl_layer_apply,g_south_east,e_multiply/" in blended.json()["url"]
+    wrong = client.post(f"/images/{image_id}/transform", headers=alice.headers, json={
+        "transformations": {"watermark": {"image": logo, "blend": "burn"}},
+    })
+    assert wrong.json()["error"]["message"] == (
+        "transformations.watermark.blend: expected one of normal, multiply, screen, overlay, mask"
+    )
