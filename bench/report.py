@@ -119,7 +119,9 @@ def write_report(results: dict[str, Any], out: Path) -> None:
     add("## Render workloads (a)-(d)")
     add("")
     add("Each point: wrk for a fixed time at the given concurrency, requests spread over distinct uploads "
-        "so that no two concurrent requests share a render. imgorigin: `imgorigin serve --workers 2`, "
+        "so that no two concurrent requests share a render; the servers take turns, and each point is the best of "
+        f"{results['args'].get('repeat', 1)} rounds (interference from other jobs only ever slows a round). "
+        "imgorigin: `imgorigin serve --workers 2`, "
         "derived cache off (`IMGORIGIN_CACHE_SIZE=0`); \"no pyramid\" is the same server with "
         "`IMGORIGIN_PYRAMID=0`. thumbor: two single-process instances behind nginx. CPU is the whole server "
         "tree's (for thumbor, the two instances and nginx) per completed request; RSS is the tree's sampled peak.")

@@ -41,7 +41,7 @@ def _floor_c(path: Path) -> bytes:
 
 def _floor_d(path: Path) -> bytes:
     image = pyvips.Image.thumbnail(str(path), 1024)
-    return bytes(image.write_to_buffer(".avif", Q=55, effort=2, keep="none"))
+    return bytes(image.write_to_buffer(".avif", Q=55, effort=1, keep="none"))
 
 
 WORKLOADS = {
