@@ -98,7 +98,7 @@ def watermark(value: object) -> str:
     if "width" in value:
         layer += "," + _width(value["width"])
     gravity = value.get("gravity", "south_east")
-    if gravity not in {g.value for g in Gravity} or gravity == Gravity.AUTO:
+    if not isinstance(gravity, str) or gravity not in {g.value for g in Gravity} or gravity == Gravity.AUTO:
         raise _fail("gravity", "a compass point: " + ", ".join(g.value for g in Gravity if g is not Gravity.AUTO))
     place = ["fl_layer_apply.tiled" if _bool(value, "tiled") else "fl_layer_apply", f"g_{gravity}"]
     for field in ("x", "y"):
@@ -107,7 +107,7 @@ def watermark(value: object) -> str:
     if "opacity" in value:
         place.append(f"o_{_int(value, 'opacity', 0, 100)}")
     blend = value.get("blend", "normal")
-    if blend not in ("normal", *BLEND_MODES):
+    if not isinstance(blend, str) or blend not in ("normal", *BLEND_MODES):
         raise _fail("blend", "one of normal, " + ", ".join(BLEND_MODES))
     if blend != "normal":
         place.append(f"e_{blend}")
