@@ -29,6 +29,7 @@ import pyvips  # noqa: E402
 
 from imgorigin.transform import params as p  # noqa: E402
 from imgorigin.transform.effects import EFFECTS  # noqa: E402
+from imgorigin.transform.effects.blend import BLEND_MODES  # noqa: E402
 from imgorigin.transform.flags import FLAGS  # noqa: E402
 from imgorigin.transform.plan import Limits, parse  # noqa: E402
 from imgorigin.transform.render import render  # noqa: E402
@@ -299,8 +300,10 @@ def main() -> None:
                     covered.add(key)
                 if key == "fl":
                     parts += [flag_section(gallery, name) for name in sorted(FLAGS)]
+                if key == "fl":  # blend modes act only where an overlay is placed: they live here
+                    parts += [effect_section(gallery, name) for name in EFFECTS if name in BLEND_MODES]
                 if key == "e":
-                    parts += [effect_section(gallery, name) for name in EFFECTS]
+                    parts += [effect_section(gallery, name) for name in EFFECTS if name not in BLEND_MODES]
         rest = [key for key in p.PARAMS if key not in covered]
         if rest:
             parts.append("## More parameters\n")
