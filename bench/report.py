@@ -8,7 +8,7 @@ from typing import Any
 
 from workloads import WORKLOADS
 
-IMG, NOPYR, THUMBOR = "imgorigin", "imgorigin, no pyramid", "thumbor"
+IMG, NOPYR, THUMBOR, SHARP = "imgorigin", "imgorigin, no pyramid", "thumbor", "sharp"
 
 
 def _find(points: list[dict[str, Any]], server: str, workload: str, concurrency: int) -> dict[str, Any] | None:
@@ -51,6 +51,7 @@ def write_report(results: dict[str, Any], out: Path) -> None:
                 "wrk"):
         add(f"| {key} | {m.get(key, 'n/a')} |")
     add(f"| thumbor | {results.get('thumbor_version', 'not run')} (own virtualenv, PIL engine) |")
+    add(f"| sharp | {results.get('sharp_version', 'not run')} (npm; its own libvips build) |")
     add(f"| load average at start / end | {m.get('load')} / {results.get('machine_end_load')} |")
     add("")
     add("The machine is shared (2 cores, other jobs running), and wrk runs on the same 2 cores as the "
@@ -87,6 +88,15 @@ def write_report(results: dict[str, Any], out: Path) -> None:
     ):
         r = _ratio(_find(points, server, key, conc), _find(points, THUMBOR, key, conc))
         add(f"| {label} | {_fmt(r, '.2f', 'x')} | {_verdict(None if r is None else r >= goal)} |")
+    for key in "abcd":
+        mine, theirs = _find(points, IMG, key, 4), _find(points, SHARP, key, 4)
+        if mine is None or theirs is None:
+            continue
+        r = _ratio(mine, theirs)
+        plain = _ratio(_find(points, NOPYR, key, 4), theirs)
+        extra = "" if plain is None else f" ({plain:.2f}x without the pyramid)"
+        add(f"| ({key}) >= 0.95x sharp (req/s, c4) | {_fmt(r, '.2f', 'x')}{extra} | "
+            f"{_verdict(None if r is None else r >= 0.95)} |")
     outputs = results.get("outputs", {})
     c_out = outputs.get("c", {})
     if IMG in c_out and THUMBOR in c_out:
@@ -137,12 +147,14 @@ def write_report(results: dict[str, Any], out: Path) -> None:
             add(f"pyvips in-process floor: {floor[0]:.1f} ms CPU per operation ({floor[1]:,} bytes out), "
                 f"i.e. at most {2000 / floor[0]:.0f} req/s on 2 cores.")
             add("")
-        add("| server | conc | req/s | vs thumbor | p50 ms | p99 ms | CPU ms/req | peak RSS MB | errors |")
-        add("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+        add("| server | conc | req/s | vs thumbor | vs sharp | p50 ms | p99 ms | CPU ms/req | peak RSS MB | errors |")
+        add("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
         for conc in concurrencies:
             for p in (r for r in rows if r["concurrency"] == conc):
                 ratio = _ratio(p, _find(points, THUMBOR, key, conc)) if p["server"] != THUMBOR else None
-                add(f"| {p['server']} | {conc} | {p['rps']:.1f} | {_fmt(ratio, '.2f', 'x')} | {p['p50_ms']:.1f} | "
+                vs_sharp = _ratio(p, _find(points, SHARP, key, conc)) if p["server"] != SHARP else None
+                add(f"| {p['server']} | {conc} | {p['rps']:.1f} | {_fmt(ratio, '.2f', 'x')} | "
+                    f"{_fmt(vs_sharp, '.2f', 'x')} | {p['p50_ms']:.1f} | "
                     f"{p['p99_ms']:.1f} | {p['cpu_ms']:.1f} | {p['peak_rss_mb']:.0f} | {p['errors']} |")
         sample = outputs.get(key, {})
         if sample:

@@ -34,9 +34,12 @@ from servers import (
     WORK,
     Server,
     account,
+    ensure_sharp,
+    sharp_version,
     start_bare_uvicorn,
     start_imgorigin,
     start_nginx_cache,
+    start_sharp,
     start_thumbor_farm,
     thumbor_version,
     upload,
@@ -45,7 +48,8 @@ from sources import write_sources
 from workloads import WORKLOADS
 
 PORTS = {"pyramid": 18080, "no_pyramid": 18081, "cache": 18082, "nginx": 18083, "thumbor": [18090, 18091],
-         "thumbor_front": 18092, "bare": 18093}
+         "thumbor_front": 18092, "bare": 18093,
+         "sharp": 18094}
 EXT = {"big": ".jpg", "hd": ".jpg", "rgba": ".png"}
 MIX = ("a", "a", "a", "a", "b", "b", "b", "c", "c", "d")  # mostly thumbnails, some AVIF
 
@@ -59,6 +63,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--mixed", type=int, default=10_000, help="requests in the RSS-flatness run (0: skip)")
     parser.add_argument("--repeat", type=int, default=2, help="rounds per point; the best one is reported")
     parser.add_argument("--no-thumbor", action="store_true")
+    parser.add_argument("--no-sharp", action="store_true", help="skip sharp (npm; optional)")
     parser.add_argument("--env", action="append", default=[], metavar="NAME=VALUE",
                         help="extra IMGORIGIN_<NAME> setting for the render servers (before/after runs)")
     parser.add_argument("--preload", default="", help="LD_PRELOAD for the render servers (e.g. jemalloc)")
@@ -181,6 +186,12 @@ def main() -> int:
             thumbor = start_thumbor_farm(root, PORTS["thumbor"], PORTS["thumbor_front"], log)
             servers.append(thumbor)
             results["thumbor_version"] = thumbor_version()
+        sharp = None
+        modules = None if args.no_sharp else ensure_sharp()
+        if modules is not None:
+            sharp = start_sharp(prepare_thumbor_root(sources, args.copies), PORTS["sharp"], modules, log)
+            servers.append(sharp)
+            results["sharp_version"] = sharp_version(modules)
 
         points: list[Point] = []
         outputs: dict[str, dict[str, dict[str, object]]] = {}
@@ -197,6 +208,11 @@ def main() -> int:
                 thumbor_paths = [workload.thumbor.format(name=name) for name in names]
                 targets.append((thumbor, write_script(thumbor_paths, WORK / f"{key}-thumbor.lua")))
                 sample[thumbor.name] = fetch(thumbor.base + thumbor_paths[0])
+            if sharp is not None:
+                names = [f"{workload.source}_{n:02d}{EXT[workload.source]}" for n in range(args.copies)]
+                sharp_paths = [f"/{key}/{name}" for name in names]
+                targets.append((sharp, write_script(sharp_paths, WORK / f"{key}-sharp.lua")))
+                sample[sharp.name] = fetch(sharp.base + sharp_paths[0])
             outputs[key] = {
                 name: {"bytes": len(data), **fidelity(key, data, sources[workload.source])}
                 for name, data in sample.items()

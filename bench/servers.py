@@ -250,3 +250,37 @@ def start_bare_uvicorn(port: int, log: Path) -> Server:
     wait_http(server.base + "/")
     return server
 
+
+SHARP_DIR = WORK / "sharp"
+
+
+def ensure_sharp() -> Path | None:
+    """sharp (it ships its own libvips) in bench/.work/sharp via npm, or None without node/npm."""
+    npm = shutil.which("npm")
+    if shutil.which("node") is None or npm is None:
+        return None
+    modules = SHARP_DIR / "node_modules"
+    if not (modules / "sharp").exists():
+        SHARP_DIR.mkdir(parents=True, exist_ok=True)
+        done = subprocess.run([npm, "install", "--no-audit", "--no-fund", "sharp@0.34"], cwd=SHARP_DIR,
+                              capture_output=True)
+        if done.returncode != 0:
+            return None
+    return modules
+
+
+def sharp_version(modules: Path) -> str:
+    out = subprocess.run(["node", "-e", "const v=require(process.argv[1]).versions;"
+                          "console.log(`sharp ${v.sharp}, libvips ${v.vips}`)", str(modules / "sharp")],
+                         capture_output=True, text=True)
+    return out.stdout.strip()
+
+
+def start_sharp(root: Path, port: int, modules: Path, log: Path) -> Server:
+    script = WORK.parent / "sharp_server.js"
+    proc = subprocess.Popen(["node", str(script), str(port), str(root), str(modules)],
+                            stdout=log.open("ab"), stderr=subprocess.STDOUT)
+    server = Server("sharp", f"http://127.0.0.1:{port}", [proc])
+    wait_http(server.base + "/healthz")
+    return server
+
