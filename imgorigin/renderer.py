@@ -190,7 +190,9 @@ def final_format(
 ) -> OutputFormat:
     """The format once the source is known: f_auto keeps an animation animated (WebP, else GIF) and
     never sends alpha to JPEG. The cache variant (auto:avif...) already keys this per image."""
-    if variant.startswith("auto:") and header.pages > 1 and plan.output(PAGE) is None:
+    wanted = plan.output(PAGE)
+    frames = header.pages if wanted is None else (wanted.last or header.pages) - wanted.first + 1
+    if variant.startswith("auto:") and frames > 1:
         return OutputFormat.WEBP if variant in ("auto:avif", "auto:webp") else OutputFormat.GIF
     if chosen is None:
         return OutputFormat.PNG if header.has_alpha or adds_alpha(plan) else OutputFormat.JPEG

@@ -154,10 +154,11 @@ UNDERLAY: Param[LayerSource] = register(Param(
     "Like l_, but drawn underneath: it shows through the transparent parts of the image.",
     "u_logo", _canonical,
 ))
-PAGE: Param[int] = register(Param(
-    "pg", "page", v.int_between(1, 10_000),
-    "Picks one frame of an animation (1 is the first); the result is a still image.", "pg_2",
-    output=True,
+PAGE: Param[v.PageRange] = register(Param(
+    "pg", "page", v.parse_page_range,
+    "Picks frames of an animation: pg_2 is the second frame alone (a still image), pg_2-5 frames 2 to 5 "
+    "and pg_3- frame 3 to the last (still animated in GIF and WebP).",
+    "pg_2", _canonical, output=True,
 ))
 RADIUS: Param[Radius] = register(Param(
     "r", "corner radius", parse_radius,

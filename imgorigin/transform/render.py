@@ -331,14 +331,19 @@ def build(
     ctx = RenderContext(header, limits, fmt, no_rotate=bool(angle and angle.ignores_exif),
                         background=_background_of(plan), open_layer=open_layer,
                         background_remover=background_remover)
-    page = plan.output(p.PAGE)
-    if page is not None and page > header.pages:
-        raise InvalidTransformation(f"Invalid pg_{page}: the image has {header.pages} frame(s)")
-    if header.pages > 1 and (page is not None or not fmt.supports_animation):
-        # One frame is wanted: load only that one, and every step works on a still image.
+    wanted = plan.output(p.PAGE)
+    first_page = 0
+    if wanted is not None:
+        last = wanted.last or header.pages
+        if wanted.first > header.pages or last > header.pages:
+            raise InvalidTransformation(f"Invalid pg_{wanted.canonical()}: the image has {header.pages} frame(s)")
+        first_page = wanted.first - 1
+        header = dataclasses.replace(header, pages=last - first_page)
+    if header.pages > 1 and not fmt.supports_animation:
         header = dataclasses.replace(header, pages=1)
-        ctx.header = header
-    canvas = Canvas(blob, header, levels=levels, page=(page or 1) - 1)
+    # Only the frames wanted are loaded, and with one every step works on a still image.
+    ctx.header = header
+    canvas = Canvas(blob, header, levels=levels, page=first_page)
     apply_components(canvas, plan, ctx)
     image = canvas.pixels(ctx)
     check_output_size((image.width, _page_height(image)), limits)

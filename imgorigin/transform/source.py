@@ -178,14 +178,14 @@ def read_header(blob: Blob, limits: SourceLimits) -> Header:
 def load(blob: Blob, *, pages: int = 1, page: int = 0, sequential: bool = False) -> pyvips.Image:
     """Full decode (random access): for crops and ops that need the original's pixels.
 
-    ``pages`` > 1 loads every frame of an animation; ``page`` picks one frame (0-based) instead.
+    ``pages`` frames of an animation are loaded from frame ``page`` (0-based) on.
     ``sequential`` streams it top to bottom instead, for pipelines that read it in that order once."""
     options: dict[str, object] = {"fail_on": "error"}
     if sequential:
         options["access"] = "sequential"
     if pages > 1:
-        options["n"] = -1
-    elif page:
+        options["n"] = pages
+    if page:
         options["page"] = page
     return _open(blob, **options)
 
@@ -205,7 +205,8 @@ def load_scaled(
     options: dict[str, object] = {
         "height": height, "size": "force", "no_rotate": no_rotate, "fail_on": "error",
     }
-    load_options = "n=-1" if pages > 1 else f"page={page}" if page else ""
+    parts = (f"n={pages}" if pages > 1 else "", f"page={page}" if page else "")
+    load_options = ",".join(part for part in parts if part)
     if blob.path is not None:
         name = str(blob.path) + (f"[{load_options}]" if load_options else "")
         return pyvips.Image.thumbnail(name, width, **options)

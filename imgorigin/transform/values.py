@@ -305,3 +305,31 @@ def parse_aspect_ratio(raw: str) -> float:
         return ratio(raw)
     except ValueError:
         raise ValueError(expected) from None
+
+
+@dataclass(frozen=True)
+class PageRange:
+    """``pg_<n>`` one frame, ``pg_<a>-<b>`` frames a to b, ``pg_<a>-`` frame a to the last (1-based)."""
+
+    first: int
+    last: int | None  # None: to the last frame
+
+    def canonical(self) -> str:
+        if self.last == self.first:
+            return str(self.first)
+        return f"{self.first}-{'' if self.last is None else self.last}"
+
+
+_PAGES = re.compile(r"^(\d{1,5})(?:(-)(\d{1,5})?)?$")
+
+
+def parse_page_range(raw: str) -> PageRange:
+    expected = "a frame number from 1, or frames such as 2-5 or 3- (to the last)"
+    match = _PAGES.match(raw)
+    if not match:
+        raise ValueError(expected)
+    first = int(match[1])
+    last = first if not match[2] else int(match[3]) if match[3] else None
+    if first < 1 or (last is not None and last < first):
+        raise ValueError(expected)
+    return PageRange(first, last)

@@ -134,3 +134,31 @@ def test_frames_cut_to_different_sizes_are_a_clear_400() -> None:
     with pytest.raises(InvalidTransformation, match=r"different sizes .* pick one frame with pg_$"):
         run(blob, "e_trim", OutputFormat.GIF)
     assert run(blob, "pg_3/e_trim", OutputFormat.GIF).width == 20
+
+
+@pytest.mark.parametrize(("text", "frames", "colours"), [
+    ("pg_2-3", 2, [GREEN, BLUE]),
+    ("pg_1-2/c_scale,w_30", 2, [RED, GREEN]),
+    ("pg_2-", 2, [GREEN, BLUE]),
+    ("pg_3-", 1, [BLUE]),
+])
+def test_page_ranges_keep_those_frames(rgb_gif: Blob, text: str, frames: int, colours: list[list[int]]) -> None:
+    image = run(rgb_gif, text, OutputFormat.GIF)
+    pages, height = frames_of(image)
+    assert pages == frames
+    for index, colour in enumerate(colours):
+        assert close(colour_at(image, image.width - 5, index * height + height - 5), colour)
+
+
+def test_page_range_canonical_forms() -> None:
+    assert parse("pg_2-2").canonical() == "pg_2"
+    assert parse("pg_2-5").canonical() == "pg_2-5"
+    assert parse("pg_3-").canonical() == "pg_3-"
+    for bad in ("pg_0", "pg_3-2", "pg_-2", "pg_a"):
+        with pytest.raises(InvalidTransformation, match=r"expected a frame number from 1, or frames such as 2-5"):
+            parse(bad)
+
+
+def test_page_range_past_the_end_is_refused(rgb_gif: Blob) -> None:
+    with pytest.raises(InvalidTransformation, match=r"^Invalid pg_2-5: the image has 3 frame\(s\)$"):
+        run(rgb_gif, "pg_2-5", OutputFormat.GIF)
