@@ -68,7 +68,7 @@ DEMOS: dict[str, list[str]] = {
           "l_text:arial_20_bold_center:A%20cat%20called%20Chelsea%2C%20wrapped%20to%20220%20px,"
           "co_white,c_fit,w_220/fl_layer_apply,g_south,y_12"],
     "u": ["r_max/u_logo,c_fill,w_1.0,h_1.0,fl_relative"],
-    "pg": ["pg_1", "pg_2", "pg_3"],
+    "pg": ["pg_1", "pg_2", "pg_3", "pg_2-3"],
     "r": ["r_30", "r_max", "r_40:0"],
     "bo": ["bo_6px_solid_black", "r_30,bo_4px_solid_white"],
 }
