@@ -2,7 +2,9 @@
 
 The layer is built like any image, from its own source and its own components, then placed at its
 gravity and offsets (offsets point away from the anchored edge, as in Cloudinary: ``g_south_east,x_10``
-sits 10 px left of the right edge). On an animation the layer is stamped on every frame.
+sits 10 px left of the right edge). ``u_`` draws it beneath instead, ``fl_tiled`` repeats it over the
+whole image, and a blend mode (``e_multiply``...) says how it meets the pixels under it. On an
+animation the layer is built once and stamped on every frame.
 """
 
 from __future__ import annotations
