@@ -31,10 +31,11 @@ def header(width: int, height: int, *, pages: int = 1, orientation: int = 1) -> 
     return Header("jpeg", width, height, pages, False, orientation)
 
 
-def test_small_and_animated_originals_get_no_levels() -> None:
+def test_small_animated_and_vector_originals_get_no_levels() -> None:
     policy = PyramidPolicy()
     assert policy.level_sizes(header(1920, 1080)) == {}
     assert policy.level_sizes(header(4000, 3000, pages=3)) == {}
+    assert policy.level_sizes(Header("svg", 4000, 3000, 1, True, 1)) == {}
 
 
 def test_big_originals_get_an_eighth_and_a_half() -> None:

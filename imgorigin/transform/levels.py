@@ -39,7 +39,8 @@ class PyramidPolicy:
 
     def level_sizes(self, header: Header) -> dict[int, tuple[int, int]]:
         """denominator -> upright size of every level an original of this header gets."""
-        if header.pages > 1 or header.width * header.height < self.min_source_pixels:
+        # SVG rasterises at any size on its own; animations would need every frame reduced.
+        if header.format == "svg" or header.pages > 1 or header.width * header.height < self.min_source_pixels:
             return {}
         return {d: level_size(header.size, d) for d in self.denominators}
 
