@@ -97,3 +97,16 @@ def alice(client: TestClient) -> Account:
 @pytest.fixture
 def bob(client: TestClient) -> Account:
     return register(client, "bob")
+
+
+@pytest.fixture
+def moto(tmp_path: Path) -> Iterator[Any]:
+    """A real S3-compatible server (moto) in a subprocess on a free loopback port."""
+    from tests.integration.servers import MotoServer, free_port
+
+    server = MotoServer(free_port(), tmp_path / "moto.log")
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()

@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -17,14 +16,9 @@ import pytest
 import pyvips
 
 from imgorigin.security import long_signature
+from tests.integration.servers import Origin, free_port
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def cli(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
@@ -39,49 +33,24 @@ def cli(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
 
 
 @pytest.fixture
-def server(tmp_path: Path) -> Iterator[tuple[str, subprocess.Popen[str], Path]]:
-    port = free_port()
-    env = {**os.environ, "IMGORIGIN_DATA_DIR": str(tmp_path / "data"), "IMGORIGIN_BCRYPT_ROUNDS": "4"}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "imgorigin", "serve", "--workers", "1", "--port", str(port)],
-        env=env,
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                break
-        except httpx.TransportError:
-            time.sleep(0.1)
-    else:
-        process.kill()
-        pytest.fail("the server did not start: " + (process.stdout.read() if process.stdout else ""))
+def server(tmp_path: Path) -> Iterator[Origin]:
+    origin = Origin(tmp_path, {})
+    origin.start()
     try:
-        yield base, process, tmp_path / "data"
+        yield origin
     finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        origin.stop()
 
 
-def test_serve_prints_what_to_do_next(server: tuple[str, subprocess.Popen[str], Path]) -> None:
-    base, process, _ = server
-    process.send_signal(signal.SIGTERM)
-    output, _ = process.communicate(timeout=10)
-    assert f"imgorigin 0.1.0 on {base}" in output
-    assert f"curl -s -X POST {base}/register" in output
+def test_serve_prints_what_to_do_next(server: Origin) -> None:
+    server.stop()
+    output = server.log.read_text()
+    assert f"imgorigin 0.1.0 on {server.base}" in output
+    assert f"curl -s -X POST {server.base}/register" in output
 
 
-def test_readme_walk_through_works_when_pasted(server: tuple[str, subprocess.Popen[str], Path], tmp_path: Path) -> None:
-    base, _, _ = server
+def test_readme_walk_through_works_when_pasted(server: Origin, tmp_path: Path) -> None:
+    base = server.base
     readme = (ROOT / "README.md").read_text()
     block = readme.split("## Walk-through", 1)[1].split("```sh", 1)[1].split("```", 1)[0]
     script = block.replace("BASE=http://127.0.0.1:8080", f"BASE={base}")
@@ -107,8 +76,8 @@ def test_readme_walk_through_works_when_pasted(server: tuple[str, subprocess.Pop
     assert (thumb.width, thumb.height) == (300, 200)
 
 
-def test_sign_prints_a_url_the_server_accepts(server: tuple[str, subprocess.Popen[str], Path]) -> None:
-    base, _, data = server
+def test_sign_prints_a_url_the_server_accepts(server: Origin, tmp_path: Path) -> None:
+    base, data = server.base, tmp_path / "origin-data"
     env = {"IMGORIGIN_DATA_DIR": str(data), "IMGORIGIN_NEW_PASSWORD": "a long password"}
     created = cli("user", "create", "frank", env=env)
     assert created.returncode == 0, created.stderr

@@ -13,8 +13,10 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 import httpx
+from minio import Minio
 
 START_TIMEOUT = 30.0
 
@@ -52,6 +54,9 @@ def stop(process: subprocess.Popen[bytes]) -> None:
         process.wait(timeout=10)
 
 
+S3_ACCESS_KEY, S3_SECRET_KEY, S3_REGION = "test-access", "test-secret", "us-east-1"
+
+
 class MotoServer:
     """An S3-compatible server (moto) in a subprocess on a fixed loopback port, restartable on that port.
 
@@ -87,6 +92,19 @@ class MotoServer:
     def resume(self) -> None:
         assert self.process is not None
         os.kill(self.process.pid, signal.SIGCONT)
+
+    def settings(self, bucket: str, **overrides: Any) -> dict[str, Any]:
+        """The IMGORIGIN_S3_* settings (as make_settings keywords) for a bucket on this server."""
+        return {
+            "storage": "s3", "s3_endpoint": self.endpoint, "s3_bucket": bucket, "s3_access_key": S3_ACCESS_KEY,
+            "s3_secret_key": S3_SECRET_KEY, "s3_region": S3_REGION, "s3_secure": False, **overrides,
+        }
+
+    def client(self) -> Minio:
+        return Minio(self.endpoint, S3_ACCESS_KEY, S3_SECRET_KEY, secure=False, region=S3_REGION)
+
+    def keys(self, bucket: str) -> set[str]:
+        return {str(obj.object_name) for obj in self.client().list_objects(bucket, recursive=True)}
 
 
 class Origin:

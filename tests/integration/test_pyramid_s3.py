@@ -3,44 +3,28 @@
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import pyvips
-from minio import Minio
 from starlette.testclient import TestClient
 
 from imgorigin.app import create_app
 from imgorigin.storage import pyramid_key
 from tests.conftest import make_settings, register
 from tests.imaging import decode, photo_mosaic
-from tests.integration.servers import MotoServer, free_port
+from tests.integration.servers import MotoServer
 
 pytestmark = pytest.mark.integration
 BUCKET = "pyramid-test"
 
 
-@pytest.fixture
-def moto(tmp_path: Path) -> Iterator[MotoServer]:
-    server = MotoServer(free_port(), tmp_path / "moto.log")
-    server.start()
-    try:
-        yield server
-    finally:
-        server.stop()
-
-
 def keys(moto: MotoServer) -> set[str]:
-    client = Minio(moto.endpoint, "test-access", "test-secret", secure=False, region="us-east-1")
-    return {obj.object_name for obj in client.list_objects(BUCKET, recursive=True)}
+    return moto.keys(BUCKET)
 
 
 def test_levels_live_next_to_the_original_in_s3(tmp_path: Path, moto: MotoServer) -> None:
-    settings = make_settings(
-        tmp_path, storage="s3", s3_endpoint=moto.endpoint, s3_bucket=BUCKET, s3_access_key="test-access",
-        s3_secret_key="test-secret", s3_region="us-east-1", s3_secure=False, cache_size=0, allow_unsigned=True,
-    )
+    settings = make_settings(tmp_path, **moto.settings(BUCKET, cache_size=0, allow_unsigned=True))
     with TestClient(create_app(settings)) as client:
         account = register(client, "s3pyr")
         response = client.post("/images", headers=account.headers, files={

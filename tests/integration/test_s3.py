@@ -12,13 +12,11 @@ from __future__ import annotations
 
 import io
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 import pyvips
-from minio import Minio
 from starlette.testclient import TestClient
 
 from imgorigin.app import create_app
@@ -26,7 +24,7 @@ from imgorigin.config import Settings
 from imgorigin.errors import Unavailable
 from imgorigin.storage.s3 import S3Storage
 from tests.conftest import Account, make_settings, photo, register
-from tests.integration.servers import MotoServer, free_port
+from tests.integration.servers import MotoServer
 
 pytestmark = pytest.mark.integration
 
@@ -35,29 +33,12 @@ BUCKET = "imgorigin-test"
 OUTAGE_BOUND = 6.0
 
 
-@pytest.fixture
-def moto(tmp_path: Path) -> Iterator[MotoServer]:
-    server = MotoServer(free_port(), tmp_path / "moto.log")
-    server.start()
-    try:
-        yield server
-    finally:
-        server.stop()
-
-
 def s3_settings(tmp_path: Path, moto: MotoServer, **overrides: Any) -> Settings:
-    values: dict[str, Any] = {
-        "storage": "s3", "s3_endpoint": moto.endpoint, "s3_bucket": BUCKET, "s3_access_key": "test-access",
-        "s3_secret_key": "test-secret", "s3_region": "us-east-1", "s3_secure": False,
-        "s3_timeout": 1.0, "s3_retries": 1,
-    }
-    values.update(overrides)
-    return make_settings(tmp_path, **values)
+    return make_settings(tmp_path, **moto.settings(BUCKET, s3_timeout=1.0, s3_retries=1, **overrides))
 
 
 def bucket_keys(moto: MotoServer) -> set[str]:
-    client = Minio(moto.endpoint, "test-access", "test-secret", secure=False, region="us-east-1")
-    return {obj.object_name for obj in client.list_objects(BUCKET, recursive=True)}
+    return moto.keys(BUCKET)
 
 
 def image_of(response: Any) -> pyvips.Image:

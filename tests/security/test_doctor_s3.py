@@ -3,38 +3,23 @@
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from minio import Minio
 from starlette.testclient import TestClient
 
 from imgorigin import doctor
 from imgorigin.app import create_app
 from tests.conftest import make_settings, photo, register
-from tests.integration.servers import MotoServer, free_port
+from tests.integration.servers import MotoServer
 
 pytestmark = pytest.mark.integration
 BUCKET = "imgorigin-doctor"
 
 
-@pytest.fixture
-def moto(tmp_path: Path) -> Iterator[MotoServer]:
-    server = MotoServer(free_port(), tmp_path / "moto.log")
-    server.start()
-    try:
-        yield server
-    finally:
-        server.stop()
-
-
 def test_doctor_on_s3(tmp_path: Path, moto: MotoServer) -> None:
-    settings = make_settings(
-        tmp_path, storage="s3", s3_endpoint=moto.endpoint, s3_bucket=BUCKET, s3_access_key="test-access",
-        s3_secret_key="test-secret", s3_region="us-east-1", s3_secure=False,
-    )
-    bucket = Minio(moto.endpoint, "test-access", "test-secret", secure=False, region="us-east-1")
+    settings = make_settings(tmp_path, **moto.settings(BUCKET))
+    bucket = moto.client()
     with TestClient(create_app(settings)) as client:
         account = register(client, "alice")
         kept, lost = (
