@@ -1,11 +1,14 @@
-"""Render concurrency: AVIF encodes are gated separately so a burst of them keeps memory bounded."""
+"""Render concurrency and memory: AVIF encodes gated separately, the allocator set before workers start."""
 
 from __future__ import annotations
 
 import asyncio
+import os
 import threading
 import time
 from pathlib import Path
+
+import pytest
 
 from imgorigin.renderer import Derived, Renderer
 from imgorigin.services import Services
@@ -55,3 +58,21 @@ def test_avif_concurrency_is_a_setting(tmp_path: Path) -> None:
         assert peak_concurrency(services.renderer, OutputFormat.AVIF, 4) == 2
     finally:
         services.close()
+
+
+def test_serve_sets_the_allocator_before_workers_start(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import uvicorn
+
+    from imgorigin.cli import main
+
+    for name in ("MALLOC_ARENA_MAX", "MALLOC_MMAP_THRESHOLD_"):
+        monkeypatch.delenv(name, raising=False)
+    started: dict[str, str | None] = {}
+
+    def fake_run(*args: object, **kwargs: object) -> None:
+        started.update({name: os.environ.get(name) for name in ("MALLOC_ARENA_MAX", "MALLOC_MMAP_THRESHOLD_")})
+
+    monkeypatch.setattr(uvicorn, "run", fake_run)
+    monkeypatch.setenv("IMGORIGIN_DATA_DIR", str(tmp_path / "data"))
+    assert main(["serve", "--workers", "2"]) == 0
+    assert started == {"MALLOC_ARENA_MAX": "2", "MALLOC_MMAP_THRESHOLD_": "131072"}
