@@ -37,7 +37,7 @@ def store_levels(storage: Storage, image_id: str, blob: Blob, header: Header, po
 
 # Denominators any released policy has used: deletion removes them all, so a policy change or a
 # size rule change never leaves a level behind.
-_ALL_DENOMINATORS = (2, 8)
+_ALL_DENOMINATORS = (1, 2, 8)
 
 
 def delete_levels(storage: Storage, image_id: str, policy: PyramidPolicy) -> None:

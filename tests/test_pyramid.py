@@ -16,6 +16,7 @@ from imgorigin.pyramid import build_missing
 from imgorigin.services import Services
 from imgorigin.storage import original_key, pyramid_key
 from imgorigin.transform.levels import PyramidPolicy, build_levels, level_size
+from imgorigin.transform.render import normalise
 from imgorigin.transform.source import Blob, Header, SourceLimits, read_header
 from tests.conftest import make_settings, register
 from tests.imaging import decode, mean_abs_diff, photo_mosaic, ssim
@@ -237,3 +238,53 @@ def test_pyramid_build_command(app_client: TestClient, monkeypatch: pytest.Monke
     assert main(["pyramid", "build"]) == 0
     assert "1 originals checked, 2 levels written" in capsys.readouterr().out
     assert services.storage.exists(pyramid_key(image_id, 2))
+
+
+def test_png_originals_get_a_lossless_full_size_copy() -> None:
+    policy = PyramidPolicy()
+    small = Header("png", 1200, 800, 1, True, 1)
+    assert policy.level_sizes(small) == {1: (1200, 800)}
+    assert policy.choose(small, (600, 400)) == [1]
+    assert policy.choose(small, (1200, 800)) == [1]  # same size: crops and effects read it too
+    assert policy.choose(small, (1300, 900)) == []
+    big = Header("png", 4000, 3000, 1, False, 1)
+    assert policy.choose(big, (300, 225)) == [8, 2, 1]
+    assert policy.level_sizes(header(1200, 800)) == {}  # JPEG decodes with shrink-on-load instead
+
+
+def test_full_size_copy_has_the_originals_pixels_and_decodes_without_inflate(tmp_path: Path) -> None:
+    path = tmp_path / "cutout.png"
+    path.write_bytes(photo_mosaic(1200, 800, alpha=True))
+    blob = Blob(path=path)
+    levels = build_levels(blob, read_header(blob, SourceLimits()), PyramidPolicy())
+    assert set(levels) == {1}
+    # what every render reads: the original converted to sRGB with its profile
+    copy, original = decode(levels[1]), normalise(pyvips.Image.new_from_file(str(path)))
+    assert (copy.width, copy.height, copy.bands) == (1200, 800, 4)
+    assert mean_abs_diff(copy, original) == 0
+    assert len(levels[1]) <= 2 * path.stat().st_size
+
+
+def test_no_full_size_copy_when_it_would_be_much_bigger(tmp_path: Path) -> None:
+    path = tmp_path / "flat.png"
+    pyvips.Image.black(1000, 1000, bands=3).write_to_file(str(path))  # compresses ~1000x
+    blob = Blob(path=path)
+    assert build_levels(blob, read_header(blob, SourceLimits()), PyramidPolicy()) == {}
+
+
+def test_png_crops_read_the_full_size_copy_and_match(app_client: TestClient, tmp_path: Path) -> None:
+    data = photo_mosaic(1200, 800, alpha=True)
+    image_id = upload(app_client, data, "cutout.png")
+    services = services_of(app_client)
+    assert services.storage.exists(pyramid_key(image_id, 1))
+    with_copy = app_client.get(f"/t/c_crop,w_600,h_400/e_grayscale/{image_id}.png").content
+    services.storage.delete(pyramid_key(image_id, 1))
+    without = app_client.get(f"/t/c_crop,w_600,h_400/e_grayscale/{image_id}.png").content
+    assert mean_abs_diff(decode(with_copy), decode(without)) == 0  # lossless: the same pixels
+
+    flat = tmp_path / "flat.png"
+    red_image = pyvips.Image.black(1200, 800, bands=4).add([255, 0, 0, 255]).cast("uchar")
+    red_image.copy(interpretation="srgb").write_to_file(str(flat))
+    services.storage.put(pyramid_key(image_id, 1), flat)
+    red = decode(app_client.get(f"/t/c_crop,w_600,h_400/{image_id}.png").content)
+    assert red[0].avg() > 250 and red[1].avg() < 5

@@ -84,9 +84,18 @@ class Canvas:
             self.sequential = False
         return image
 
+    def source_for(self, size: tuple[int, int], ctx: RenderContext) -> Blob:
+        """The original, or an upload-time level that serves a first resize to ``size`` (the same size:
+        the lossless full-size copy, when there is one)."""
+        # Levels are stored upright, so they cannot serve a render that ignores EXIF orientation.
+        if (self.levels is None or self.header.pages > 1 or self.page
+                or (ctx.no_rotate and self.header.orientation != 1)):
+            return self.blob
+        return self.levels(size) or self.blob
+
     def pixels(self, ctx: RenderContext) -> pyvips.Image:
         if self.image is None:
-            image = load(self.blob, pages=self.header.pages, page=self.page)
+            image = load(self.source_for(self.header.size, ctx), pages=self.header.pages, page=self.page)
             if not ctx.no_rotate:
                 image = image.autorot()
             self.image = normalise(image)
@@ -126,19 +135,15 @@ def step_resize(canvas: Canvas, component: Component, ctx: RenderContext) -> Non
     check_output_size(resize.output, ctx.limits)
     background = component.get(p.BACKGROUND) or ctx.background
     if canvas.image is None and resize.scaled != canvas.header.size:
-        source = canvas.blob
-        # Levels are stored upright, so they cannot serve a render that ignores EXIF orientation.
-        if canvas.levels is not None and not (ctx.no_rotate and canvas.header.orientation != 1):
-            source = canvas.levels(resize.scaled) or source
         canvas.image = normalise(
-            load_scaled(source, *resize.scaled, no_rotate=ctx.no_rotate, pages=canvas.header.pages,
-                        page=canvas.page)
+            load_scaled(canvas.source_for(resize.scaled, ctx), *resize.scaled, no_rotate=ctx.no_rotate,
+                        pages=canvas.header.pages, page=canvas.page)
         )
         canvas.sequential = True
     elif (canvas.image is None and resize.crop is not None and not resize.smart and canvas.header.pages == 1
           and (ctx.no_rotate or canvas.header.orientation == 1)):
         # A plain crop of the original streams it and stops decoding after the crop's last row.
-        canvas.image = normalise(load(canvas.blob, page=canvas.page, sequential=True))
+        canvas.image = normalise(load(canvas.source_for(canvas.header.size, ctx), page=canvas.page, sequential=True))
         canvas.sequential = True
     image = canvas.random_access(ctx) if resize.smart else canvas.pixels(ctx)
 
