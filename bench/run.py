@@ -112,24 +112,25 @@ def prepare_thumbor_root(sources: dict[str, Path], copies: int) -> Path:
 
 
 def measure_uploads(sources: dict[str, Path], data_dir: Path, log: Path) -> dict[str, float]:
-    """Median seconds to upload the big JPEG with and without the pyramid, and the levels' bytes."""
+    """Median seconds to upload the big JPEG and the RGBA PNG with and without the pyramid, and the
+    bytes of the levels they get (1/2 and 1/8 for the JPEG, the full-size copy for the PNG)."""
     result: dict[str, float] = {}
     for pyramid in ("0", "1"):
         server = start_imgorigin(f"upload-{pyramid}", PORTS["pyramid"], data_dir, log, cache_size="0",
                                  pyramid=pyramid)
         try:
             token = account(server.base)
-            times = [upload(server.base, token, sources["big"])[1] for _ in range(5)]
-            result[f"upload_s_pyramid_{pyramid}"] = statistics.median(times)
+            for key in ("big", "rgba"):
+                times = [upload(server.base, token, sources[key])[1] for _ in range(5)]
+                result[f"upload_s_{key}_pyramid_{pyramid}"] = statistics.median(times)
         finally:
             server.stop()
     levels = list((data_dir / "pyramid").glob("*/*"))
-    big_ids = {p.name.rsplit("_", 1)[0] for p in levels}
-    for denominator in (2, 8):
+    for denominator in (1, 2, 8):
         sizes = [p.stat().st_size for p in levels if p.name.endswith(f"_{denominator}")]
         result[f"level_{denominator}_bytes"] = statistics.median(sizes) if sizes else 0
     result["original_bytes"] = sources["big"].stat().st_size
-    result["uploads_with_levels"] = len(big_ids)
+    result["png_original_bytes"] = sources["rgba"].stat().st_size
     return result
 
 
