@@ -20,6 +20,7 @@ import sys
 import urllib.request
 from dataclasses import asdict
 from pathlib import Path
+from types import MappingProxyType
 
 import pyvips
 
@@ -47,9 +48,10 @@ from servers import (
 from sources import write_sources
 from workloads import WORKLOADS
 
-PORTS = {"pyramid": 18080, "no_pyramid": 18081, "cache": 18082, "nginx": 18083, "thumbor": [18090, 18091],
-         "thumbor_front": 18092, "bare": 18093,
-         "sharp": 18094}
+PORTS = MappingProxyType({
+    "pyramid": 18080, "no_pyramid": 18081, "cache": 18082, "nginx": 18083, "thumbor": (18090, 18091),
+    "thumbor_front": 18092, "bare": 18093, "sharp": 18094,
+})
 EXT = {"big": ".jpg", "hd": ".jpg", "rgba": ".png"}
 MIX = ("a", "a", "a", "a", "b", "b", "b", "c", "c", "d")  # mostly thumbnails, some AVIF
 
@@ -184,7 +186,7 @@ def main() -> int:
         thumbor = None
         if not args.no_thumbor:
             root = prepare_thumbor_root(sources, args.copies)
-            thumbor = start_thumbor_farm(root, PORTS["thumbor"], PORTS["thumbor_front"], log)
+            thumbor = start_thumbor_farm(root, list(PORTS["thumbor"]), PORTS["thumbor_front"], log)
             servers.append(thumbor)
             results["thumbor_version"] = thumbor_version()
         sharp = None

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from types import MappingProxyType
 
 import pyvips
 
@@ -44,7 +45,7 @@ def _floor_d(path: Path) -> bytes:
     return bytes(image.write_to_buffer(".avif", Q=55, effort=1, keep="none"))
 
 
-WORKLOADS = {
+WORKLOADS = MappingProxyType({
     w.key: w for w in (
         Workload("a", "4000x3000 JPEG -> w_300 JPEG q80", "big", "/t/w_300,q_80/{id}.jpg",
                  "/unsafe/300x0/filters:quality(80)/{name}", _floor_a),
@@ -58,4 +59,4 @@ WORKLOADS = {
         Workload("e", "cache hits from the origin (w_300 JPEG)", "big", "/t/w_300,q_80/{id}.jpg", None, None),
         Workload("f", "cache hits through nginx proxy_cache", "big", "/t/w_300,q_80/{id}.jpg", None, None),
     )
-}
+})
