@@ -87,7 +87,11 @@ def write_report(results: dict[str, Any], out: Path) -> None:
         ("d", 4, IMG, 1.0, "(d) >= 1.0x thumbor (req/s, c4)"),
     ):
         r = _ratio(_find(points, server, key, conc), _find(points, THUMBOR, key, conc))
-        add(f"| {label} | {_fmt(r, '.2f', 'x')} | {_verdict(None if r is None else r >= goal)} |")
+        others = ", ".join(
+            f"c{c} {_fmt(_ratio(_find(points, server, key, c), _find(points, THUMBOR, key, c)), '.2f', 'x')}"
+            for c in concurrencies if c != conc
+        )
+        add(f"| {label} | {_fmt(r, '.2f', 'x')} ({others}) | {_verdict(None if r is None else r >= goal)} |")
     for key in "abcd":
         mine, theirs = _find(points, IMG, key, 4), _find(points, SHARP, key, 4)
         if mine is None or theirs is None:
