@@ -346,6 +346,9 @@ def build(
         header = dataclasses.replace(header, pages=last - first_page)
     if header.pages > 1 and not fmt.supports_animation:
         header = dataclasses.replace(header, pages=1)
+    if ctx.no_rotate and header.orientation in (5, 6, 7, 8):
+        # a_ignore: the stored pixels, not the upright view, are what the steps see and size against.
+        header = dataclasses.replace(header, width=header.height, height=header.width)
     # Only the frames wanted are loaded, and with one every step works on a still image.
     ctx.header = header
     canvas = Canvas(blob, header, levels=levels, page=first_page)

@@ -184,6 +184,14 @@ def test_exif_orientation_is_applied(tmp_path: Path) -> None:
     assert (thumb.width, thumb.height) == (100, 150)
     ignored = run(blob, "a_ignore/w_100", OutputFormat.JPEG)
     assert (ignored.width, ignored.height) == (100, 67)
+    # a_ignore sizes against the stored (landscape) pixels: c_fit into 200x200 keeps their 640x427 ratio
+    fitted = run(blob, "a_ignore,c_fit,w_200,h_200", OutputFormat.JPEG)
+    assert (fitted.width, fitted.height) == (200, 133)
+    filled = run(blob, "a_ignore,c_fill,w_200,h_100", OutputFormat.PNG)
+    assert (filled.width, filled.height) == (200, 100)
+    reference = run(blob, "a_ignore", OutputFormat.PNG).resize(200 / 640)
+    top = reference.crop(0, (reference.height - 100) // 2, 200, 100)
+    assert (filled.cast("float") - top.cast("float")).abs().avg() < 12  # the same pixels, not stretched
 
 
 def with_alpha_hole() -> pyvips.Image:
