@@ -10,21 +10,11 @@ import resource
 import shutil
 import statistics
 import subprocess
-import time
 from pathlib import Path
 
 import pyvips
+from timing import cpu_ms
 from workloads import WORKLOADS
-
-
-def cpu_ms(func, repeat: int = 15) -> float:  # type: ignore[no-untyped-def]
-    func()  # warm: page cache, codec tables
-    samples = []
-    for _ in range(repeat):
-        start = time.process_time()
-        func()
-        samples.append((time.process_time() - start) * 1000)
-    return statistics.median(samples)
 
 
 def pyvips_floors(sources: dict[str, Path]) -> dict[str, tuple[float, int]]:

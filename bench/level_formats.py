@@ -6,15 +6,14 @@ time, one thread), and the mean absolute difference of the decoded level from th
 
 from __future__ import annotations
 
-import statistics
 import sys
-import time
 from pathlib import Path
 
 import pyvips
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from sources import write_sources
+from timing import cpu_ms
 
 CANDIDATES = {
     "jpeg q95 4:4:4": (".jpg", {"Q": 95, "subsample_mode": "off", "optimize_coding": True}),
@@ -24,13 +23,6 @@ CANDIDATES = {
 }
 
 
-def cpu_ms(func, repeat: int = 7) -> float:  # type: ignore[no-untyped-def]
-    samples = []
-    for _ in range(repeat):
-        start = time.process_time()
-        func()
-        samples.append((time.process_time() - start) * 1000)
-    return statistics.median(samples)
 
 
 def main() -> None:

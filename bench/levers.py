@@ -6,11 +6,9 @@ matters less than for wall-clock figures). Prints Markdown tables; docs/performa
 
 from __future__ import annotations
 
-import statistics
 import sys
 import threading
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 import pyvips
@@ -21,6 +19,7 @@ sys.path.insert(0, str(ROOT.parent))
 
 from fidelity import reference  # noqa: E402
 from sources import write_sources  # noqa: E402
+from timing import cpu_ms  # noqa: E402
 
 from imgorigin.transform import Limits, parse  # noqa: E402
 from imgorigin.transform.levels import PyramidPolicy, build_levels  # noqa: E402
@@ -28,16 +27,6 @@ from imgorigin.transform.render import build, render  # noqa: E402
 from imgorigin.transform.source import Blob, SourceLimits, configure_libvips, read_header  # noqa: E402
 from imgorigin.transform.values import OutputFormat  # noqa: E402
 from tests.imaging import ssim  # noqa: E402
-
-
-def cpu_ms(func: Callable[[], object], repeat: int = 11) -> float:
-    func()
-    samples = []
-    for _ in range(repeat):
-        start = time.process_time()
-        func()
-        samples.append((time.process_time() - start) * 1000)
-    return statistics.median(samples)
 
 
 def decoded(data: bytes) -> pyvips.Image:

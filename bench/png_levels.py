@@ -6,10 +6,8 @@ Pillow available (``bench/run.py`` installs it); Pillow columns are skipped othe
 
 from __future__ import annotations
 
-import statistics
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pyvips
@@ -17,18 +15,12 @@ import pyvips
 ROOT = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT))
 from sources import write_sources  # noqa: E402
+from timing import cpu_ms  # noqa: E402
 
 PILLOW = ROOT / ".work" / "thumbor-venv" / "bin" / "python"
 LEVELS = (4, 5, 6, 7)
 
 
-def cpu_ms(func, repeat: int = 7) -> float:  # type: ignore[no-untyped-def]
-    samples = []
-    for _ in range(repeat):
-        start = time.process_time()
-        func()
-        samples.append((time.process_time() - start) * 1000)
-    return statistics.median(samples)
 
 
 def pillow_bytes(path: Path) -> tuple[int, float] | None:
