@@ -8,7 +8,9 @@ import tempfile
 from collections.abc import AsyncGenerator, AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
+import anyio.to_thread
 from starlette.datastructures import UploadFile
 from starlette.formparsers import MultiPartException, MultiPartParser
 from starlette.requests import ClientDisconnect, Request
@@ -40,6 +42,28 @@ class Upload:
     fields: dict[str, str]  # the text fields sent alongside (e.g. ``eager``)
 
 
+def _spool(source: BinaryIO, spool_dir: Path, limit: int) -> tuple[Path, str]:
+    """Copy the parsed file part into ``spool_dir`` (same filesystem as the originals: the store is a
+    rename), hashing it on the way; off the event loop, since it is up to the whole upload's bytes."""
+    spool_dir.mkdir(parents=True, exist_ok=True)
+    fd, name = tempfile.mkstemp(dir=spool_dir, prefix="upload-")
+    digest = hashlib.sha256()
+    size = 0
+    try:
+        with os.fdopen(fd, "wb") as out:
+            source.seek(0)
+            while chunk := source.read(1024 * 1024):
+                size += len(chunk)
+                if size > limit:
+                    raise _too_large(limit)
+                digest.update(chunk)
+                out.write(chunk)
+    except BaseException:
+        Path(name).unlink(missing_ok=True)
+        raise
+    return Path(name), digest.hexdigest()
+
+
 async def receive_file(request: Request, limit: int, spool_dir: Path) -> tuple[str, Path, str]:
     """(client filename, path of the received bytes in ``spool_dir``, sha256). 413 before reading too much."""
     upload = await receive_upload(request, limit, spool_dir)
@@ -67,22 +91,8 @@ async def receive_upload(request: Request, limit: int, spool_dir: Path) -> Uploa
         upload = form.get("file")
         if not isinstance(upload, UploadFile):
             raise BadRequest("The multipart body needs a file field named 'file'", code="missing_file")
-        spool_dir.mkdir(parents=True, exist_ok=True)
-        fd, name = tempfile.mkstemp(dir=spool_dir, prefix="upload-")
-        digest = hashlib.sha256()
-        size = 0
-        try:
-            with os.fdopen(fd, "wb") as out:
-                while chunk := await upload.read(1024 * 1024):
-                    size += len(chunk)
-                    if size > limit:
-                        raise _too_large(limit)
-                    digest.update(chunk)
-                    out.write(chunk)
-        except BaseException:
-            Path(name).unlink(missing_ok=True)
-            raise
+        path, sha256 = await anyio.to_thread.run_sync(_spool, upload.file, spool_dir, limit)
         fields = {key: value for key, value in form.multi_items() if isinstance(value, str)}
-        return Upload(upload.filename or "", Path(name), digest.hexdigest(), fields)
+        return Upload(upload.filename or "", path, sha256, fields)
     finally:
         await form.close()
