@@ -57,6 +57,9 @@ def write_report(results: dict[str, Any], out: Path) -> None:
     add("The machine is shared (2 cores, other jobs running), and wrk runs on the same 2 cores as the "
         "server under test, so absolute figures are noisy and low; the ratios are the result.")
     add("")
+    add("Where a target is not met, [docs/performance.md](../docs/performance.md#targets) gives the profile "
+        "that explains it and what would close it.")
+    add("")
 
     add("## Targets")
     add("")
