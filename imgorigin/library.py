@@ -50,15 +50,17 @@ def store_upload(services: Services, user_id: int, filename: str, spooled: Path,
     try:
         blob = Blob(path=spooled)
         header = read_header(blob, services.renderer.source_limits)
-        verify_decodes(blob, header, timeout=services.settings.render_timeout)
+        pyramid = services.renderer.pyramid
+        # When levels will be built, the integrity check keeps its decode for them: one decode, not two.
+        with_levels = pyramid is not None and bool(pyramid.level_sizes(header))
+        decoded = verify_decodes(blob, header, timeout=services.settings.render_timeout, keep=with_levels)
         summary = summarize(blob)
         size = spooled.stat().st_size
         image_id = new_image_id()
         key = original_key(image_id)
-        pyramid = services.renderer.pyramid
         # Levels first (put may move the spooled file away), so an original never lacks its levels.
         if pyramid is not None:
-            store_levels(services.storage, image_id, blob, header, pyramid, spooled.parent)
+            store_levels(services.storage, image_id, blob, header, pyramid, spooled.parent, decoded)
         services.storage.put(key, spooled)
         record = ImageRecord(
             id=image_id, user_id=user_id, filename=clean_filename(filename), format=header.format,

@@ -11,17 +11,21 @@ import argparse
 import os
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from imgorigin.storage import Storage, original_key, pyramid_key
 from imgorigin.transform.levels import LevelPicker, PyramidPolicy, build_levels
 from imgorigin.transform.source import Blob, Header, SourceLimits, read_header
 
+if TYPE_CHECKING:
+    import pyvips
+
 
 def store_levels(storage: Storage, image_id: str, blob: Blob, header: Header, policy: PyramidPolicy,
-                 work_dir: Path) -> list[int]:
+                 work_dir: Path, decoded: pyvips.Image | None = None) -> list[int]:
     """Build and store every level the policy gives this original; the denominators stored."""
     stored = []
-    for denominator, data in build_levels(blob, header, policy).items():
+    for denominator, data in build_levels(blob, header, policy, decoded).items():
         work_dir.mkdir(parents=True, exist_ok=True)
         fd, name = tempfile.mkstemp(dir=work_dir, prefix="level-")
         path = Path(name)

@@ -17,7 +17,7 @@ from imgorigin.services import Services
 from imgorigin.storage import original_key, pyramid_key
 from imgorigin.transform.levels import PyramidPolicy, build_levels, level_size
 from imgorigin.transform.render import normalise
-from imgorigin.transform.source import Blob, Header, SourceLimits, read_header
+from imgorigin.transform.source import Blob, Header, SourceLimits, read_header, verify_decodes
 from tests.conftest import make_settings, register
 from tests.imaging import decode, mean_abs_diff, photo_mosaic, ssim
 
@@ -140,6 +140,29 @@ def test_upload_stores_levels_and_delete_removes_them(app_client: TestClient) ->
     assert not storage.exists(pyramid_key(image_id, 8))
     assert not storage.exists(pyramid_key(image_id, 2))
     assert not storage.exists(original_key(image_id))
+
+
+def test_levels_from_the_upload_check_decode_equal_a_fresh_build(tmp_path: Path) -> None:
+    path = tmp_path / "big.jpg"
+    path.write_bytes(photo_mosaic(2400, 1800))
+    blob = Blob(path=path)
+    head = read_header(blob, SourceLimits())
+    decoded = verify_decodes(blob, head, timeout=30, keep=True)
+    assert decoded is not None and (decoded.width, decoded.height) == (2400, 1800)
+    assert build_levels(blob, head, PyramidPolicy(), decoded) == build_levels(blob, head, PyramidPolicy())
+    assert verify_decodes(blob, head, timeout=30) is None
+
+
+def test_a_damaged_big_upload_is_refused_and_stores_nothing(app_client: TestClient) -> None:
+    whole = photo_mosaic(2400, 1800)
+    data = whole[: len(whole) * 2 // 3]  # cut short: big enough for levels, so the kept decode must refuse it
+    account = register(app_client, "broken")
+    response = app_client.post("/images", headers=account.headers,
+                               files={"file": ("big.jpg", io.BytesIO(data), "application/octet-stream")})
+    assert response.status_code == 422
+    assert response.json()["error"]["code"] == "corrupt_image"
+    storage = services_of(app_client).storage
+    assert list(storage.keys("originals")) == [] and list(storage.keys("pyramid")) == []
 
 
 def test_small_uploads_store_no_levels(app_client: TestClient) -> None:

@@ -214,8 +214,13 @@ def load_scaled(
     return pyvips.Image.thumbnail_buffer(blob.data, width, option_string=load_options, **options)
 
 
-def verify_decodes(blob: Blob, header: Header, timeout: float | None = None) -> None:
+def verify_decodes(
+    blob: Blob, header: Header, timeout: float | None = None, *, keep: bool = False
+) -> pyvips.Image | None:
     """Decode every pixel once (uploads only): truncated or corrupt data fails here, not at delivery.
+
+    With ``keep`` the decoded pixels are returned, in memory, for whatever the upload builds from the
+    full image next (the pyramid), so the original is decoded once rather than twice.
 
     A decode still running after ``timeout`` seconds is killed: within the pixel caps that only
     happens to a file built to be slow (an SVG full of filters, a pathological progressive JPEG).
@@ -233,7 +238,9 @@ def verify_decodes(blob: Blob, header: Header, timeout: float | None = None) -> 
             timer = threading.Timer(timeout, image.set_kill, args=(True,))
             timer.daemon = True
             timer.start()
-        image.avg()
+        decoded = image.copy_memory() if keep else None
+        if decoded is None:
+            image.avg()
     except pyvips.Error as exc:
         if timeout is not None and time.monotonic() - started >= timeout:
             raise Unprocessable(
@@ -247,3 +254,4 @@ def verify_decodes(blob: Blob, header: Header, timeout: float | None = None) -> 
         data = blob.data if blob.data is not None else blob.path.read_bytes()  # type: ignore[union-attr]
         if not gif_is_complete(data):
             raise Unprocessable(corrupt, detail="GIF stream ends before its trailer", code="corrupt_image")
+    return decoded
