@@ -114,12 +114,21 @@ def test_unsigned_mode_warns_loudly(tmp_path: Path) -> None:
         stderr=subprocess.PIPE,
         text=True,
     )
+    seen: list[str] = []
     try:
-        time.sleep(2)
+        assert process.stderr is not None
+        deadline = time.monotonic() + 60  # a loaded machine starts slowly; the line ends the wait
+        while time.monotonic() < deadline:
+            line = process.stderr.readline()
+            if not line:
+                break
+            seen.append(line)
+            if "IMGORIGIN_ALLOW_UNSIGNED is on" in line or "Uvicorn running" in line:
+                break
     finally:
         process.send_signal(signal.SIGTERM)
-        _, stderr = process.communicate(timeout=10)
-    assert "WARNING: IMGORIGIN_ALLOW_UNSIGNED is on" in stderr
+        _, rest = process.communicate(timeout=30)
+    assert "WARNING: IMGORIGIN_ALLOW_UNSIGNED is on" in "".join(seen) + rest
 
 
 def test_invalid_settings_stop_the_server_with_a_message(tmp_path: Path) -> None:
