@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from urllib.parse import urlsplit
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
@@ -16,7 +17,7 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from imgorigin import pages
-from imgorigin.api import account, auth, images, openapi
+from imgorigin.api import account, auth, capabilities, images, openapi
 from imgorigin.config import Settings
 from imgorigin.delivery import routes as delivery
 from imgorigin.errors import ImgOriginError
@@ -64,16 +65,26 @@ async def on_unexpected(request: Request, exc: Exception) -> Response:
     return error_response(request, 500, "internal_error", "Internal error", {})
 
 
+def page_csp(public_url: str = "") -> str:
+    """The pages' CSP. Signed URLs point at ``IMGORIGIN_PUBLIC_URL`` when it is set (a CDN, another host
+    or port): the playground's thumbnails load from there, and its previews are fetched from there."""
+    origin = ""
+    if public_url:
+        parts = urlsplit(public_url)
+        origin = f" {parts.scheme}://{parts.netloc}"
+    return (
+        f"default-src 'self'; img-src 'self'{origin} data: blob:; style-src 'self'; script-src 'self'; "
+        f"connect-src 'self'{origin}; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; "
+        "form-action 'self'"
+    )
+
+
 class SecurityHeaders:
     """nosniff everywhere; a strict CSP on pages. Pure ASGI: no per-request task overhead."""
 
-    PAGE_CSP = (
-        "default-src 'self'; img-src 'self' data: blob:; style-src 'self'; script-src 'self'; "
-        "connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
-    )
-
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, public_url: str = "") -> None:
         self.app = app
+        self.csp = page_csp(public_url).encode()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -86,7 +97,7 @@ class SecurityHeaders:
                 headers.append((b"x-content-type-options", b"nosniff"))
                 content_type = next((v for k, v in headers if k == b"content-type"), b"")
                 if content_type.startswith(b"text/html"):
-                    headers.append((b"content-security-policy", self.PAGE_CSP.encode()))
+                    headers.append((b"content-security-policy", self.csp))
                     headers.append((b"referrer-policy", b"same-origin"))
                 message["headers"] = headers
             await send(message)
@@ -109,7 +120,10 @@ def create_app(settings: Settings) -> Starlette:
         finally:
             services.close()
 
-    middleware = [Middleware(Observe, metrics=services.metrics), Middleware(SecurityHeaders)]
+    middleware = [
+        Middleware(Observe, metrics=services.metrics),
+        Middleware(SecurityHeaders, public_url=settings.public_url),
+    ]
     if settings.cors_origins:
         middleware.append(Middleware(
             CORSMiddleware, allow_origins=list(settings.cors_origins),
@@ -123,6 +137,7 @@ def create_app(settings: Settings) -> Starlette:
             *images.routes,
             *account.routes,
             *openapi.routes,
+            *capabilities.routes,
             Route("/healthz", healthz),
             *ops.routes,
             *pages.routes,

@@ -137,7 +137,8 @@ _EXTENSIONS: list = []  # type: ignore[type-arg]
 def _load_extensions() -> None:
     import importlib
 
-    for name in ("imgorigin.doctor", "imgorigin.models", "imgorigin.cli_client", "imgorigin.pyramid"):
+    for name in ("imgorigin.doctor", "imgorigin.models", "imgorigin.cli_client", "imgorigin.cli_upload",
+                 "imgorigin.pyramid"):
         try:
             module = importlib.import_module(name)
         except ModuleNotFoundError as exc:

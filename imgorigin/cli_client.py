@@ -1,71 +1,40 @@
-"""Client commands of ``imgorigin``: ``login``, ``upload``, ``ls``, ``url``. They talk HTTP to a server.
+"""Client commands of ``imgorigin``: ``login``, ``logout``, ``profiles``, ``ls``, ``rm``, ``url`` (``upload``
+is in ``cli_upload``). They talk HTTP to a server.
 
-Nothing here imports the server's internals, so the commands work against any imgorigin server. The
-token is kept in ``$IMGORIGIN_CONFIG_DIR/credentials.json`` (default ``~/.config/imgorigin``), mode 0600.
+Nothing here imports the server's internals, so the commands work against any imgorigin server. Logins
+are saved per profile (``--profile``, several servers) by ``cli_profiles``.
 """
 
 from __future__ import annotations
 
 import argparse
 import getpass
-import hashlib
 import json
 import os
 import re
 import sys
-import threading
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any
 
 import httpx
 
-from imgorigin.progress import Progress, human_bytes
+from imgorigin.cli_profiles import (
+    ClientError,
+    credentials_path,
+    forget_profile,
+    load_profile,
+    load_profiles,
+    profile_name,
+    save_profile,
+)
+from imgorigin.progress import human_bytes
+
+__all__ = ["Api", "ClientError", "add_command", "logged_in"]
 
 DEFAULT_SERVER = "http://127.0.0.1:8080"
-# In folders only files that look like images are sent; a file named explicitly is always sent.
-IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp", ".avif", ".gif", ".tif", ".tiff", ".heic", ".heif",
-                  ".jxl", ".svg", ".bmp"}
 TIMEOUT = httpx.Timeout(30.0, connect=5.0)
-
-
-class ClientError(Exception):
-    """A failure to explain to the person at the terminal, in one line."""
-
-
-def config_dir() -> Path:
-    explicit = os.environ.get("IMGORIGIN_CONFIG_DIR")
-    if explicit:
-        return Path(explicit)
-    base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
-    return Path(base) / "imgorigin"
-
-
-def load_credentials() -> dict[str, str]:
-    try:
-        data = json.loads((config_dir() / "credentials.json").read_text())
-    except FileNotFoundError:
-        return {}
-    except ValueError:
-        path = config_dir() / "credentials.json"
-        raise ClientError(f"{path} is not valid JSON; run imgorigin login") from None
-    return {k: v for k, v in data.items() if isinstance(v, str)}
-
-
-def save_credentials(values: dict[str, str]) -> Path:
-    directory = config_dir()
-    directory.mkdir(parents=True, exist_ok=True, mode=0o700)
-    path = directory / "credentials.json"
-    temporary = path.with_suffix(".tmp")
-    # Created 0600 from the start: the token must never be readable by others, not even briefly.
-    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w") as handle:
-        json.dump(values, handle, indent=2)
-    os.chmod(temporary, 0o600)
-    os.replace(temporary, path)
-    return path
+_TITLE = re.compile(r"<title>\s*([^<]{1,200}?)\s*</title>", re.IGNORECASE)
 
 
 @dataclass
@@ -92,10 +61,20 @@ def _error_message(response: httpx.Response) -> str:
         error = response.json()["error"]
         message = f"{error['message']} ({response.status_code} {error['code']})"
     except (ValueError, KeyError, TypeError):
-        message = f"HTTP {response.status_code}: {response.text[:200]}"
+        message = _not_from_imgorigin(response)
     if response.status_code == 401 and "login" not in response.request.url.path:
         message += "; run imgorigin login"
     return message
+
+
+def _not_from_imgorigin(response: httpx.Response) -> str:
+    """One line for an answer without imgorigin's JSON error: a proxy in front of it (nginx) spoke."""
+    title = _TITLE.search(response.text)
+    status = title[1] if title else f"{response.status_code} {response.reason_phrase}".strip()
+    if response.status_code == 413:
+        return f"too large: the proxy in front of the server refuses a body this big (HTTP {status})"
+    first_line = "" if title or "<" in response.text[:1] else response.text.strip().split("\n", 1)[0][:200]
+    return f"HTTP {status}" + (f": {first_line}" if first_line else "")
 
 
 def server_of(args: argparse.Namespace, saved: dict[str, str]) -> str:
@@ -103,158 +82,49 @@ def server_of(args: argparse.Namespace, saved: dict[str, str]) -> str:
 
 
 def logged_in(args: argparse.Namespace) -> Api:
-    saved = load_credentials()
+    profile = profile_name(args.profile)
+    saved = load_profile(profile)
     server = server_of(args, saved)
+    login_hint = "imgorigin login" + ("" if profile == "default" else f" --profile {profile}")
     if not saved.get("token"):
-        raise ClientError("not logged in: run imgorigin login")
+        raise ClientError(f"not logged in: run {login_hint}")
     if saved.get("server", server).rstrip("/") != server.rstrip("/"):
-        raise ClientError(f"the saved token is for {saved['server']}; run imgorigin login --server {server}")
+        raise ClientError(f"the saved token is for {saved['server']}; run {login_hint} --server {server}")
     return Api(server, saved["token"])
 
 
 def cmd_login(args: argparse.Namespace) -> int:
-    server = server_of(args, load_credentials())
+    profile = profile_name(args.profile)
+    server = server_of(args, load_profile(profile))
     username = args.username or input("Username: ")
     password = args.password or os.environ.get("IMGORIGIN_PASSWORD") or getpass.getpass("Password: ")
     answer = Api(server).call("POST", "/register" if args.register else "/login",
                               json={"username": username, "password": password})
     username = answer["user"]["username"]
-    path = save_credentials({"server": server, "username": username, "token": answer["token"]})
+    path = save_profile(profile, {"server": server, "username": username, "token": answer["token"]})
     verb = "registered and logged in" if args.register else "logged in"
-    print(f"{verb} as {username} on {server} (token saved to {path})")
+    named = "" if profile == "default" else f" as profile {profile}"
+    print(f"{verb} as {username} on {server}{named} (token saved to {path})")
     return 0
 
 
 def cmd_logout(args: argparse.Namespace) -> int:
-    path = config_dir() / "credentials.json"
+    profile = profile_name(args.profile)
     # The token stays valid until it expires (JWTs are not revoked); forgetting it is what a client can do.
-    path.unlink(missing_ok=True)
-    print(f"logged out (removed {path})")
+    if not forget_profile(profile):
+        raise ClientError(f"no saved login for the profile {profile}")
+    print(f"logged out of the profile {profile} (removed from {credentials_path()})")
     return 0
 
 
-def collect(paths: list[str]) -> list[Path]:
-    """Files named, and image files found in folders named (recursively, hidden ones left out)."""
-    found: list[Path] = []
-    for raw in paths:
-        path = Path(raw)
-        if path.is_dir():
-            found.extend(sorted(
-                p for p in path.rglob("*")
-                if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES
-                and not any(part.startswith(".") for part in p.relative_to(path).parts)
-            ))
-        elif path.is_file():
-            found.append(path)
-        else:
-            raise ClientError(f"{raw}: no such file or folder")
-    return list(dict.fromkeys(found))
-
-
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        while chunk := handle.read(1024 * 1024):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
-class CountingReader:
-    """A file whose reads report their size: httpx streams the multipart body from it."""
-
-    def __init__(self, handle: BinaryIO, on_read: Callable[[int], None]) -> None:
-        self._handle = handle
-        self._on_read = on_read
-
-    def read(self, size: int = -1) -> bytes:
-        data = self._handle.read(size)
-        self._on_read(len(data))
-        return data
-
-    def fileno(self) -> int:
-        return self._handle.fileno()
-
-    def seek(self, offset: int, whence: int = 0) -> int:
-        return self._handle.seek(offset, whence)
-
-    def tell(self) -> int:
-        return self._handle.tell()
-
-
-class ContentClaims:
-    """Which file of this run uploads which content: two copies of one photo in a folder upload once."""
-
-    def __init__(self) -> None:
-        self._owners: dict[str, Path] = {}
-        self._lock = threading.Lock()
-
-    def claim(self, digest: str, path: Path) -> Path | None:
-        """None if ``path`` now owns ``digest``, else the file that already does."""
-        with self._lock:
-            owner = self._owners.setdefault(digest, path)
-        return None if owner == path else owner
-
-
-def upload_one(api: Api, path: Path, progress: Progress, claims: ContentClaims) -> str:
-    """'uploaded' or 'skipped'; raises ClientError with the server's message on failure."""
-    size = path.stat().st_size
-    digest = sha256_of(path)
-    twin = claims.claim(digest, path)
-    if twin is not None:
-        progress.advance(size)
-        progress.file_done(f"skipped   {path}  (same content as {twin})")
-        return "skipped"
-    found = api.call("GET", "/images", params={"sha256": digest})
-    if found["items"]:
-        progress.advance(size)
-        progress.file_done(f"skipped   {path}  (already uploaded as {found['items'][0]['id']})")
-        return "skipped"
-    sent = 0
-
-    def on_read(count: int) -> None:
-        nonlocal sent
-        sent += count
-        progress.advance(count)
-
-    try:
-        with path.open("rb") as handle:
-            body = CountingReader(handle, on_read)
-            image = api.call("POST", "/images", files={"file": (path.name, body, "application/octet-stream")})
-    except ClientError:
-        progress.advance(size - sent)
-        raise
-    shape = f"{image['width']}x{image['height']} {image['format']}"
-    progress.file_done(f"uploaded  {path}  -> {image['id']} ({shape})")
-    return "uploaded"
-
-
-def cmd_upload(args: argparse.Namespace) -> int:
-    api = logged_in(args)
-    files = collect(args.paths)
-    if not files:
-        raise ClientError("no image files found")
-    progress = Progress(sys.stderr, sum(f.stat().st_size for f in files), len(files))
-    counts = {"uploaded": 0, "skipped": 0, "failed": 0}
-    failures: list[str] = []
-    claims = ContentClaims()
-
-    def work(path: Path) -> str:
-        try:
-            return upload_one(api, path, progress, claims)
-        except (ClientError, OSError) as exc:
-            progress.file_done(f"FAILED    {path}  {exc}")
-            failures.append(f"{path}: {exc}")
-            return "failed"
-
-    with ThreadPoolExecutor(max_workers=args.jobs) as pool:
-        for outcome in pool.map(work, files):
-            counts[outcome] += 1
-    progress.finish()
-    print(f"{counts['uploaded']} uploaded, {counts['skipped']} skipped (already uploaded), "
-          f"{counts['failed']} failed")
-    for failure in failures:
-        print(f"  failed: {failure}", file=sys.stderr)
-    return 1 if counts["failed"] else 0
+def cmd_profiles(args: argparse.Namespace) -> int:
+    profiles = load_profiles()
+    if not profiles:
+        raise ClientError("no saved logins: run imgorigin login")
+    width = max(len(name) for name in profiles)
+    for name, saved in sorted(profiles.items()):
+        print(f"{name:<{width}}  {saved.get('server', '?')}  {saved.get('username', '?')}")
+    return 0
 
 
 def _all_images(api: Api) -> Iterator[dict[str, Any]]:
@@ -326,17 +196,37 @@ def cmd_url(args: argparse.Namespace) -> int:
     if args.format:
         base["format"] = args.format
     if not args.srcset:
-        answer = api.call("POST", "/sign", json={"items": [{**base, "transformation": transformation}]})
-        print(answer["items"][0]["url"])
+        print(_sign(api, [{**base, "transformation": transformation}])[0]["url"])
         return 0
     try:
         widths = [int(w) for w in args.srcset.split(",")]
     except ValueError:
         raise ClientError("--srcset: expected pixel widths separated by commas, e.g. 320,640,1280") from None
     items = [{**base, "transformation": at_width(transformation, w)} for w in widths]
-    answer = api.call("POST", "/sign", json={"items": items})
-    print(", ".join(f"{item['url']} {w}w" for item, w in zip(answer["items"], widths, strict=True)))
+    signed = _sign(api, items)
+    print(", ".join(f"{item['url']} {w}w" for item, w in zip(signed, widths, strict=True)))
     return 0
+
+
+_ITEM_FIELD = re.compile(r"^items\[(\d+)\]\.(\w+): ")
+
+
+def _sign(api: Api, items: list[dict[str, str]]) -> list[dict[str, Any]]:
+    """POST /sign, with its errors put in the words of the command line: the request's field paths
+    (``items[0].transformation``) mean nothing to whoever typed the command."""
+    try:
+        return list(api.call("POST", "/sign", json={"items": items})["items"])
+    except ClientError as exc:
+        message = str(exc)
+        found = _ITEM_FIELD.match(message)
+        if found is None:
+            raise
+        item, field = items[int(found[1])], found[2]
+        rest = message[found.end():]
+        named = {"id": f"{item['id']}: ", "format": "--format: "}.get(field, "")
+        if field == "transformation" and item["transformation"] not in rest:
+            named = f"{item['transformation']}: "
+        raise ClientError(named + rest) from None
 
 
 def _friendly(command: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
@@ -350,26 +240,33 @@ def _friendly(command: Callable[[argparse.Namespace], int]) -> Callable[[argpars
     return run
 
 
+def add_command(
+    sub: argparse._SubParsersAction,  # type: ignore[type-arg]
+    name: str, func: Callable[[argparse.Namespace], int], help: str,
+) -> argparse.ArgumentParser:
+    """A client subcommand, with the options every one of them takes."""
+    parser: argparse.ArgumentParser = sub.add_parser(name, help=help)
+    parser.add_argument(
+        "--server", help=f"server URL (default: $IMGORIGIN_SERVER, the profile's, else {DEFAULT_SERVER})"
+    )
+    parser.add_argument(
+        "--profile", help="which saved login to use, one per server (default: $IMGORIGIN_PROFILE, else default)"
+    )
+    parser.set_defaults(func=_friendly(func))
+    return parser
+
+
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     def add(name: str, func: Callable[[argparse.Namespace], int], help: str) -> argparse.ArgumentParser:
-        parser: argparse.ArgumentParser = sub.add_parser(name, help=help)
-        parser.add_argument(
-            "--server", help=f"server URL (default: $IMGORIGIN_SERVER, the saved one, else {DEFAULT_SERVER})"
-        )
-        parser.set_defaults(func=_friendly(func))
-        return parser
+        return add_command(sub, name, func, help)
 
     login = add("login", cmd_login, "log in to a server and save the token")
     login.add_argument("--username", "-u")
     login.add_argument("--password", help="(default: $IMGORIGIN_PASSWORD, else a prompt)")
     login.add_argument("--register", action="store_true", help="create the account first")
 
-    add("logout", cmd_logout, "forget the saved token")
-
-    upload = add("upload", cmd_upload, "upload files and folders; skips what is already uploaded")
-    upload.add_argument("paths", nargs="+", metavar="PATH")
-    upload.add_argument("--jobs", "-j", type=int, default=4, choices=range(1, 17), metavar="N",
-                        help="uploads at once (1-16, default 4)")
+    add("logout", cmd_logout, "forget the profile's saved token")
+    add("profiles", cmd_profiles, "list the saved logins: profile, server, user")
 
     ls = add("ls", cmd_ls, "list your images")
     ls.add_argument("--json", action="store_true", help="print the API's JSON")

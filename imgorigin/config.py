@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import re
 import secrets as pysecrets
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -21,6 +22,8 @@ ENV_PREFIX = "IMGORIGIN_"
 MIN_SECRET_BYTES = 32  # HS256 deserves at least 256 bits of key
 # URL secrets may be a migrated Cloudinary API secret (27 characters), so their floor is lower.
 MIN_URL_SECRET_BYTES = 16
+# Its origin goes into the pages' CSP: nothing but a scheme, a host name or address, a port and a path.
+_PUBLIC_URL = re.compile(r"^https?://[A-Za-z0-9.-]+(:\d{1,5})?(/[A-Za-z0-9._~/-]*)?$")
 
 
 class SettingsError(ImgOriginError):
@@ -113,6 +116,9 @@ class Settings:
         Path("models"), "directory of the background-removal model (imgorigin models install)", Path
     )
     bg_removal_concurrency: int = setting(1, "background removals at once per worker (each uses a core)", int)
+    bg_removal_warm: bool = setting(
+        True, "load the background-removal model at start-up when installed, not on the first request", _bool
+    )
     presets_file: Path | None = setting(None, "JSON file of named transformations (t_<name>)", _optional_path)
     cors_origins: tuple[str, ...] = setting((), "origins allowed to call the API from a browser, comma-separated", _csv)
     allow_svg: bool = setting(False, "accept SVG uploads (rasterised with strict caps); off by default", _bool)
@@ -182,6 +188,8 @@ class Settings:
             problems.append("IMGORIGIN_S3_TIMEOUT must be positive; _S3_RETRIES and _EAGER_CONCURRENCY not negative")
         if self.render_timeout <= 0:
             problems.append("IMGORIGIN_RENDER_TIMEOUT must be positive")
+        if self.public_url and not _PUBLIC_URL.match(self.public_url):
+            problems.append("IMGORIGIN_PUBLIC_URL must be http(s)://host[:port][/path], e.g. https://img.example.com")
         if self.presets_file is not None and not self.presets_file.is_file():
             problems.append(f"IMGORIGIN_PRESETS_FILE {self.presets_file} does not exist")
         if problems:

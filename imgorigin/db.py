@@ -158,12 +158,18 @@ class Database:
         rows = list(self._db().table("images").rows_where("id = ? and user_id = ?", [image_id, user_id]))
         return ImageRecord(**rows[0]) if rows else None
 
-    def images(self, user_id: int, offset: int, limit: int) -> tuple[list[ImageRecord], int]:
+    def images(self, user_id: int, offset: int, limit: int, query: str = "") -> tuple[list[ImageRecord], int]:
+        """One page of a user's images, newest first; with ``query``, only those whose file name contains
+        it (any case) or whose id is it."""
+        where = "user_id = ?"
+        params: list[Any] = [user_id]
+        if query:
+            escaped = query.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            where += " and (filename like ? escape '\\' or id = ?)"
+            params += [f"%{escaped}%", query]
         table = self._db().table("images")
-        total = self._db().execute("select count(*) from images where user_id = ?", [user_id]).fetchone()[0]
-        rows = table.rows_where(
-            "user_id = ?", [user_id], order_by="created_at desc, rowid desc", limit=limit, offset=offset
-        )
+        total = self._db().execute(f"select count(*) from images where {where}", params).fetchone()[0]
+        rows = table.rows_where(where, params, order_by="created_at desc, rowid desc", limit=limit, offset=offset)
         return [ImageRecord(**row) for row in rows], int(total)
 
     def image_by_hash(self, user_id: int, sha256: str) -> ImageRecord | None:

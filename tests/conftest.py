@@ -48,6 +48,8 @@ def make_settings(tmp_path: Path, **overrides: Any) -> Settings:
         "register_rate": 0.0,
         "upload_rate": 0.0,
         "bcrypt_rounds": 4,
+        # Loading the model takes a core for many seconds: only the tests about it turn this on.
+        "bg_removal_warm": False,
     }
     values.update(overrides)
     return load_settings(env={}, **values)

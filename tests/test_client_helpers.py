@@ -5,9 +5,11 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
+import httpx
 import pytest
 
-from imgorigin.cli_client import ClientError, at_width, collect
+from imgorigin.cli_client import ClientError, _error_message, at_width
+from imgorigin.cli_upload import collect
 from imgorigin.progress import Progress, human_bytes
 
 
@@ -55,3 +57,22 @@ def test_collect_walks_folders_for_images_only(tmp_path: Path) -> None:
     assert [p.relative_to(tmp_path).as_posix() for p in found] == ["a/one.JPG", "a/two.png", "four.webp", "a/notes.txt"]
     with pytest.raises(ClientError, match="missing: no such file or folder"):
         collect([str(tmp_path / "missing")])
+
+
+NGINX_413 = (
+    "<html>\r\n<head><title>413 Request Entity Too Large</title></head>\r\n<body>\r\n"
+    "<center><h1>413 Request Entity Too Large</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n"
+)
+
+
+@pytest.mark.parametrize(("status", "body", "expected"), [
+    # nginx's own page, byte for byte: one line, no HTML.
+    (413, NGINX_413, "too large: the proxy in front of the server refuses a body this big "
+                     "(HTTP 413 Request Entity Too Large)"),
+    (502, "<html><head><title>502 Bad Gateway</title></head><body>...</body></html>", "HTTP 502 Bad Gateway"),
+    (500, "upstream exploded\nwith a traceback", "HTTP 500 Internal Server Error: upstream exploded"),
+    (404, '{"error": {"code": "image_not_found", "message": "No such image"}}', "No such image (404 image_not_found)"),
+])
+def test_errors_not_from_imgorigin_are_one_line(status: int, body: str, expected: str) -> None:
+    request = httpx.Request("POST", "http://127.0.0.1:8080/images")
+    assert _error_message(httpx.Response(status, text=body, request=request)) == expected

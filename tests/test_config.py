@@ -68,6 +68,11 @@ def test_typed_values(tmp_path: Path) -> None:
         ({"IMGORIGIN_STORAGE": "ftp"}, "IMGORIGIN_STORAGE must be local or s3"),
         ({"IMGORIGIN_MAX_COMPONENTS": "0"}, "IMGORIGIN_MAX_COMPONENTS must be positive"),
         ({"IMGORIGIN_CACHE_SIZE": "-1"}, "IMGORIGIN_CACHE_SIZE must be 0 (off) or positive"),
+        # Its origin goes into the pages' CSP: nothing that could add or bend a directive.
+        ({"IMGORIGIN_PUBLIC_URL": "img.example.com"}, "IMGORIGIN_PUBLIC_URL must be http"),
+        ({"IMGORIGIN_PUBLIC_URL": "https://img.example.com; script-src *"}, "IMGORIGIN_PUBLIC_URL must be"),
+        ({"IMGORIGIN_PUBLIC_URL": "javascript://x"}, "IMGORIGIN_PUBLIC_URL must be"),
+        ({"IMGORIGIN_PUBLIC_URL": "https://a.example 'unsafe-inline'"}, "IMGORIGIN_PUBLIC_URL must be"),
     ],
 )
 def test_invalid_settings_fail_loudly(tmp_path: Path, env: dict[str, str], message: str) -> None:

@@ -8,8 +8,10 @@ from pathlib import Path
 import pytest
 from starlette.testclient import TestClient
 
+from imgorigin.app import create_app
 from imgorigin.transform.effects import EFFECTS
 from imgorigin.transform.effects.blend import BLEND_MODES
+from tests.conftest import make_settings
 
 WEB = Path(__file__).parent.parent / "imgorigin" / "web"
 
@@ -22,6 +24,22 @@ def test_pages_are_html_under_the_strict_csp(client: TestClient, path: str) -> N
     csp = response.headers["content-security-policy"]
     assert "script-src 'self'" in csp and "style-src 'self'" in csp
     assert response.headers["x-content-type-options"] == "nosniff"
+
+
+def test_the_csp_lets_pages_load_images_from_the_public_url(tmp_path: Path) -> None:
+    """Signed URLs point at IMGORIGIN_PUBLIC_URL: thumbnails and previews load from its origin."""
+    settings = make_settings(tmp_path, public_url="http://127.0.0.1:8443/cdn")
+    with TestClient(create_app(settings)) as client:
+        csp = client.get("/").headers["content-security-policy"]
+    directives = dict(d.strip().split(" ", 1) for d in csp.split(";"))
+    assert directives["img-src"] == "'self' http://127.0.0.1:8443 data: blob:"
+    assert directives["connect-src"] == "'self' http://127.0.0.1:8443"
+    assert directives["script-src"] == "'self'"
+
+
+def test_without_a_public_url_the_csp_is_same_origin(client: TestClient) -> None:
+    csp = client.get("/").headers["content-security-policy"]
+    assert "img-src 'self' data: blob:;" in csp and "connect-src 'self';" in csp
 
 
 @pytest.mark.parametrize("page", ["index.html", "docs.html"])

@@ -234,6 +234,8 @@ OPERATIONS: dict[tuple[str, str], dict[str, Any]] = {
             _query("page", _integer(minimum=1, maximum=1_000_000), "page number, from 1"),
             _query("limit", _integer(minimum=1, maximum=100), "images per page"),
             _query("sha256", _string(pattern="^[0-9a-f]{64}$"), "only the image with this content hash"),
+            _query("q", _string(maxLength=200),
+                   "search: images whose file name contains it (any case), or whose id it is"),
         ],
         "responses": {"200": _json(_ref("ImageList"), "One page of images"), **_errors(*_COMMON)},
     },
@@ -266,6 +268,16 @@ OPERATIONS: dict[tuple[str, str], dict[str, Any]] = {
     ("/healthz", "get"): {
         "tags": ["operations"], "summary": "Liveness: the process answers", "security": [],
         "responses": {"200": _json(_ref("Status"), "Alive")},
+    },
+    ("/capabilities", "get"): {
+        "tags": ["operations"], "summary": "What this server can render beyond the core (background removal)",
+        "security": [],
+        "responses": {"200": _json(_object({"background_removal": _object({
+            "available": {"type": "boolean"},
+            "reason": {"type": ["string", "null"], "description": "why not, when not available"},
+            "ready": {"type": "boolean", "description": "the model is loaded (warmed at start-up)"},
+        }, ["available", "reason", "ready"]), "max_upload_bytes": _integer(description="IMGORIGIN_MAX_UPLOAD_BYTES")},
+            ["background_removal", "max_upload_bytes"]), "Capabilities")},
     },
     ("/readyz", "get"): {
         "tags": ["operations"], "summary": "Readiness: database and storage reachable", "security": [],

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
 
@@ -25,9 +26,25 @@ async def flush_metrics(metrics: Metrics) -> None:
             log.exception("could not publish metrics")
 
 
+async def warm_models(services: Services) -> None:
+    """Load the background-removal model at start-up: importing rembg and opening the model takes tens of
+    seconds on a small machine, which the first request would otherwise wait for (and time out on)."""
+    remover = services.renderer.background_remover
+    started = time.monotonic()
+    try:
+        warmed = await anyio.to_thread.run_sync(remover.warm, abandon_on_cancel=True)
+    except Exception:  # a damaged model: requests answer 503 with the reason, the worker keeps serving
+        log.exception("could not load the background-removal model")
+        return
+    if warmed:
+        log.info("background-removal model loaded in %.1f s", time.monotonic() - started)
+
+
 @asynccontextmanager
 async def background(services: Services) -> AsyncIterator[None]:
     tasks = [asyncio.create_task(flush_metrics(services.metrics))]
+    if services.settings.bg_removal_warm:
+        tasks.append(asyncio.create_task(warm_models(services)))
     if services.eager is not None:
         tasks.append(asyncio.create_task(services.eager.run()))
     try:

@@ -90,8 +90,10 @@ ASPECT_RATIO: Param[float] = register(Param(
     "Aspect ratio used when only one of w_/h_ (or neither) is given: 16:9 or 1.5.", "ar_16:9",
     v.format_number,
 ))
+# Cloudinary's own ceiling; Limits.max_dpr may lower it, never raise it past what the grammar accepts.
+MAX_DPR = 4.0
 DPR: Param[float] = register(Param(
-    "dpr", "device pixel ratio", v.number_between(0.1, 5),
+    "dpr", "device pixel ratio", v.number_between(0.1, MAX_DPR),
     "Multiplies w_ and h_: dpr_2.0 with w_300 gives 600 pixels.", "dpr_2.0", v.format_decimal,
 ))
 ANGLE: Param[v.Angle] = register(Param(

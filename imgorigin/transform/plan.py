@@ -17,7 +17,7 @@ from imgorigin.transform import params as p
 from imgorigin.transform.effects.blend import BLEND_MODES
 from imgorigin.transform.flags import LAYER_APPLY, OUTPUT_FLAGS, RELATIVE, TILED, Flags
 from imgorigin.transform.layers import ImageLayer, LayerSource
-from imgorigin.transform.values import CropMode, Gravity, OutputFormat
+from imgorigin.transform.values import CropMode, Gravity, OutputFormat, round_half_up
 
 T = TypeVar("T")
 
@@ -29,7 +29,7 @@ class Limits:
     max_components: int = 12
     max_output_side: int = 8192
     max_output_pixels: int = 40_000_000
-    max_dpr: float = 4.0
+    max_dpr: float = p.MAX_DPR
     max_animation_pixels: int = 200_000_000  # frames x width x height of an animated result
 
 
@@ -126,9 +126,12 @@ def _check_component(component: Component, raw: str, limits: Limits) -> None:
         if length is not None and not length.relative:
             scaled = length.value * (dpr or 1)
             if scaled > limits.max_output_side:
+                given = f"{param.key}_{length.canonical()}"
+                if dpr is not None and length.value <= limits.max_output_side:
+                    # The width alone is fine: say what the product is, so the reader lowers the right number.
+                    given = f"{given} at dpr_{p.DPR.format_value(dpr)} ({round_half_up(scaled)} pixels)"
                 raise InvalidTransformation(
-                    f"Invalid {param.key}_{length.canonical()}: the largest {param.name} is "
-                    f"{limits.max_output_side} pixels"
+                    f"Invalid {given}: the largest {param.name} is {limits.max_output_side} pixels"
                 )
 
 

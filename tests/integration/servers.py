@@ -122,6 +122,7 @@ class Origin:
             "IMGORIGIN_TRANSFORM_RATE": "0",
             "IMGORIGIN_UPLOAD_RATE": "0",
             "IMGORIGIN_LOGIN_RATE": "0",
+            "IMGORIGIN_BG_REMOVAL_WARM": "0",
             **env,
         }
         self.process: subprocess.Popen[bytes] | None = None

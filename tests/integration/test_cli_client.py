@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 import hashlib
-import os
 import shutil
 import stat
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,7 +13,7 @@ import pytest
 import pyvips
 
 from tests.conftest import PHOTOS
-from tests.integration.live_server import live_server
+from tests.integration.live_server import live_server, run_cli
 
 pytestmark = pytest.mark.integration
 
@@ -29,11 +26,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield base
 
 
-def imgorigin(config: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "IMGORIGIN_CONFIG_DIR": str(config)}
-    env.pop("IMGORIGIN_SERVER", None)
-    return subprocess.run([sys.executable, "-m", "imgorigin", *args], capture_output=True, text=True,
-                          env=env, timeout=120)
+imgorigin = run_cli
 
 
 def test_login_upload_skip_ls_and_srcset(server: str, tmp_path: Path) -> None:
@@ -98,6 +91,9 @@ def test_login_upload_skip_ls_and_srcset(server: str, tmp_path: Path) -> None:
         image = pyvips.Image.new_from_buffer(response.content, "")
         assert (image.width, image.height) == (width, height)
 
+    bad_format = imgorigin(config, "url", rocket, "w_10", "--format", "bmp")
+    assert bad_format.stderr.startswith("imgorigin: --format: expected one of ")
+
     removed = imgorigin(config, "rm", rocket, "nope")
     assert removed.returncode == 1
     assert removed.stdout == f"deleted {rocket}\n"
@@ -129,4 +125,9 @@ def test_errors_are_one_clear_line(server: str, tmp_path: Path) -> None:
 
     bad = imgorigin(config, "url", "nope", "w_-5")
     assert bad.returncode == 1
-    assert bad.stderr.startswith("imgorigin: items[0].transformation: Invalid w_-5: expected an integer")
+    # In the words of the command line: no field path of the request the command made.
+    assert bad.stderr.startswith("imgorigin: Invalid w_-5: expected an integer")
+    assert "items[" not in bad.stderr
+    gone = imgorigin(config, "url", "nope", "w_10")
+    assert gone.stderr.strip() == "imgorigin: nope: no such image (404 image_not_found)"
+

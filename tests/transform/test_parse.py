@@ -76,7 +76,7 @@ def test_effects_parse_with_defaults() -> None:
             "(a fraction) for width",
         ),
         ("w_9000", "Invalid w_9000: the largest width is 8192 pixels"),
-        ("h_5000,dpr_2.0", "Invalid h_5000: the largest height is 8192 pixels"),
+        ("h_5000,dpr_2.0", "Invalid h_5000 at dpr_2.0 (10000 pixels): the largest height is 8192 pixels"),
         (
             "c_stretch,w_10",
             "Invalid c_stretch: expected a crop mode: one of scale, fit, limit, mfit, fill, lfill, "
@@ -100,8 +100,12 @@ def test_effects_parse_with_defaults() -> None:
             "Invalid a_400: expected degrees between -360 and 360, hflip, vflip or ignore (several joined "
             "by '.') for angle",
         ),
-        ("dpr_9.0,w_10", "Invalid dpr_9.0: expected a number between 0.1 and 5 for device pixel ratio"),
-        ("dpr_4.5,w_10", "Invalid dpr_4.5: the largest dpr is 4.0"),
+        ("dpr_9.0,w_10", "Invalid dpr_9.0: expected a number between 0.1 and 4 for device pixel ratio"),
+        ("dpr_4.5,w_10", "Invalid dpr_4.5: expected a number between 0.1 and 4 for device pixel ratio"),
+        # The product is what is too big: the message names both numbers and the cap.
+        ("c_scale,w_4096,h_4096,dpr_3.0", "Invalid w_4096 at dpr_3.0 (12288 pixels): the largest width is 8192 pixels"),
+        ("h_3000,dpr_3.0", "Invalid h_3000 at dpr_3.0 (9000 pixels): the largest height is 8192 pixels"),
+        ("w_9000,dpr_1.0", "Invalid w_9000: the largest width is 8192 pixels"),
         ("dpr_2.0", "dpr_ needs w_ or h_ in the same component (dpr_2.0)"),
         (
             "ar_0:1,c_fill",

@@ -9,6 +9,7 @@ the model at once, since each inference takes a whole core.
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import threading
 from pathlib import Path
@@ -24,6 +25,11 @@ if TYPE_CHECKING:
 
     from imgorigin.transform.render import RenderContext
 
+# What the extra brings (pip install 'imgorigin[bg]'); PIL comes with rembg.
+_PACKAGES = ("rembg", "onnxruntime", "PIL")
+EXTRA_MISSING = "Background removal is not installed on this server: pip install 'imgorigin[bg]'"
+MODEL_MISSING = f"Background removal needs its model, which is not installed: run `{INSTALL_HINT}`"
+
 # The network sees 320 x 320; a copy this size keeps the numpy round trip cheap and loses nothing.
 MODEL_INPUT_SIDE = 640
 
@@ -36,12 +42,31 @@ class BackgroundRemover:
         self._session: Any = None
         self._session_lock = threading.Lock()
 
-    def _get_session(self) -> Any:
+    def unavailable_reason(self) -> str | None:
+        """Why the effect cannot run here (cheap: nothing is imported), or None when it can."""
+        missing = [name for name in _PACKAGES if importlib.util.find_spec(name) is None]
+        if missing:
+            return EXTRA_MISSING
         if not is_installed(self.model_dir):
-            raise Unavailable(
-                f"Background removal needs its model, which is not installed: run `{INSTALL_HINT}`",
-                code="model_not_installed", detail=f"no {MODEL_NAME}.onnx in {self.model_dir}",
-            )
+            return MODEL_MISSING
+        return None
+
+    @property
+    def ready(self) -> bool:
+        """The model is loaded: a removal costs only its inference."""
+        return self._session is not None
+
+    def warm(self) -> bool:
+        """Load the model now (start-up), so the first request costs what the next ones do."""
+        if self.unavailable_reason() is not None:
+            return False
+        self._get_session()
+        return True
+
+    def _get_session(self) -> Any:
+        reason = self.unavailable_reason()
+        if reason is not None:
+            raise Unavailable(reason, code="model_not_installed", detail=f"model directory {self.model_dir}")
         with self._session_lock:
             if self._session is None:
                 # Set before rembg (and onnxruntime) is first imported: no telemetry, and the model
@@ -50,11 +75,8 @@ class BackgroundRemover:
                 os.environ["U2NET_HOME"] = str(self.model_dir.resolve())
                 try:
                     import rembg
-                except ImportError as exc:
-                    raise Unavailable(
-                        "Background removal is not installed on this server (pip install 'imgorigin[bg]')",
-                        code="model_not_installed", detail=str(exc),
-                    ) from None
+                except ImportError as exc:  # a half-installed extra: a dependency of rembg is missing
+                    raise Unavailable(EXTRA_MISSING, code="model_not_installed", detail=str(exc)) from None
                 try:
                     self._session = rembg.new_session(MODEL_NAME)
                 except Exception as exc:  # onnxruntime raises its own types for a damaged model file
@@ -68,12 +90,12 @@ class BackgroundRemover:
         """A one-band 0-255 mask of the subject, the size of ``rgb`` (three-band sRGB, 8 bits)."""
         import numpy as np
         import pyvips
-        from PIL import Image
 
         if not self.slots.acquire(timeout=self.wait_timeout):
             raise Unavailable("Background removal is busy; retry shortly", retry_after=5, code="overloaded")
         try:
             session = self._get_session()
+            from PIL import Image  # comes with the extra, checked by _get_session
             scale = min(1.0, MODEL_INPUT_SIDE / max(rgb.width, rgb.height))
             small = rgb.resize(scale) if scale < 1 else rgb
             pixels = np.ndarray(
