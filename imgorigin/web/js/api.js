@@ -58,7 +58,9 @@ export async function call(method, path, body) {
 export const api = {
   register: (username, password) => call("POST", "/register", { username, password }),
   login: (username, password) => call("POST", "/login", { username, password }),
-  images: (page, limit) => call("GET", `/images?page=${page}&limit=${limit}`),
+  images: (page, limit, query = "") =>
+    call("GET", `/images?${new URLSearchParams({ page, limit, ...(query ? { q: query } : {}) })}`),
+  capabilities: () => call("GET", "/capabilities"),
   image: (id) => call("GET", `/images/${encodeURIComponent(id)}`),
   remove: (id) => call("DELETE", `/images/${encodeURIComponent(id)}`),
   sign: (items) => call("POST", "/sign", { items }).then((answer) => answer.items),

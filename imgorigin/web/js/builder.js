@@ -22,6 +22,7 @@ function control(option) {
     if (option.kind === "number") Object.assign(input, { min: option.min, max: option.max, step: option.step });
     if (option.placeholder) input.placeholder = option.placeholder;
   }
+  wrapper.dataset.option = option.id;
   input.id = `opt-${option.id}`;
   input.name = option.id;
   if (option.kind === "check") input.defaultChecked = input.checked = option.value;
@@ -59,13 +60,54 @@ export function setImageChoices(form, images) {
   }
 }
 
-export function readValues(form) {
+export function rawValues(form) {
   const values = {};
   for (const option of OPTIONS) {
     const input = form.elements.namedItem(option.id);
     values[option.id] = option.kind === "check" ? input.checked : input.value.trim();
   }
   return values;
+}
+
+// Show only the controls the other controls allow (option.when); a control put away keeps its value for
+// when it comes back, but counts as unset.
+export function applyConstraints(form) {
+  const values = rawValues(form);
+  for (const option of OPTIONS.filter((o) => o.when)) {
+    const allowed = option.when(values);
+    const input = form.elements.namedItem(option.id);
+    input.closest(".field").hidden = !allowed;
+    if (!input.dataset.unavailable) input.disabled = !allowed;
+  }
+}
+
+export function readValues(form) {
+  const values = rawValues(form);
+  for (const option of OPTIONS) {
+    if (form.elements.namedItem(option.id).disabled) values[option.id] = option.kind === "check" ? false : "";
+  }
+  return values;
+}
+
+// A control this server cannot honour (no background-removal model): disabled, with the reason beside it.
+export function setUnavailable(form, id, reason) {
+  const input = form.elements.namedItem(id);
+  const field = input.closest(".field");
+  field.querySelector(".reason")?.remove();
+  input.disabled = Boolean(reason);
+  if (!reason) {
+    delete input.dataset.unavailable;
+    input.removeAttribute("aria-describedby");
+    return;
+  }
+  input.dataset.unavailable = "true";
+  input.checked = false;
+  const note = document.createElement("p");
+  note.className = "reason";
+  note.id = `reason-${id}`;
+  note.textContent = reason;
+  input.setAttribute("aria-describedby", note.id);
+  field.append(note);
 }
 
 // The values that differ from the defaults, for the page's address: the view can be reloaded and shared.
@@ -83,9 +125,11 @@ export function writeValues(form, params) {
   for (const option of OPTIONS) {
     if (!params.has(option.id)) continue;
     const input = form.elements.namedItem(option.id);
+    if (input.dataset.unavailable) continue;
     if (option.kind === "check") input.checked = params.get(option.id) === "true";
     else input.value = params.get(option.id);
   }
+  applyConstraints(form);
 }
 
 // { transformation, format }: format is the extension to ask /sign for ("" keeps the original's).

@@ -1,62 +1,21 @@
-// The playground: sign in, upload with progress, browse, build a transformation, copy URLs, delete.
+// The playground: sign in, upload, browse (library.js), build a transformation, copy URLs, delete.
 
-import { api, session, upload } from "./api.js";
-import { atWidth, changedValues, compose, readValues, renderBuilder, setImageChoices, writeValues } from "./builder.js";
+import { api, session } from "./api.js";
+import {
+  applyConstraints, atWidth, changedValues, compose, rawValues, readValues, renderBuilder, setImageChoices,
+  setUnavailable, writeValues,
+} from "./builder.js";
+import { openLibrary, wireLibrary } from "./library.js";
+import { OPTIONS } from "./options.js";
+import { PasteError, parseTransformation, sameTransformation } from "./paste.js";
+import { $, announce, clearError, formatBytes, guarded, showError, showView } from "./ui.js";
 
-const PAGE_SIZE = 12;
-const THUMBNAIL = "c_fill,g_auto,w_240,h_240";
-const SRCSET_WIDTHS = [320, 640, 960, 1280];
-const PARALLEL_UPLOADS = 3;
 // What an <img> sends, so an f_auto preview shows (and weighs) what a browser would really get.
 const IMAGE_ACCEPT = "image/avif,image/webp,image/apng,image/*,*/*;q=0.8";
+const MAX_SRCSET_WIDTHS = 8;
+const CHOICES_PAGE = 100;
 
-const $ = (id) => document.getElementById(id);
-const state = { page: 1, pages: 1, image: null, previewUrl: null, sequence: 0, timer: 0 };
-
-function formatBytes(count) {
-  if (count < 1024) return `${count} B`;
-  if (count < 1024 * 1024) return `${(count / 1024).toFixed(1)} KB`;
-  return `${(count / 1024 / 1024).toFixed(2)} MB`;
-}
-
-function showError(error) {
-  $("alert-text").textContent = error.message || String(error);
-  $("alert").hidden = false;
-  if (error.status === 401 && session.token) {
-    session.clear();
-    showView("auth");
-  }
-}
-
-function clearError() {
-  $("alert").hidden = true;
-  $("alert-text").textContent = "";
-}
-
-function announce(message) {
-  $("status").textContent = message;
-}
-
-function showView(name) {
-  const changed = $(name).hidden;
-  for (const view of ["auth", "library", "detail"]) $(view).hidden = view !== name;
-  // Keyboard and screen-reader users land at the top of the new view, not on a button that vanished.
-  if (changed) $(`${name}-title`).focus();
-  const signedIn = Boolean(session.token);
-  $("logout").hidden = !signedIn;
-  $("delete-account").hidden = !signedIn;
-  $("whoami").hidden = !signedIn;
-  $("whoami").textContent = signedIn ? `Signed in as ${session.username}` : "";
-}
-
-async function guarded(action) {
-  try {
-    return await action();
-  } catch (error) {
-    showError(error);
-    return undefined;
-  }
-}
+const state = { image: null, previewUrl: null, sequence: 0, timer: 0 };
 
 async function onAuth(event) {
   event.preventDefault();
@@ -78,98 +37,30 @@ async function route() {
   const match = location.hash.match(/^#image\/([A-Za-z0-9_-]+)(?:\?(.*))?$/);
   if (match) return openDetail(match[1], new URLSearchParams(match[2] || ""));
   state.image = null;
-  return openLibrary(state.page);
+  return openLibrary();
 }
 
-async function openLibrary(page) {
-  showView("library");
-  const answer = await guarded(() => api.images(page, PAGE_SIZE));
-  if (!answer) return;
-  if (answer.items.length === 0 && page > 1) return openLibrary(page - 1);
-  state.page = answer.page;
-  state.pages = Math.max(1, answer.pages);
-  const thumbs = answer.items.length
-    ? await guarded(() => api.sign(answer.items.map((i) => ({ id: i.id, transformation: THUMBNAIL, format: "webp" }))))
-    : [];
-  if (!thumbs) return;
-  $("grid").replaceChildren(...answer.items.map((image, index) => gridItem(image, thumbs[index].url)));
-  $("empty").hidden = answer.items.length > 0;
-  $("pager").hidden = state.pages < 2;
-  $("page-info").textContent = `Page ${state.page} of ${state.pages} (${answer.total} images)`;
-  $("prev-page").disabled = state.page <= 1;
-  $("next-page").disabled = state.page >= state.pages;
-}
-
-function gridItem(image, url) {
-  const item = document.createElement("li");
-  const button = document.createElement("button");
-  button.type = "button";
-  button.className = "thumb";
-  button.dataset.id = image.id;
-  const img = document.createElement("img");
-  Object.assign(img, { src: url, alt: image.filename || image.id, width: 240, height: 240, loading: "lazy" });
-  const caption = document.createElement("span");
-  caption.textContent = `${image.filename || image.id} · ${image.width}×${image.height}`;
-  button.append(img, caption);
-  button.addEventListener("click", () => { location.hash = `image/${image.id}`; });
-  item.append(button);
-  return item;
-}
-
-function uploadRow(file) {
-  const row = document.createElement("li");
-  const name = document.createElement("span");
-  name.textContent = file.name;
-  const bar = document.createElement("progress");
-  bar.max = 1;
-  bar.value = 0;
-  bar.setAttribute("aria-label", `Uploading ${file.name}`);
-  const status = document.createElement("span");
-  status.className = "upload-status";
-  status.textContent = "Waiting";
-  row.append(name, bar, status);
-  $("uploads").append(row);
-  return { row, bar, status };
-}
-
-async function uploadFiles(files) {
-  clearError();
-  const queue = [...files].map((file) => ({ file, ...uploadRow(file) }));
-  let failed = 0;
-  const worker = async () => {
-    for (let job = queue.shift(); job; job = queue.shift()) {
-      job.status.textContent = "Uploading";
-      try {
-        const image = await upload(job.file, (fraction) => { job.bar.value = fraction; });
-        job.bar.value = 1;
-        job.status.textContent = `Done (${image.width}×${image.height})`;
-        job.row.classList.add("done");
-      } catch (error) {
-        failed += 1;
-        job.status.textContent = `Failed: ${error.message}`;
-        job.row.classList.add("failed");
-        showError(new Error(`${job.file.name}: ${error.message}`));
-      }
-    }
-  };
-  const total = queue.length;
-  await Promise.all(Array.from({ length: Math.min(PARALLEL_UPLOADS, total) }, worker));
-  announce(`${total - failed} of ${total} uploaded`);
-  await openLibrary(1);
+// Every image of the account, for the watermark and underlay pickers: all pages, not only the first.
+async function allImages() {
+  const first = await api.images(1, CHOICES_PAGE);
+  const rest = await Promise.all(
+    Array.from({ length: Math.max(0, first.pages - 1) }, (_, index) => api.images(index + 2, CHOICES_PAGE)),
+  );
+  return [first, ...rest].flatMap((answer) => answer.items);
 }
 
 async function openDetail(id, params) {
   clearError();
-  const [image, library] = await guarded(() => Promise.all([api.image(id), api.images(1, 100)])) || [];
+  const [image, images] = await guarded(() => Promise.all([api.image(id), allImages()])) || [];
   if (!image) {
     if (session.token) location.hash = "";
     return;
   }
-  setImageChoices($("builder"), library.items.filter((other) => other.id !== id));
+  setImageChoices($("builder"), images.filter((other) => other.id !== id));
   writeValues($("builder"), params);
   state.image = image;
   showView("detail");
-  $("detail-title").textContent = image.filename || image.id;
+  $("detail-title").textContent = image.public_id || image.filename || image.id;
   $("detail-meta").textContent = `id ${image.id} · ${image.width}×${image.height} ${image.format} · uploaded ${image.created_at}`;
   $("original-size").textContent = `${formatBytes(image.bytes)} (${image.width}×${image.height} ${image.format})`;
   $("derived-size").textContent = "";
@@ -181,20 +72,44 @@ function scheduleRefresh() {
   state.timer = setTimeout(refreshPreview, 250);
 }
 
+// While the builder is invalid nothing can be copied: the last good URL would be the wrong one.
+function clearResults() {
+  $("signed-url").value = "";
+  $("srcset-snippet").value = "";
+  $("derived-size").textContent = "";
+  $("copy-url").disabled = true;
+  $("copy-srcset").disabled = true;
+}
+
+// srcset widths as typed, each one at most the original's width (wider entries would only upscale):
+// widths past it collapse into one entry at the original's width.
+function srcsetWidths(image) {
+  const typed = $("srcset-widths").value.split(/[\s,]+/).filter(Boolean);
+  const widths = typed.map(Number);
+  if (!widths.length || widths.length > MAX_SRCSET_WIDTHS || widths.some((w) => !Number.isInteger(w) || w < 1 || w > 8192)) {
+    throw new Error(`srcset widths: up to ${MAX_SRCSET_WIDTHS} whole numbers of pixels between 1 and 8192, e.g. 320, 640, 1280`);
+  }
+  const capped = widths.map((w) => Math.min(w, image.width));
+  return [...new Set(capped)].sort((a, b) => a - b);
+}
+
 async function refreshPreview() {
   const image = state.image;
   if (!image) return;
   const sequence = ++state.sequence;
   const values = readValues($("builder"));
   const { transformation, format } = compose(values);
-  const query = new URLSearchParams(changedValues(values)).toString();
+  const query = new URLSearchParams(changedValues(rawValues($("builder")))).toString();
   history.replaceState(null, "", `#image/${image.id}${query ? `?${query}` : ""}`);
-  const base = { id: image.id, ...(format ? { format } : {}) };
-  const items = [{ ...base, transformation }, ...SRCSET_WIDTHS.map((w) => ({ ...base, transformation: atWidth(transformation, w) }))];
   $("transformation").value = transformation;
   $("preview-caption").textContent = "Rendering…";
+  $("copy-url").disabled = true;
+  $("copy-srcset").disabled = true;
   try {
-    const [main, ...widths] = await api.sign(items);
+    const widths = srcsetWidths(image);
+    const base = { id: image.id, ...(format ? { format } : {}) };
+    const items = [{ ...base, transformation }, ...widths.map((w) => ({ ...base, transformation: atWidth(transformation, w) }))];
+    const [main, ...entries] = await api.sign(items);
     const response = await fetch(main.url, { headers: { Accept: IMAGE_ACCEPT } });
     if (!response.ok) throw new Error(`The preview failed: ${response.status} ${(await response.text()).trim()}`);
     const blob = await response.blob();
@@ -204,9 +119,12 @@ async function refreshPreview() {
     const derivedNote = `${formatBytes(blob.size)} (${Math.round((100 * blob.size) / image.bytes)}% of the original)`;
     $("derived-size").textContent = `${derivedNote}, ${$("preview").naturalWidth}×${$("preview").naturalHeight} ${blob.type}`;
     $("signed-url").value = main.url;
-    $("srcset-snippet").value = snippet(main.url, widths, image);
+    $("srcset-snippet").value = snippet(main.url, entries, widths, image);
+    $("copy-url").disabled = false;
+    $("copy-srcset").disabled = false;
   } catch (error) {
     if (sequence !== state.sequence) return;
+    clearResults();
     $("preview-caption").textContent = "No preview: see the error above.";
     // /sign names the failing item; here there is only one transformation to speak of.
     error.message = error.message.replace(/^items\[\d+\]\.transformation: /, "Transformation refused: ");
@@ -231,15 +149,44 @@ function showPreview(blob, url, transformation) {
   });
 }
 
-function snippet(url, widths, image) {
+function snippet(url, entries, widths, image) {
   const preview = $("preview");
-  const srcset = widths.map((item, index) => `${item.url} ${SRCSET_WIDTHS[index]}w`).join(",\n          ");
+  const srcset = entries.map((item, index) => `${item.url} ${widths[index]}w`).join(",\n          ");
   const alt = (image.filename || "").replace(/\.[^.]+$/, "").replace(/"/g, "&quot;");
   return `<img src="${url}"
      srcset="${srcset}"
      sizes="(max-width: ${preview.naturalWidth}px) 100vw, ${preview.naturalWidth}px"
      width="${preview.naturalWidth}" height="${preview.naturalHeight}"
      alt="${alt}" loading="lazy" decoding="async">`;
+}
+
+// A transformation from elsewhere (a page's URL, the docs) into the builder, or a clear refusal.
+function onPaste(event) {
+  event.preventDefault();
+  const form = $("builder");
+  let text = $("paste").value.trim();
+  // A whole delivery URL: keep what lies between the signature and the image.
+  const url = text.match(/\/t\/(?:s--[^/]*--\/)?(.*?)(?:\/v\d+)?\/[^/]+\.[a-z]+$/);
+  if (url) text = url[1];
+  const before = new URLSearchParams(changedValues(rawValues(form)));
+  try {
+    const values = parseTransformation(text, readValues(form).format);
+    const params = new URLSearchParams();
+    for (const option of OPTIONS) params.set(option.id, String(values[option.id]));
+    writeValues(form, params);
+    const composed = compose(readValues(form)).transformation;
+    if (!sameTransformation(composed, text)) {
+      writeValues(form, before);
+      throw new PasteError(`The builder cannot show ${text} exactly (it would make ${composed || "nothing"})`);
+    }
+  } catch (error) {
+    if (!(error instanceof PasteError)) throw error;
+    showError(error);
+    return;
+  }
+  clearError();
+  announce("Transformation loaded into the builder");
+  scheduleRefresh();
 }
 
 async function copy(inputId, what) {
@@ -279,6 +226,7 @@ async function onDownload() {
 }
 
 async function onDeleteAccount() {
+  if (!session.token) return;
   if (!window.confirm(`Delete the account ${session.username} and all its images? This cannot be undone.`)) return;
   const done = await guarded(() => api.deleteAccount().then(() => true));
   if (!done) return;
@@ -290,28 +238,22 @@ async function onDeleteAccount() {
   announce(`The account ${name} and its images are deleted`);
 }
 
-function wireDropzone() {
-  const zone = $("dropzone");
-  zone.addEventListener("dragover", (event) => {
-    event.preventDefault();
-    zone.classList.add("over");
-  });
-  zone.addEventListener("dragleave", () => zone.classList.remove("over"));
-  zone.addEventListener("drop", (event) => {
-    event.preventDefault();
-    zone.classList.remove("over");
-    if (event.dataTransfer.files.length) uploadFiles(event.dataTransfer.files);
-  });
-  $("file-input").addEventListener("change", (event) => {
-    if (event.target.files.length) uploadFiles(event.target.files);
-    event.target.value = "";
-  });
+// Controls this server cannot honour are disabled with the reason, instead of failing on every preview.
+async function loadCapabilities() {
+  const answer = await api.capabilities().catch(() => null);
+  const removal = answer?.background_removal;
+  if (removal && !removal.available) setUnavailable($("builder"), "background_removal", removal.reason);
 }
 
 function start() {
-  renderBuilder($("builder"));
+  const builder = $("builder");
+  renderBuilder(builder);
+  applyConstraints(builder);
   $("auth-form").addEventListener("submit", onAuth);
   $("alert-close").addEventListener("click", clearError);
+  document.addEventListener("keydown", (event) => {
+    if (event.key === "Escape" && !$("alert").hidden) clearError();
+  });
   $("logout").addEventListener("click", () => {
     session.clear();
     state.image = null;
@@ -319,21 +261,25 @@ function start() {
     showView("auth");
     announce("Signed out");
   });
-  $("prev-page").addEventListener("click", () => openLibrary(state.page - 1));
-  $("next-page").addEventListener("click", () => openLibrary(state.page + 1));
   $("back").addEventListener("click", () => { location.hash = ""; });
-  $("builder").addEventListener("input", scheduleRefresh);
-  $("builder").addEventListener("change", scheduleRefresh);
-  $("builder").addEventListener("reset", () => setTimeout(scheduleRefresh));
-  $("builder").addEventListener("submit", (event) => event.preventDefault());
+  const edited = () => {
+    applyConstraints(builder);
+    scheduleRefresh();
+  };
+  builder.addEventListener("input", edited);
+  builder.addEventListener("change", edited);
+  builder.addEventListener("reset", () => setTimeout(edited));
+  builder.addEventListener("submit", (event) => event.preventDefault());
+  $("paste-form").addEventListener("submit", onPaste);
+  $("srcset-widths").addEventListener("input", scheduleRefresh);
   $("copy-url").addEventListener("click", () => copy("signed-url", "URL"));
   $("copy-srcset").addEventListener("click", () => copy("srcset-snippet", "Snippet"));
   $("delete").addEventListener("click", onDelete);
   $("download").addEventListener("click", onDownload);
   $("delete-account").addEventListener("click", onDeleteAccount);
-  wireDropzone();
+  wireLibrary();
   window.addEventListener("hashchange", route);
-  route();
+  loadCapabilities().finally(route);
 }
 
 start();

@@ -15,6 +15,13 @@ const text = (id, label, group, placeholder, token, value = "") => ({ id, label,
 // A choice among the user's own images, filled in when an image is opened.
 const image = (id, label, group, token) => ({ id, label, group, kind: "image", choices: [], token, value: "" });
 
+// Controls offered only when another control allows them: the grammar refuses g_ outside the crop modes
+// that place a region, b_ padding outside the pad modes, a crop mode or dpr_ without a size.
+const sized = (v) => v.width !== "" || v.height !== "" || v.aspect !== "";
+const placing = (v) => sized(v) && ["fill", "lfill", "pad", "lpad", "thumb"].includes(v.mode);
+const padding = (v) => sized(v) && ["pad", "lpad"].includes(v.mode);
+const only = (option, when) => ({ ...option, when });
+
 const GRAVITIES = ["auto", "center", "north", "north_east", "east", "south_east", "south", "south_west", "west", "north_west"];
 
 export const GROUPS = [
@@ -39,13 +46,13 @@ export const OPTIONS = [
   number("crop_x", "Region x", "crop", [0, 8192, 1], key("x")),
   number("crop_y", "Region y", "crop", [0, 8192, 1], key("y")),
 
-  select("mode", "Resize mode", "resize", ["scale", "fit", "limit", "mfit", "fill", "lfill", "pad", "lpad", "thumb"], key("c"), "fill"),
+  only(select("mode", "Resize mode", "resize", ["scale", "fit", "limit", "mfit", "fill", "lfill", "pad", "lpad", "thumb"], key("c"), "fill"), sized),
   number("width", "Width (px)", "resize", [1, 4096, 1], key("w"), "300"),
   number("height", "Height (px)", "resize", [1, 4096, 1], key("h"), "200"),
   text("aspect", "Aspect ratio", "resize", "16:9", key("ar")),
-  select("gravity", "Gravity (fill, pad, thumb)", "resize", GRAVITIES, key("g"), "auto"),
-  text("background", "Padding colour", "resize", "white or rgb:ff8800", key("b")),
-  select("dpr", "Device pixel ratio", "resize", ["1.0", "1.5", "2.0", "3.0"], key("dpr")),
+  only(select("gravity", "Gravity (fill, pad, thumb)", "resize", GRAVITIES, key("g"), "auto"), placing),
+  only(text("background", "Padding colour", "resize", "white or rgb:ff8800", key("b")), padding),
+  only(select("dpr", "Device pixel ratio", "resize", ["1.0", "1.5", "2.0", "3.0"], key("dpr")), (v) => v.width !== "" || v.height !== ""),
 
   number("angle", "Rotate (degrees)", "rotate", [-360, 360, 1], key("a")),
   select("flip", "Flip / mirror", "flip", ["hflip", "vflip", "hflip.vflip"], key("a")),
