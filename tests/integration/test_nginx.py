@@ -172,3 +172,21 @@ def test_eager_work_fills_the_nginx_cache(stack: Stack) -> None:
     delivered = stack.client.get(stack.base + signed_path(TEST_URL_SECRET, image_id, "c_fill,w_90,h_90", "webp"))
     assert delivered.headers["x-cache-status"] == "HIT"  # nobody asked before: the eager job did
     assert delivered.headers["content-type"] == "image/webp"
+
+
+def test_urls_the_api_hands_out_point_back_through_nginx(stack: Stack) -> None:
+    """nginx listens on a non-default port: the Host it passes on keeps it, so every URL works."""
+    assert stack.base.rsplit(":", 1)[1] not in ("80", "443")
+    upload = stack.client.post(stack.base + "/images", headers=stack.headers,
+                               files={"file": ("logo.png", io.BytesIO(photo("logo.png")), "image/png")})
+    assert upload.status_code == 201, upload.text
+    assert upload.json()["url"].startswith(stack.base + "/t/s--")
+    signed = stack.client.post(stack.base + "/sign", headers=stack.headers, json={
+        "items": [{"id": stack.image_id, "transformation": "c_fill,w_64,h_64", "format": "png"}]})
+    (item,) = signed.json()["items"]
+    assert item["url"].startswith(stack.base + "/t/s--")
+    for url in (upload.json()["url"], item["url"]):
+        delivered = stack.client.get(url)
+        assert delivered.status_code == 200 and delivered.headers["x-cache-status"] in ("MISS", "HIT")
+    details = stack.client.get(f"{stack.base}/images/{stack.image_id}", headers=stack.headers).json()
+    assert details["download"] == f"{stack.base}/images/{stack.image_id}/download"
