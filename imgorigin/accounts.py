@@ -7,13 +7,19 @@ which ``imgorigin doctor --fix`` removes after its grace period.
 
 from __future__ import annotations
 
+from imgorigin.clouds.accounts import unpublish_account
+from imgorigin.clouds.records import images_of
 from imgorigin.library import remove_files
 from imgorigin.services import Services
 
 
 def delete_account(services: Services, user_id: int) -> int:
     """Delete the user and everything they stored; returns how many images went with them."""
+    user = services.db.user(user_id)
+    public_ids = [r.public_id for r in images_of(services.db, user_id) if r.public_id is not None]
     image_ids = services.db.delete_user(user_id)
+    if user is not None:  # its cloud goes from render nodes too (within IMGORIGIN_STATE_TTL)
+        unpublish_account(services, user, public_ids)
     for image_id in image_ids:
         remove_files(services, image_id)
     return len(image_ids)

@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from urllib.parse import urlsplit
 
+import anyio.to_thread
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
@@ -17,7 +18,8 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from imgorigin import pages
-from imgorigin.api import account, auth, capabilities, images, openapi
+from imgorigin.api import account, auth, capabilities, images, keys, openapi
+from imgorigin.clouds.accounts import publish_once
 from imgorigin.config import Settings
 from imgorigin.delivery import routes as delivery
 from imgorigin.errors import ImgOriginError
@@ -115,6 +117,8 @@ def create_app(settings: Settings) -> Starlette:
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         try:
+            if settings.serves_control:
+                await anyio.to_thread.run_sync(publish_once, services)
             async with background(services):
                 yield
         finally:
@@ -130,17 +134,18 @@ def create_app(settings: Settings) -> Starlette:
             allow_methods=["GET", "POST", "DELETE"], allow_headers=["Authorization", "Content-Type"],
             max_age=600,
         ))
+    # A render node (IMGORIGIN_ROLE=render) mounts delivery, health and metrics only; a control node
+    # the API and the playground; the default node both.
+    delivery_routes = [*delivery.routes] if settings.serves_delivery else []
+    control_routes = [*auth.routes, *images.routes, *account.routes, *keys.routes, *openapi.routes,
+                      *capabilities.routes]
     app = Starlette(
         routes=[
-            *delivery.routes,
-            *auth.routes,
-            *images.routes,
-            *account.routes,
-            *openapi.routes,
-            *capabilities.routes,
+            *delivery_routes,
+            *(control_routes if settings.serves_control else []),
             Route("/healthz", healthz),
             *ops.routes,
-            *pages.routes,
+            *(pages.routes if settings.serves_control else []),
         ],
         middleware=middleware,
         exception_handlers={

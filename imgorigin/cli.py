@@ -79,6 +79,7 @@ def cmd_sign(args: argparse.Namespace) -> int:
 
 
 def cmd_user_create(args: argparse.Namespace) -> int:
+    from imgorigin.clouds.accounts import publish_account_of
     from imgorigin.db import Database
     from imgorigin.library import now_iso
     from imgorigin.security import check_password_rules, hash_password
@@ -86,7 +87,9 @@ def cmd_user_create(args: argparse.Namespace) -> int:
     settings = load_settings()
     password = args.password or os.environ.get("IMGORIGIN_NEW_PASSWORD") or getpass.getpass("Password: ")
     check_password_rules(password)
-    user = Database(settings.db_path).create_user(args.username.lower(), hash_password(password), now_iso())
+    database = Database(settings.db_path)
+    user = database.create_user(args.username.lower(), hash_password(password), now_iso())
+    publish_account_of(settings, database, user)  # its cloud exists for render nodes
     print(f"created user {user.username} (id {user.id})")
     return 0
 
@@ -138,7 +141,7 @@ def _load_extensions() -> None:
     import importlib
 
     for name in ("imgorigin.doctor", "imgorigin.models", "imgorigin.cli_client", "imgorigin.cli_upload",
-                 "imgorigin.pyramid"):
+                 "imgorigin.pyramid", "imgorigin.clouds.cli"):
         try:
             module = importlib.import_module(name)
         except ModuleNotFoundError as exc:

@@ -24,6 +24,7 @@ MIN_SECRET_BYTES = 32  # HS256 deserves at least 256 bits of key
 MIN_URL_SECRET_BYTES = 16
 # Its origin goes into the pages' CSP: nothing but a scheme, a host name or address, a port and a path.
 _PUBLIC_URL = re.compile(r"^https?://[A-Za-z0-9.-]+(:\d{1,5})?(/[A-Za-z0-9._~/-]*)?$")
+ROLES = ("all", "control", "render")
 
 
 class SettingsError(ImgOriginError):
@@ -69,6 +70,15 @@ class Settings:
     jwt_secret: str = setting("", "HS256 key for API tokens (generated into the data directory if unset)", secret=True)
     url_secret: tuple[str, ...] = setting(
         (), "URL-signing secrets, comma-separated: the first signs, all verify (rotation)", _csv, secret=True
+    )
+    key_secret: str = setting(
+        "", "derives every account's API secrets; shared by all nodes (generated into the data directory if unset)",
+        secret=True,
+    )
+    role: str = setting("all", "what this node serves: all, control (API, playground) or render (delivery only)")
+    default_cloud: str = setting("", "the account served at /image/upload/... (a CNAME or private-CDN host)")
+    state_ttl: float = setting(
+        10.0, "seconds a render node keeps an account's published state (keys, policy, public ids)", float
     )
     jwt_ttl: int = setting(86400, "lifetime of an API token in seconds", int)
     bcrypt_rounds: int = setting(12, "bcrypt cost factor for password hashes (4-16)", int)
@@ -139,6 +149,14 @@ class Settings:
         return self.url_secret[0]
 
     @property
+    def serves_control(self) -> bool:
+        return self.role in ("all", "control")
+
+    @property
+    def serves_delivery(self) -> bool:
+        return self.role in ("all", "render")
+
+    @property
     def db_path(self) -> Path:
         return self.data_dir / "imgorigin.db"
 
@@ -167,6 +185,12 @@ class Settings:
             problems.append("IMGORIGIN_URL_SECRET must hold at least one secret")
         if any(len(s.encode()) < MIN_URL_SECRET_BYTES for s in self.url_secret):
             problems.append(f"every IMGORIGIN_URL_SECRET must be at least {MIN_URL_SECRET_BYTES} bytes")
+        if len(self.key_secret.encode()) < MIN_SECRET_BYTES:
+            problems.append(f"IMGORIGIN_KEY_SECRET must be at least {MIN_SECRET_BYTES} bytes")
+        if self.role not in ROLES:
+            problems.append("IMGORIGIN_ROLE must be all, control or render")
+        if self.state_ttl < 0:
+            problems.append("IMGORIGIN_STATE_TTL must be 0 or positive")
         if self.storage not in {"local", "s3"}:
             problems.append("IMGORIGIN_STORAGE must be local or s3")
         if self.storage == "s3" and not (self.s3_endpoint and self.s3_access_key and self.s3_secret_key):
@@ -201,7 +225,8 @@ def describe() -> list[tuple[str, str, str]]:
     """(environment variable, default, description) for every setting."""
     rows = []
     for f in dataclasses.fields(Settings):
-        default = "(generated)" if f.metadata.get("secret") and f.name in {"jwt_secret", "url_secret"} else f.default
+        generated = f.metadata.get("secret") and f.name in {"jwt_secret", "url_secret", "key_secret"}
+        default = "(generated)" if generated else f.default
         rows.append((ENV_PREFIX + f.name.upper(), str(default), f.metadata["help"]))
     return rows
 
@@ -248,6 +273,8 @@ def load_settings(env: Mapping[str, str] | None = None, **overrides: Any) -> Set
     data_dir.mkdir(parents=True, exist_ok=True)
     if not values.get("jwt_secret"):
         values["jwt_secret"] = _read_or_create_secret(data_dir / "secrets" / "jwt.key")
+    if not values.get("key_secret"):
+        values["key_secret"] = _read_or_create_secret(data_dir / "secrets" / "key.key")
     if not values.get("url_secret"):
         values["url_secret"] = (_read_or_create_secret(data_dir / "secrets" / "url.key"),)
     return Settings(**values).validate()

@@ -9,6 +9,7 @@ from __future__ import annotations
 import sqlite3
 import threading
 from dataclasses import asdict, dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -43,6 +44,10 @@ class ImageRecord:
     colors: str | None = None  # JSON: [{"color": "#rrggbb", "share": 0.42}, ...]
     blurhash: str | None = None
     placeholder: str | None = None  # data: URI of a ~16 px WebP
+    # The account's name for the image (Cloudinary's public id; the random id when none was chosen) and
+    # its version (Unix time of the upload, bumped by an overwrite), set for every row by the migration.
+    public_id: str | None = None
+    version: int | None = None
 
 
 @dataclass(frozen=True)
@@ -58,6 +63,13 @@ class EagerJob:
 
 
 _EAGER_COLUMNS = "id, image_id, transformation, format, state, error, attempts, updated_at"
+
+
+def _unix_time(iso: str) -> int:
+    try:
+        return int(datetime.fromisoformat(iso.replace("Z", "+00:00")).timestamp())
+    except ValueError:
+        return 1
 
 
 class Database:
@@ -77,6 +89,10 @@ class Database:
             db = sqlite_utils.Database(conn)
             self._local.db = db
         return db
+
+    def connection(self) -> sqlite3.Connection:
+        """This thread's connection (autocommit: transactions are explicit), for the other tables' modules."""
+        return self._db().conn
 
     def _migrate(self) -> None:
         db = self._db()
@@ -103,6 +119,34 @@ class Database:
             for column in ("colors", "blurhash", "placeholder"):
                 if column not in images.columns_dict:
                     images.add_column(column, str)
+            if "public_id" not in images.columns_dict:
+                images.add_column("public_id", str)
+                images.add_column("version", int)
+            for row in list(db.execute("select id, created_at from images where public_id is null")):
+                db.execute("update images set public_id = ?, version = ? where id = ?",
+                           [row[0], _unix_time(row[1]), row[0]])
+            db.execute("create unique index if not exists images_public_id on images (user_id, public_id)")
+            db.execute(
+                "create table if not exists api_keys (api_key text primary key,"
+                " user_id integer not null references users(id) on delete cascade, created_at text not null)"
+            )
+            db.execute("create index if not exists api_keys_user on api_keys (user_id)")
+            # Per-account delivery settings (clouds/): the unsigned policy ('' = the server's default),
+            # transformations allowed unsigned, and named transformations (t_<name>).
+            db.execute(
+                "create table if not exists cloud_settings (user_id integer primary key"
+                " references users(id) on delete cascade, unsigned_policy text not null default '')"
+            )
+            db.execute(
+                "create table if not exists allowed_transformations (user_id integer not null"
+                " references users(id) on delete cascade, transformation text not null,"
+                " primary key (user_id, transformation))"
+            )
+            db.execute(
+                "create table if not exists named_transformations (user_id integer not null"
+                " references users(id) on delete cascade, name text not null, transformation text not null,"
+                " unsigned integer not null default 0, created_at text not null, primary key (user_id, name))"
+            )
             # Raw SQL for the cascade: deleting an image (or its user's images) drops its eager work.
             db.execute(
                 "create table if not exists eager ("

@@ -11,12 +11,17 @@ from __future__ import annotations
 
 import re
 import secrets
+import sqlite3
 import string
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 
+from imgorigin.clouds.publicids import Naming
+from imgorigin.clouds.records import find_image, image_by_public_id, insert_named
+from imgorigin.clouds.state import Pointer
 from imgorigin.db import ImageRecord
-from imgorigin.errors import NotFound
+from imgorigin.errors import Conflict, NotFound
 from imgorigin.info.summary import summarize
 from imgorigin.pyramid import delete_levels, store_levels
 from imgorigin.services import Services
@@ -45,9 +50,26 @@ def clean_filename(name: str | None) -> str:
     return base[:255] or "upload"
 
 
-def store_upload(services: Services, user_id: int, filename: str, spooled: Path, sha256: str) -> ImageRecord:
-    """Check and keep an uploaded file (runs in a worker thread). ``spooled`` is consumed."""
+def store_upload(services: Services, user_id: int, filename: str, spooled: Path, sha256: str,
+                 naming: Naming | None = None) -> ImageRecord:
+    """Check and keep an uploaded file under the public id ``naming`` chooses (runs in a worker thread).
+
+    ``spooled`` is consumed. The public id is the image's random id unless ``naming`` (Cloudinary's
+    ``public_id``, ``folder``, ``use_filename``, ``unique_filename``) chooses one; an image already under
+    that public id is replaced when ``naming.overwrite`` (the version goes up, its files and derivatives
+    go) and is a 409 otherwise. The public id is published for render nodes before this returns.
+    """
     try:
+        naming = naming or Naming()
+        user = services.db.user(user_id)
+        if user is None:
+            raise NotFound("No such account", code="account_not_found")
+        image_id = new_image_id()
+        public_id = naming.choose(clean_filename(filename), image_id)
+        existing = image_by_public_id(services.db, user_id, public_id)
+        if existing is not None and not naming.overwrite:  # before the decode; insert_named checks again
+            raise _exists(public_id)
+        version = max(int(time.time()), (existing.version or 0) + 1 if existing else 0)
         blob = Blob(path=spooled)
         header = read_header(blob, services.renderer.source_limits)
         pyramid = services.renderer.pyramid
@@ -56,7 +78,6 @@ def store_upload(services: Services, user_id: int, filename: str, spooled: Path,
         decoded = verify_decodes(blob, header, timeout=services.settings.render_timeout, keep=with_levels)
         summary = summarize(blob)
         size = spooled.stat().st_size
-        image_id = new_image_id()
         key = original_key(image_id)
         # Levels first (put may move the spooled file away), so an original never lacks its levels.
         if pyramid is not None:
@@ -66,21 +87,42 @@ def store_upload(services: Services, user_id: int, filename: str, spooled: Path,
             id=image_id, user_id=user_id, filename=clean_filename(filename), format=header.format,
             width=header.width, height=header.height, pages=header.pages, bytes=size, sha256=sha256,
             created_at=now_iso(), colors=summary.colors_json(), blurhash=summary.blurhash,
-            placeholder=summary.placeholder,
+            placeholder=summary.placeholder, public_id=public_id, version=version,
         )
         try:
-            services.db.add_image(record)
+            replaced = _record(services, record, naming.overwrite, existing is not None)
         except BaseException:
             services.storage.delete(key)
             delete_levels(services.storage, image_id, pyramid or PyramidPolicy())
             raise
-        return record
     finally:
         spooled.unlink(missing_ok=True)
+    services.publisher.pointer(user.username, public_id, Pointer(image_id, version, record.format))
+    if replaced is not None:
+        remove_files(services, replaced.id)
+    return record
+
+
+def _record(services: Services, record: ImageRecord, overwrite: bool, replacing: bool) -> ImageRecord | None:
+    """Commit the row; the image it replaces (if any) is returned for its files to go."""
+    if not replacing:
+        try:
+            services.db.add_image(record)
+            return None
+        except sqlite3.IntegrityError:  # another upload took the public id since the check
+            if not overwrite:
+                raise _exists(record.public_id) from None
+    return insert_named(services.db, record, overwrite)
+
+
+def _exists(public_id: str | None) -> Conflict:
+    return Conflict(f"An image with public id {public_id!r} already exists (overwrite is false)",
+                    code="public_id_exists")
 
 
 def get_image(services: Services, user_id: int, image_id: str) -> ImageRecord:
-    record = services.db.image(user_id, image_id)
+    """One of the account's images, by public id or by its storage id."""
+    record = find_image(services.db, user_id, image_id)
     if record is None:
         raise NotFound("No such image", code="image_not_found")
     return record
@@ -95,9 +137,13 @@ def require_own_layers(services: Services, user_id: int, plan: Transformation) -
 
 def delete_image(services: Services, user_id: int, image_id: str) -> None:
     """Row first: once it is gone the image is gone for its owner, whatever happens to the file."""
-    if not services.db.delete_image(user_id, image_id):
+    record = find_image(services.db, user_id, image_id)
+    user = services.db.user(user_id)
+    if record is None or user is None or not services.db.delete_image(user_id, record.id):
         raise NotFound("No such image", code="image_not_found")
-    remove_files(services, image_id)
+    if record.public_id is not None:
+        services.publisher.remove_pointer(user.username, record.public_id)
+    remove_files(services, record.id)
 
 
 def remove_files(services: Services, image_id: str) -> None:

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from imgorigin.cache import DerivedCache, RateLimiter
+from imgorigin.clouds.state import Published, Publisher
 from imgorigin.config import Settings
 from imgorigin.db import Database
 from imgorigin.ops.metrics import Metrics, operations_of
@@ -22,7 +23,7 @@ if TYPE_CHECKING:
 @dataclass
 class Services:
     settings: Settings
-    db: Database
+    database: Database | None  # None on a render node (IMGORIGIN_ROLE=render): it never opens SQLite
     storage: Storage
     cache: DerivedCache
     renderer: Renderer
@@ -30,7 +31,19 @@ class Services:
     rate_limiter: RateLimiter
     presets: Presets
     metrics: Metrics
+    published: Published  # per-account state for Cloudinary's layouts, read from the object store
+    publisher: Publisher  # ... and written there by the control plane
     eager: EagerWorker | None = None  # started with the app (lifespan); None when eager is off
+
+    @property
+    def db(self) -> Database:
+        if self.database is None:
+            raise RuntimeError("a render node has no database (IMGORIGIN_ROLE=render)")
+        return self.database
+
+    @db.setter
+    def db(self, database: Database | None) -> None:
+        self.database = database
 
     @classmethod
     def build(cls, settings: Settings) -> Services:
@@ -43,9 +56,10 @@ class Services:
             "imgorigin_renders_queued": renderer.slots.waiting,
         })
         renderer.on_render = lambda plan, fmt, seconds: metrics.render(operations_of(plan), fmt.value, seconds)
+        published = Published(storage, settings.state_ttl)
         services = cls(
             settings=settings,
-            db=Database(settings.db_path),
+            database=Database(settings.db_path) if settings.serves_control else None,
             storage=storage,
             cache=cache,
             renderer=renderer,
@@ -53,8 +67,10 @@ class Services:
             rate_limiter=RateLimiter(settings.state_dir),
             presets=Presets.load(settings.presets_file),
             metrics=metrics,
+            published=published,
+            publisher=Publisher(storage, settings.data_dir / "tmp", published),
         )
-        if settings.eager_concurrency > 0:
+        if settings.eager_concurrency > 0 and settings.serves_control:
             from imgorigin.eager import EagerWorker
 
             services.eager = EagerWorker(services, settings.eager_concurrency)

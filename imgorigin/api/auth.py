@@ -9,6 +9,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from imgorigin.api.common import in_thread, json_body, services_of
+from imgorigin.clouds.accounts import publish_account
 from imgorigin.delivery.routes import client_ip
 from imgorigin.errors import BadRequest, TooManyRequests, Unauthorized
 from imgorigin.library import now_iso
@@ -47,6 +48,7 @@ async def register(request: Request) -> JSONResponse:
         raise TooManyRequests("Too many new accounts from this address; retry later", retry_after=max(1, round(wait)))
     hashed = await in_thread(hash_password, password, services.settings.bcrypt_rounds)
     user = await in_thread(services.db.create_user, username, hashed, now_iso())
+    await in_thread(publish_account, services, user)  # its cloud exists for render nodes from now on
     return _token_answer(request, user.public(), user.id, 201)
 
 

@@ -82,6 +82,8 @@ def extension_of(record: ImageRecord) -> str:
 def image_json(request: Request, record: ImageRecord) -> dict[str, Any]:
     return {
         "id": record.id,
+        "public_id": record.public_id,
+        "version": record.version,
         "filename": record.filename,
         "format": record.format,
         "width": record.width,

@@ -24,6 +24,8 @@ from imgorigin.api.common import (
 from imgorigin.api.eager import eager_json
 from imgorigin.api.transform_body import to_transformation
 from imgorigin.api.uploads import receive_upload
+from imgorigin.clouds.publicids import Naming
+from imgorigin.clouds.records import find_image
 from imgorigin.delivery.routes import client_ip
 from imgorigin.eager import parse_eager, record_eager
 from imgorigin.errors import BadRequest, NotFound, PayloadTooLarge, TooManyRequests
@@ -56,6 +58,7 @@ async def upload(request: Request) -> JSONResponse:
             raise PayloadTooLarge(
                 f"The upload would exceed your storage quota of {settings.user_quota} bytes", code="quota_exceeded"
             )
+        naming = Naming.from_fields(received.fields)
         eager = parse_eager(received.fields.get("eager", ""), services)
         # Eager URLs are signed and handed out like /sign's: overlays must be the uploader's own images.
         for spec in eager:
@@ -67,7 +70,7 @@ async def upload(request: Request) -> JSONResponse:
     # The checks decode every pixel: they take a render slot, so an upload flood meets the same 503.
     try:
         record = await services.renderer.slots.run(
-            store_upload, services, user.id, received.filename, received.path, received.sha256
+            store_upload, services, user.id, received.filename, received.path, received.sha256, naming
         )
     finally:
         received.path.unlink(missing_ok=True)  # consumed by store_upload, or left when no slot was free
@@ -215,7 +218,7 @@ async def sign(request: Request) -> JSONResponse:
         except BadRequest as exc:
             raise BadRequest(f"items[{index}].transformation: {exc.message}", code="invalid_transformation") from None
         await in_thread(require_own_layers, services, user.id, plan)
-        record = await in_thread(services.db.image, user.id, item["id"])
+        record = await in_thread(find_image, services.db, user.id, item["id"])
         if record is None:
             raise NotFound(f"items[{index}].id: no such image", code="image_not_found")
         fmt = item.get("format", extension_of(record))
@@ -234,12 +237,14 @@ async def sign(request: Request) -> JSONResponse:
     return JSONResponse({"items": answers})
 
 
+# {id:path}: an id may be a public id with folders (samples/animals/cat). The two sub-resources come
+# first; a public id that ends in /transform or /download is still shown and deleted by the last two.
 routes = [
     Route("/images", upload, methods=["POST"]),
     Route("/images", list_images, methods=["GET"]),
-    Route("/images/{id}", show_image, methods=["GET"]),
-    Route("/images/{id}", delete, methods=["DELETE"]),
-    Route("/images/{id}/transform", transform, methods=["POST"]),
-    Route("/images/{id}/download", download, methods=["GET"]),
+    Route("/images/{id:path}/transform", transform, methods=["POST"]),
+    Route("/images/{id:path}/download", download, methods=["GET"]),
+    Route("/images/{id:path}", show_image, methods=["GET"]),
+    Route("/images/{id:path}", delete, methods=["DELETE"]),
     Route("/sign", sign, methods=["POST"]),
 ]

@@ -26,7 +26,10 @@ EXPOSITION = "text/plain; version=0.0.4; charset=utf-8"
 async def readyz(request: Request) -> Response:
     services: Services = request.app.state.services
     failing = []
-    for name, check in (("storage", services.storage.ping), ("database", services.db.ping)):
+    checks = [("storage", services.storage.ping)]
+    if services.database is not None:  # a render node has none
+        checks.append(("database", services.database.ping))
+    for name, check in checks:
         try:
             with anyio.fail_after(CHECK_TIMEOUT):
                 await anyio.to_thread.run_sync(check, abandon_on_cancel=True)
