@@ -28,6 +28,7 @@ def test_secrets_from_environment_and_rotation_list(tmp_path: Path) -> None:
             "IMGORIGIN_DATA_DIR": str(tmp_path),
             "IMGORIGIN_JWT_SECRET": "j" * 40,
             "IMGORIGIN_URL_SECRET": "new-secret-0123456789, old-secret-0123456789",
+            "IMGORIGIN_KEY_SECRET": "k" * 40,
         }
     )
     assert settings.url_secret == ("new-secret-0123456789", "old-secret-0123456789")

@@ -17,6 +17,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import BaseRoute, Route
 
 from imgorigin import __version__
+from imgorigin.api import cloud_openapi
 
 JSON = "application/json"
 IMAGE_TYPES = ("image/jpeg", "image/png", "image/webp", "image/avif", "image/gif", "image/tiff")
@@ -76,7 +77,9 @@ SCHEMAS: dict[str, Any] = {
     ),
     "Image": _object(
         {
-            "id": _string(), "filename": _string(), "format": _string(), "width": _integer(),
+            "id": _string(), "public_id": _string(description="the account's name for it (Cloudinary's layouts)"),
+            "version": _integer(description="Unix time of the upload; an overwrite raises it"),
+            "filename": _string(), "format": _string(), "width": _integer(),
             "height": _integer(), "pages": _integer(), "bytes": _integer(), "sha256": _string(),
             "created_at": _string(), "url": _string(description="signed delivery URL of the original"),
             "formats": {"type": "object", "additionalProperties": _string()},
@@ -223,10 +226,17 @@ OPERATIONS: dict[tuple[str, str], dict[str, Any]] = {
     ("/images", "post"): {
         "tags": ["images"], "summary": "Upload an image (multipart field 'file'); the type is sniffed from the bytes",
         "requestBody": {"required": True, "content": {"multipart/form-data": {"schema": _object(
-            {"file": _string(format="binary"), "eager": _string(
+            {"file": _string(format="binary"),
+             "public_id": _string(description="the public id (Cloudinary's rules); default: the random id"),
+             "folder": _string(description="folder put in front of the public id"),
+             "overwrite": _string(enum=["true", "false"], description="replace an image of that public id "
+                                  "(default true; false answers 409)"),
+             "use_filename": _string(enum=["true", "false"], description="the public id from the file name"),
+             "unique_filename": _string(enum=["true", "false"], description="with use_filename: a random suffix"),
+             "eager": _string(
                 description="transformations to render in the background, separated by '|', each with an optional "
                             "format: c_fill,w_400,h_300/webp|w_1200.avif (docs/operations.md)")}, ["file"])}}},
-        "responses": {"201": _json(_ref("Image"), "The stored image"), **_errors(*_COMMON, 413, 415, 422)},
+        "responses": {"201": _json(_ref("Image"), "The stored image"), **_errors(*_COMMON, 409, 413, 415, 422)},
     },
     ("/images", "get"): {
         "tags": ["images"], "summary": "The caller's images, newest first",
@@ -295,6 +305,8 @@ OPERATIONS: dict[tuple[str, str], dict[str, Any]] = {
     ("/t/{path}", "get"): _DELIVERY,
     ("/t/{path}", "head"): {**_DELIVERY, "summary": "Headers of a delivery URL (no body)"},
 }
+
+OPERATIONS.update(cloud_openapi.OPERATIONS)
 
 _CONVERTER = re.compile(r"\{(\w+):\w+\}")
 
