@@ -38,7 +38,12 @@ def s3_settings(tmp_path: Path, moto: MotoServer, **overrides: Any) -> Settings:
 
 
 def bucket_keys(moto: MotoServer) -> set[str]:
-    return moto.keys(BUCKET)
+    """The image files in the bucket (not the accounts' published state: cloudstate/, publicids/)."""
+    return {key for key in moto.keys(BUCKET) if not key.startswith(("cloudstate/", "publicids/"))}
+
+
+def published_ids(moto: MotoServer) -> int:
+    return sum(key.startswith("publicids/") for key in moto.keys(BUCKET))
 
 
 def image_of(response: Any) -> pyvips.Image:
@@ -60,6 +65,7 @@ def test_upload_deliver_restart_delete(tmp_path: Path, moto: MotoServer) -> None
         alice = register(client, "alice")
         image = alice.upload("rocket.jpg")
         assert bucket_keys(moto) == {f"originals/{image['id']}"}
+        assert published_ids(moto) == 1
         assert not (settings.data_dir / "originals").exists()
         first = client.get(signed(alice, image["id"], "c_fill,w_200,h_100"))
         assert first.headers["x-cache"] == "MISS"
@@ -76,6 +82,7 @@ def test_upload_deliver_restart_delete(tmp_path: Path, moto: MotoServer) -> None
         assert (image_of(response).width, image_of(response).height) == (320, 214)
         assert client.delete(f"/images/{image['id']}", headers=alice.headers).status_code == 204
         assert bucket_keys(moto) == set()
+        assert published_ids(moto) == 0
         gone = client.get(signed_path_of(url, settings))
         assert gone.status_code == 404 and gone.text == "No such image\n"
 
