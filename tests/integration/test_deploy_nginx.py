@@ -20,8 +20,11 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.conftest import PHOTOS, require_tool
-from tests.integration.conftest import sign_up
+from tests.integration import browser as chromium
 from tests.integration.servers import Origin, free_port, stop, wait_for_http
+
+# The browser fixtures live in a helper module: a nested conftest.py would shadow the root one.
+browser, page, sign_up = chromium.browser, chromium.page, chromium.sign_up
 
 pytestmark = pytest.mark.integration
 

@@ -12,8 +12,11 @@ import pyvips
 from playwright.sync_api import Page, expect
 
 from tests.conftest import PHOTOS
-from tests.integration.conftest import sign_up
+from tests.integration import browser as chromium
 from tests.integration.live_server import live_server
+
+# The browser fixtures live in a helper module: a nested conftest.py would shadow the root one.
+browser, page, sign_up = chromium.browser, chromium.page, chromium.sign_up
 
 pytestmark = pytest.mark.integration
 
