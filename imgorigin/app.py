@@ -41,6 +41,9 @@ def error_response(request: Request, status: int, code: str, message: str, heade
     """JSON on the control plane, short plain text on the delivery plane; never cached."""
     headers = {**headers, "Cache-Control": "no-store"}
     if _is_delivery(request):
+        # The code as a header too, for proxies and logs: nginx retries "overloaded" (503) on another
+        # node but must not retry "render_timeout" (504), which would fail the same way there.
+        headers["X-Imgorigin-Error"] = code
         return PlainTextResponse(message + "\n", status_code=status, headers=headers)
     return JSONResponse({"error": {"code": code, "message": message}}, status_code=status, headers=headers)
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import time
 from pathlib import Path
 
 import diskcache
 
+from imgorigin import errors
 from imgorigin.transform.values import OutputFormat
 
 # Small derivatives stay inside diskcache's SQLite file (one read per hit); larger ones become files.
@@ -52,6 +54,10 @@ class DerivedCache:
             for layer in set(layers) - {image_id}:
                 self._cache.set(f"{_LAYER_REF}{layer}:{key}", key, tag=layer)
 
+    def discard(self, key: str) -> None:
+        if self._cache is not None:
+            self._cache.delete(key)
+
     def evict_image(self, image_id: str) -> int:
         if self._cache is None:
             return 0
@@ -72,6 +78,35 @@ class DerivedCache:
     def close(self) -> None:
         if self._cache is not None:
             self._cache.close()
+
+
+class FailureMemo:
+    """Renders that failed for good, by cache key, for ``ttl`` seconds: asking again gets the same
+    answer at once instead of the same work (all workers of the host share it)."""
+
+    def __init__(self, directory: Path, ttl: float) -> None:
+        self.ttl = ttl
+        self._cache = diskcache.Cache(str(directory), statistics=False, size_limit=16 * 1024**2)
+
+    def put(self, key: str, error: errors.ImgOriginError) -> None:
+        if self.ttl > 0:
+            with contextlib.suppress(Exception):  # only an optimisation: a full disk must not fail the request
+                self._cache.set(key, (type(error).__name__, error.status, error.code, error.message), expire=self.ttl)
+
+    def get(self, key: str) -> errors.ImgOriginError | None:
+        if self.ttl <= 0:
+            return None
+        found = self._cache.get(key)
+        if found is None:
+            return None
+        kind, status, code, message = found
+        error_class = getattr(errors, kind, errors.ImgOriginError)
+        error: errors.ImgOriginError = error_class(message, code=code)
+        error.status = status
+        return error
+
+    def close(self) -> None:
+        self._cache.close()
 
 
 class RateLimiter:

@@ -98,7 +98,19 @@ class Settings:
     render_queue: int = setting(
         64, "renders allowed to wait for a slot before the origin answers 503 (0: none wait)", int
     )
-    render_timeout: float = setting(30.0, "seconds a render may take before it is abandoned with 503", float)
+    render_timeout: float = setting(
+        30.0, "seconds a render may take, every phase included, before it is abandoned (504)", float
+    )
+    max_render_cost: float = setting(
+        400.0, "megapixel passes a render may cost, estimated from sizes before it starts (0: no limit)", float
+    )
+    render_memory: int = setting(
+        256 * 1024**2, "bytes of in-memory pixel copies one render, and all renders of a worker together, may hold",
+        _size,
+    )
+    render_failure_ttl: float = setting(
+        60.0, "seconds a render that failed for good (4xx, timeout) is answered from memory, not re-run", float
+    )
     storage: str = setting("local", "where originals live: local or s3")
     s3_endpoint: str = setting("", "S3/MinIO endpoint as host:port")
     s3_bucket: str = setting("imgorigin", "bucket for originals")
@@ -111,6 +123,7 @@ class Settings:
     )
     s3_retries: int = setting(1, "extra attempts after an S3 connection error or 5xx (short backoff)", int)
     eager_concurrency: int = setting(1, "eager derivations rendered at once per worker (0: none on this node)", int)
+    eager_pending: int = setting(100, "eager derivations one user may have waiting; uploads asking more get 429", int)
     eager_via: str = setting(
         "", "base URL eager work is fetched through (the nginx/CDN in front of render nodes); empty: render here"
     )
@@ -197,7 +210,7 @@ class Settings:
             problems.append("IMGORIGIN_STORAGE=s3 needs IMGORIGIN_S3_ENDPOINT, _ACCESS_KEY and _SECRET_KEY")
         for name in ("max_upload_bytes", "max_source_pixels", "max_source_side", "max_frames",
                      "bg_removal_concurrency", "avif_concurrency",
-                     "max_output_side", "max_output_pixels", "max_components", "jwt_ttl"):
+                     "max_output_side", "max_output_pixels", "max_components", "jwt_ttl", "render_memory"):
             if getattr(self, name) <= 0:
                 problems.append(f"IMGORIGIN_{name.upper()} must be positive")
         if self.render_queue < 0:  # 0: nothing waits, a busy node answers 503 at once (a balancer retries)
@@ -214,6 +227,8 @@ class Settings:
             problems.append("IMGORIGIN_RENDER_TIMEOUT must be positive")
         if self.public_url and not _PUBLIC_URL.match(self.public_url):
             problems.append("IMGORIGIN_PUBLIC_URL must be http(s)://host[:port][/path], e.g. https://img.example.com")
+        if self.max_render_cost < 0 or self.render_failure_ttl < 0 or self.eager_pending < 0:
+            problems.append("IMGORIGIN_MAX_RENDER_COST, _RENDER_FAILURE_TTL and _EAGER_PENDING must not be negative")
         if self.presets_file is not None and not self.presets_file.is_file():
             problems.append(f"IMGORIGIN_PRESETS_FILE {self.presets_file} does not exist")
         if problems:

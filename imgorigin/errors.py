@@ -97,3 +97,18 @@ class Unavailable(ImgOriginError):
 
     status = 503
     code = "unavailable"
+
+
+class RenderTimeout(ImgOriginError):
+    """This render ran out of time. Not "busy, try elsewhere" (503): another node would spend the same
+    time and fail the same way, so proxies must not retry it and the origin remembers it briefly."""
+
+    status = 504
+    code = "render_timeout"
+
+
+class ClientClosed(ImgOriginError):
+    """Everyone waiting for a render went away, so it was stopped (nginx's 499: nobody reads it)."""
+
+    status = 499
+    code = "client_closed"

@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import hashlib
+import logging
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import TypeVar
@@ -18,11 +20,12 @@ from typing import TypeVar
 import anyio
 import anyio.to_thread
 
-from imgorigin.cache import DerivedCache
+from imgorigin.cache import DerivedCache, FailureMemo
 from imgorigin.config import Settings
-from imgorigin.errors import NotFound, Unavailable
+from imgorigin.errors import ClientClosed, ImgOriginError, NotFound, RenderTimeout, Unavailable
 from imgorigin.pyramid import level_picker
 from imgorigin.storage import Storage, original_key
+from imgorigin.transform.deadline import Deadline, MemoryBudget
 from imgorigin.transform.effects.background_removal import BackgroundRemover
 from imgorigin.transform.levels import PyramidPolicy
 from imgorigin.transform.params import PAGE
@@ -32,6 +35,7 @@ from imgorigin.transform.source import Blob, Header, SourceLimits, read_header
 from imgorigin.transform.values import OutputFormat
 
 T = TypeVar("T")
+log = logging.getLogger("imgorigin.render")
 
 BG_REMOVAL_WAIT = 5.0  # seconds a render waits for a free background-removal slot
 
@@ -50,6 +54,23 @@ class Derived:
     format: OutputFormat
     etag: str
     cached: bool
+
+
+@dataclass
+class Flight:
+    """One render in progress, shared by every request for its key; stopped when all of them left."""
+
+    task: asyncio.Task[Derived]
+    deadline: Deadline
+    waiters: int = 0
+
+
+def remembered(exc: BaseException) -> bool:
+    """Failures that would repeat at full cost if the URL were asked again: the plan or the source is
+    the problem (4xx), or the render cannot finish in time. Not: busy (503), gone (404), rate limits."""
+    if isinstance(exc, RenderTimeout):
+        return True
+    return isinstance(exc, ImgOriginError) and 400 <= exc.status < 500 and exc.status not in (404, 429, 499)
 
 
 class RenderSlots:
@@ -119,7 +140,10 @@ class Renderer:
         self.slots = RenderSlots(
             settings.effective_render_concurrency, settings.render_queue, settings.render_timeout
         )
-        self._flights: dict[str, asyncio.Future[Derived]] = {}
+        self.limits = dataclasses.replace(self.limits, max_render_cost=settings.max_render_cost)
+        self.memory = MemoryBudget(settings.render_memory)
+        self.failures = FailureMemo(settings.state_dir / "failures", settings.render_failure_ttl)
+        self._flights: dict[str, Flight] = {}
         # Told (plan, format, seconds) after every render, from the render thread: metrics.
         self.on_render: Callable[[Transformation, OutputFormat, float], None] | None = None
 
@@ -130,51 +154,107 @@ class Renderer:
         fmt, data = hit
         return Derived(data, fmt, etag_of(key), cached=True)
 
-    async def derive(self, image_id: str, plan: Transformation, fmt: OutputFormat | None, variant: str) -> Derived:
-        """Render (or join the render already running for) one derivative. ``fmt`` None: f_auto's jpg/png."""
+    async def derive(
+        self, image_id: str, plan: Transformation, fmt: OutputFormat | None, variant: str,
+        gone: Callable[[], Awaitable[object]] | None = None,
+    ) -> Derived:
+        """Render (or join the render already running for) one derivative. ``fmt`` None: f_auto's jpg/png.
+
+        ``gone`` returns when the requester stops waiting (its client disconnected); once every
+        requester of a render is gone, the render is stopped wherever it is."""
         key = cache_key(image_id, plan, variant)
         hit = self.lookup(key)
         if hit is not None:
             return hit
+        failure = self.failures.get(key)
+        if failure is not None:
+            raise failure
         flight = self._flights.get(key)
-        if flight is not None:
-            return await asyncio.shield(flight)
-        future: asyncio.Future[Derived] = asyncio.get_running_loop().create_future()
-        self._flights[key] = future
+        if flight is None:
+            deadline = Deadline(self.settings.render_timeout, memory=self.memory,
+                                max_copy_bytes=self.settings.render_memory)
+            task = asyncio.create_task(self._fly(key, image_id, plan, fmt, variant, deadline))
+            task.add_done_callback(lambda done: done.cancelled() or done.exception())  # retrieved here
+            flight = self._flights[key] = Flight(task, deadline)
+        flight.waiters += 1
+        try:
+            if gone is None:
+                return await asyncio.shield(flight.task)
+            watcher = asyncio.ensure_future(gone())
+            try:
+                await asyncio.wait({flight.task, watcher}, return_when=asyncio.FIRST_COMPLETED)
+            finally:
+                watcher.cancel()
+            if flight.task.done():
+                return flight.task.result()
+            raise ClientClosed("The client went away")
+        finally:
+            flight.waiters -= 1
+            if flight.waiters == 0 and not flight.task.done():
+                flight.deadline.stop("client")
+                flight.task.cancel()
+                if self._flights.get(key) is flight:
+                    del self._flights[key]
+
+    async def _fly(
+        self, key: str, image_id: str, plan: Transformation, fmt: OutputFormat | None, variant: str,
+        deadline: Deadline,
+    ) -> Derived:
         try:
             # AVIF encodes take the most memory and use every core: fewer of them at once, so a burst of
             # them keeps RSS bounded; they wait here without holding a render slot others could use.
             gate = self.avif_slots.slot() if fmt is OutputFormat.AVIF else contextlib.nullcontext()
             async with gate:
-                result = await self.slots.run(self._render, key, image_id, plan, fmt, variant)
-            future.set_result(result)
-            return result
-        except BaseException as exc:
-            future.set_exception(exc)
-            future.exception()  # mark retrieved: nobody else may be waiting
+                return await self.slots.run(self._render, key, image_id, plan, fmt, variant, deadline)
+        except ImgOriginError as exc:
+            if remembered(exc):
+                self.failures.put(key, exc)
             raise
         finally:
-            del self._flights[key]
+            if self._flights.get(key) is not None and self._flights[key].deadline is deadline:
+                del self._flights[key]
 
     def _render(
-        self, key: str, image_id: str, plan: Transformation, fmt: OutputFormat | None, variant: str = ""
+        self, key: str, image_id: str, plan: Transformation, fmt: OutputFormat | None, variant: str = "",
+        deadline: Deadline | None = None,
     ) -> Derived:
         started = time.perf_counter()
-        blob = self.storage.get(original_key(image_id))
-        if blob is None:
-            raise NotFound("No such image", code="image_not_found")
-        header = read_header(blob, self.source_limits)
-        fmt = final_format(fmt, variant, header, plan)
-        levels = None
-        if self.pyramid is not None:
-            levels = level_picker(self.storage, image_id, header, self.pyramid)
-        rendered = render(blob, header, plan, fmt, self.limits, timeout=self.settings.render_timeout,
-                          levels=levels, open_layer=self.open_layer,
-                          background_remover=self.background_remover)
+        try:
+            blob = self.storage.get(original_key(image_id))
+            if blob is None:
+                raise NotFound("No such image", code="image_not_found")
+            header = read_header(blob, self.source_limits)
+            fmt = final_format(fmt, variant, header, plan)
+            levels = None
+            if self.pyramid is not None:
+                levels = level_picker(self.storage, image_id, header, self.pyramid)
+            rendered = render(blob, header, plan, fmt, self.limits, levels=levels, open_layer=self.open_layer,
+                              background_remover=self.background_remover,
+                              deadline=deadline or Deadline(self.settings.render_timeout, memory=self.memory,
+                                                            max_copy_bytes=self.settings.render_memory))
+        except ImgOriginError as exc:
+            # The traceback (and the libvips error chained to it) holds the frames of the build, and so
+            # its images, in a reference cycle until the cycle collector runs: hundreds of MB after a
+            # failed render of a big animation. Drop them now.
+            exc.__context__ = exc.__cause__ = None
+            raise exc.with_traceback(None) from None
         if self.on_render is not None:
             self.on_render(plan, rendered.format, time.perf_counter() - started)
-        self.cache.put(key, rendered.format, rendered.data, image_id, plan.layer_ids())
+        self._store(key, rendered.format, rendered.data, image_id, plan)
         return Derived(rendered.data, rendered.format, etag_of(key), cached=False)
+
+    def _store(self, key: str, fmt: OutputFormat, data: bytes, image_id: str, plan: Transformation) -> None:
+        """Cache the result, then make sure its images still exist: one deleted during the render had its
+        cache entries evicted before this one was written, so the entry goes and the answer is 404."""
+        try:
+            self.cache.put(key, fmt, data, image_id, plan.layer_ids())
+        except Exception as exc:  # a full or broken cache disk: the image is still the answer
+            log.warning("could not cache %s of %s: %r", key[:16], image_id, exc)
+        for needed in (image_id, *plan.layer_ids()):
+            if not self.storage.exists(original_key(needed)):
+                self.cache.discard(key)
+                raise NotFound("No such image" if needed == image_id else f"No such overlay image: l_{needed}",
+                               code="image_not_found" if needed == image_id else "layer_not_found")
 
 
     def open_layer(self, image_id: str) -> tuple[Blob, Header]:

@@ -79,4 +79,5 @@ class Services:
     def close(self) -> None:
         self.metrics.close()
         self.cache.close()
+        self.renderer.failures.close()
         self.rate_limiter.close()

@@ -22,7 +22,9 @@ def peak_concurrency(renderer: Renderer, fmt: OutputFormat, count: int) -> int:
     lock = threading.Lock()
     state = {"active": 0, "peak": 0}
 
-    def fake_render(key: str, image_id: str, plan: object, fmt: OutputFormat, variant: str = "") -> Derived:
+    def fake_render(
+        key: str, image_id: str, plan: object, fmt: OutputFormat, variant: str = "", deadline: object = None
+    ) -> Derived:
         with lock:
             state["active"] += 1
             state["peak"] = max(state["peak"], state["active"])

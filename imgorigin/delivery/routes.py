@@ -60,7 +60,7 @@ async def deliver(request: Request) -> Response:
         wait = services.rate_limiter.take(f"render:{client_ip(request)}", settings.render_rate)
         if wait is not None:
             raise TooManyRequests("Too many new renders; retry shortly", retry_after=max(1, round(wait)))
-        derived = await services.renderer.derive(url.image_id, plan, fmt, variant)
+        derived = await services.renderer.derive(url.image_id, plan, fmt, variant, gone=lambda: disconnected(request))
     headers["X-Cache"] = "HIT" if derived.cached else "MISS"
     disposition = attachment_header(plan, url.image_id, derived.format)
     if disposition is not None:
@@ -70,6 +70,12 @@ async def deliver(request: Request) -> Response:
     if request.method == "HEAD":
         response.headers["Content-Length"] = str(len(derived.data))
     return response
+
+
+async def disconnected(request: Request) -> None:
+    """Returns when the client hangs up (a GET has no body, so the next message is the disconnect)."""
+    while (await request.receive())["type"] != "http.disconnect":
+        pass
 
 
 def attachment_header(plan: Transformation, image_id: str, fmt: OutputFormat) -> str | None:

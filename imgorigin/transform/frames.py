@@ -35,6 +35,11 @@ def split(image: pyvips.Image) -> list[pyvips.Image]:
     return [image.crop(0, top, image.width, height) for top in range(0, image.height, height)]
 
 
+def first(image: pyvips.Image) -> pyvips.Image:
+    """The first frame alone (``split(image)[0]`` would build every frame's crop to throw them away)."""
+    return image.crop(0, 0, image.width, page_height(image)) if page_count(image) > 1 else image
+
+
 def join(frames: list[pyvips.Image]) -> pyvips.Image:
     import pyvips
 

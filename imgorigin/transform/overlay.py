@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import html
 import math
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from imgorigin.errors import InvalidTransformation, NotFound
@@ -33,6 +34,7 @@ if TYPE_CHECKING:
 
 BLACK = Color(0, 0, 0)
 ALIGN = {"left": "low", "center": "centre", "right": "high"}
+MEASURE_PX = 64  # the font size, in pixels, at which a text's extent is measured before it is drawn
 
 
 def step_overlay(canvas: Canvas, component: Component, ctx: RenderContext) -> None:
@@ -106,7 +108,7 @@ def _image_layer(source: ImageLayer, plan: Transformation, ctx: RenderContext) -
         raise NotFound(f"No such overlay image: l_{source.image_id}", code="layer_not_found")
     blob, header = ctx.open_layer(source.image_id)
     header = dataclasses.replace(header, pages=1)  # an animated layer lends its first frame
-    layer_ctx = RenderContext(header, ctx.limits, OutputFormat.PNG)
+    layer_ctx = RenderContext(header, ctx.limits, OutputFormat.PNG, deadline=ctx.deadline)
     canvas = Canvas(blob, header)
     apply_components(canvas, plan, layer_ctx)
     return canvas.pixels(layer_ctx)
@@ -130,10 +132,10 @@ def _wrap_width(plan: Transformation) -> tuple[int | None, Transformation]:
 
 
 def _text_mask(source: TextLayer, wrap: int | None, ctx: RenderContext) -> pyvips.Image:
-    import pyvips
 
-    # Pango lays text out eagerly: refuse what would be over the output caps before it tries.
-    lines = source.text.split("\n")
+    # Pango lays text out eagerly: refuse what would be over the output caps before it tries. First a
+    # bound from the characters (every line break Pango honours counts: \r, U+2028, U+2029, U+0085...).
+    lines = source.text.splitlines() or [source.text]
     advance = 0.7 * source.size + max(0, source.letter_spacing or 0)
     width = round(advance * max(len(line) for line in lines))
     rows = len(lines) if wrap is None else sum(math.ceil(advance * len(line) / wrap) or 1 for line in lines)
@@ -145,16 +147,30 @@ def _text_mask(source: TextLayer, wrap: int | None, ctx: RenderContext) -> pyvip
         style = ("bold " if source.bold else "") + ("italic " if source.italic else "")
         raise InvalidTransformation(f"The font {source.font} ({style}{face.family}) is not installed on this server")
     style = " ".join(word for word, on in (("Bold", source.bold), ("Italic", source.italic)) if on)
+    font = " ".join(filter(None, (face.family, style, str(source.size))))
+    # Then Pango's own layout, at a small scale: glyphs wider than the bound, or combining marks that
+    # stack (a letter with 400 accents is one character 97 em tall), are measured, not guessed.
+    scale = max(1, min(72, 72 * MEASURE_PX // source.size)) / 72
+    sample = _draw_text(source, font, font_file, wrap, scale)
+    check_output_size((math.ceil(sample.width / scale), math.ceil(sample.height / scale)), ctx.limits)
+    ctx.deadline.check()
+    return sample if scale == 1 else _draw_text(source, font, font_file, wrap, 1.0)
+
+
+def _draw_text(source: TextLayer, font: str, font_file: Path, wrap: int | None, scale: float) -> pyvips.Image:
+    import pyvips
+
     # The text is data, never Pango markup: escape it so '<' and '&' are drawn, not interpreted.
     markup = html.escape(source.text, quote=False)
     if source.letter_spacing:
-        markup = f'<span letter_spacing="{source.letter_spacing * 1024}">{markup}</span>'
-    options: dict[str, object] = {"fontfile": str(font_file), "dpi": 72, "align": ALIGN[source.align or "left"]}
+        markup = f'<span letter_spacing="{round(source.letter_spacing * 1024 * scale)}">{markup}</span>'
+    options: dict[str, object] = {"fontfile": str(font_file), "dpi": round(72 * scale),
+                                  "align": ALIGN[source.align or "left"]}
     if wrap is not None:
-        options.update(width=wrap, wrap="word-char")
+        options.update(width=max(1, round(wrap * scale)), wrap="word-char")
     if source.line_spacing:
-        options["spacing"] = source.line_spacing
-    return pyvips.Image.text(markup, font=" ".join(filter(None, (face.family, style, str(source.size)))), **options)
+        options["spacing"] = round(source.line_spacing * scale)
+    return pyvips.Image.text(markup, font=font, **options)
 
 
 def _text_layer(source: TextLayer, plan: Transformation, ctx: RenderContext) -> pyvips.Image:
@@ -167,7 +183,7 @@ def _text_layer(source: TextLayer, plan: Transformation, ctx: RenderContext) -> 
     alpha = (mask * (colour.a / 255)).cast("uchar") if colour.a < 255 else mask
     image = ink.bandjoin(alpha)
     header = Header("png", image.width, image.height, 1, True, 1)
-    layer_ctx = RenderContext(header, ctx.limits, OutputFormat.PNG)
+    layer_ctx = RenderContext(header, ctx.limits, OutputFormat.PNG, deadline=ctx.deadline)
     canvas = Canvas(Blob(), header, image=image)
     apply_components(canvas, plan, layer_ctx)
     return canvas.pixels(layer_ctx)

@@ -31,6 +31,7 @@ class Limits:
     max_output_pixels: int = 40_000_000
     max_dpr: float = p.MAX_DPR
     max_animation_pixels: int = 200_000_000  # frames x width x height of an animated result
+    max_render_cost: float = 400.0  # megapixel passes (transform/cost.py); 0: no limit
 
 
 @dataclass(frozen=True)

@@ -9,16 +9,16 @@ never fully decoded for a thumbnail); anything else decodes it fully. libvips ev
 from __future__ import annotations
 
 import dataclasses
-import threading
-import time
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, TypeVar
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from imgorigin.errors import InvalidTransformation, Unavailable, Unprocessable
+from imgorigin.errors import InvalidTransformation, Unprocessable
 from imgorigin.transform import frames, pngreduce
 from imgorigin.transform import params as p
 from imgorigin.transform.colors import WHITE, Color
+from imgorigin.transform.cost import check_cost
+from imgorigin.transform.deadline import Deadline
 from imgorigin.transform.flags import KEEP_IPTC, PROGRESSIVE, Flags, output_flags
 from imgorigin.transform.geometry import Resize, check_output_size, plan_resize
 from imgorigin.transform.overlay import step_overlay
@@ -35,7 +35,6 @@ if TYPE_CHECKING:
     from imgorigin.transform.levels import LevelPicker
 
 LayerOpener = Callable[[str], tuple[Blob, Header]]
-T = TypeVar("T")
 
 DEFAULT_QUALITY = {OutputFormat.JPEG: 80, OutputFormat.WEBP: 80, OutputFormat.AVIF: 55, OutputFormat.TIFF: 80}
 
@@ -55,6 +54,8 @@ class RenderContext:
     color: Color | None = None
     # The renderer's bounded, lazily loaded model for e_background_removal (None: not offered here).
     background_remover: BackgroundRemover | None = None
+    # The render's deadline and memory budget: every evaluation of pixels goes through it.
+    deadline: Deadline = field(default_factory=Deadline)
 
 
 @dataclass
@@ -80,7 +81,7 @@ class Canvas:
         """The pixels, readable in any order (rotations, smart crops, vertical flips)."""
         image = self.pixels(ctx)
         if self.sequential:
-            image = self.image = image.copy_memory()
+            image = self.image = ctx.deadline.copy_memory(image)
             self.sequential = False
         return image
 
@@ -150,14 +151,16 @@ def step_resize(canvas: Canvas, component: Component, ctx: RenderContext) -> Non
     def finish(frame: pyvips.Image, resize: Resize) -> pyvips.Image:
         if (frame.width, frame.height) != resize.scaled:
             frame = _resize_exact(frame, resize.scaled)
+        ctx.deadline.check()
         return _finish_resize(frame, resize, background, ctx)
 
     if resize.smart and resize.crop is not None and frames.page_count(image) > 1:
         # One box for every frame, picked on the first: a box that moves makes the animation shake.
-        first = frames.split(image)[0]
+        first = frames.first(image)
         if (first.width, first.height) != resize.scaled:
             first = _resize_exact(first, resize.scaled)
-        box = frames.smart_box(first, resize.crop.width, resize.crop.height)
+        crop = resize.crop
+        box = ctx.deadline.evaluate(first, lambda: frames.smart_box(first, crop.width, crop.height))
         resize = dataclasses.replace(resize, crop=box, smart=False)
     canvas.image = frames.map_frames(image, lambda frame: finish(frame, resize))
 
@@ -177,7 +180,8 @@ def _finish_resize(image: pyvips.Image, resize: Resize, background: Color | None
     if resize.crop is not None:
         box = resize.crop
         if resize.smart:
-            return image.smartcrop(box.width, box.height, interesting="attention")
+            return ctx.deadline.evaluate(
+                image, lambda: image.smartcrop(box.width, box.height, interesting="attention"))
         return image.crop(box.left, box.top, box.width, box.height)
     if resize.pad is not None:
         box = resize.pad
@@ -293,6 +297,7 @@ def apply_components(canvas: Canvas, plan: Transformation, ctx: RenderContext) -
             step_overlay(canvas, component, ctx)
             continue
         for step in STEPS:
+            ctx.deadline.check()
             if step in FRAME_AWARE or canvas.header.pages == 1:
                 step(canvas, component, ctx)
             else:
@@ -306,15 +311,19 @@ FRAME_AWARE: frozenset[Step] = frozenset({step_resize})
 def _per_frame(step: Step, canvas: Canvas, component: Component, ctx: RenderContext) -> None:
     # Try the step on the first frame: most steps have nothing to do in most components, and then the
     # strip is left alone (no split, and no copy into memory).
-    first = frames.split(canvas.pixels(ctx))[0]
+    first = frames.first(canvas.pixels(ctx))
     probe = Canvas(canvas.blob, canvas.header, image=first)
     step(probe, component, ctx)
     if probe.image is first:
         return
-    # Frames are cut out of the strip in any order, which a sequential (shrink-on-load) source forbids.
-    image = canvas.random_access(ctx)
+    # Frames are cut out of the strip and read in order, frame after frame, so a step that reads each
+    # frame's rows in order (a mirror, a border, rounded corners) streams a sequential strip; one that
+    # reorders rows (a vertical flip, a rotation) needs the strip in memory: 500 frames of 620x620 are
+    # 770 MB, charged to the render's memory budget.
+    image = canvas.random_access(ctx) if _reorders_rows(step, component) else canvas.pixels(ctx)
 
     def run(frame: pyvips.Image) -> pyvips.Image:
+        ctx.deadline.check()
         single = Canvas(canvas.blob, canvas.header, image=frame)
         step(single, component, ctx)
         assert single.image is not None
@@ -323,19 +332,30 @@ def _per_frame(step: Step, canvas: Canvas, component: Component, ctx: RenderCont
     canvas.image = frames.map_frames(image, run)
 
 
+def _reorders_rows(step: Step, component: Component) -> bool:
+    if step is step_rotate:
+        angle = component.get(p.ANGLE)
+        return angle is not None and any(mode is not Flip.HFLIP for mode in angle.modes)
+    # Effects read neighbourhoods (blur) or whole frames (trim): measured, a blur streamed frame by
+    # frame from a sequential strip runs many times slower than from memory.
+    return step is step_effects
+
+
 def build(
     blob: Blob, header: Header, plan: Transformation, fmt: OutputFormat, limits: Limits,
     levels: LevelPicker | None = None,
     open_layer: LayerOpener | None = None,
     *,
     background_remover: BackgroundRemover | None = None,
+    deadline: Deadline | None = None,
 ) -> pyvips.Image:
-    """Build the lazy libvips pipeline for ``plan``; nothing is computed until it is encoded."""
+    """Build the lazy libvips pipeline for ``plan``; what it must compute on the way (memory copies,
+    smart crops...) runs under ``deadline``, and the rest when it is encoded."""
     first = plan.components[0] if plan.components else None
     angle = first.get(p.ANGLE) if first is not None else None
     ctx = RenderContext(header, limits, fmt, no_rotate=bool(angle and angle.ignores_exif),
                         background=_background_of(plan), open_layer=open_layer,
-                        background_remover=background_remover)
+                        background_remover=background_remover, deadline=deadline or Deadline())
     wanted = plan.output(p.PAGE)
     first_page = 0
     if wanted is not None:
@@ -351,6 +371,7 @@ def build(
         header = dataclasses.replace(header, width=header.height, height=header.width)
     # Only the frames wanted are loaded, and with one every step works on a still image.
     ctx.header = header
+    check_cost(plan, header, limits)
     canvas = Canvas(blob, header, levels=levels, page=first_page)
     apply_components(canvas, plan, ctx)
     image = canvas.pixels(ctx)
@@ -366,7 +387,7 @@ def build(
     return image
 
 
-def encode(image: pyvips.Image, fmt: OutputFormat, plan: Transformation, deadline: float | None) -> bytes:
+def encode(image: pyvips.Image, fmt: OutputFormat, plan: Transformation, deadline: Deadline) -> bytes:
     import pyvips
 
     flags = output_flags(component.get(p.FLAGS) for component in plan)
@@ -377,17 +398,17 @@ def encode(image: pyvips.Image, fmt: OutputFormat, plan: Transformation, deadlin
             options["Q"] = quality.value
         elif quality is not None and quality.auto is not None and fmt in SEARCH_RANGE and searchable(image):
             # Rendered once into memory (under the deadline), measured, then encoded whole at that quality.
-            image = _killable(image, deadline, image.copy_memory)
-            options["Q"] = auto_quality(
-                image, fmt, quality.auto,
-                lambda sample, q: bytes(sample.write_to_buffer(suffix, **{**options, "Q": q})),
-            )
-        if fmt is OutputFormat.PNG and pngreduce.applies(image):
-            image = pngreduce.reduce(_killable(image, deadline, image.copy_memory))
-        return _write(image, suffix, options, deadline)
+            image = memory = deadline.copy_memory(image)
+            level = quality.auto
+            options["Q"] = deadline.evaluate(memory, lambda: auto_quality(
+                memory, fmt, level, lambda sample, q: bytes(sample.write_to_buffer(suffix, **{**options, "Q": q})),
+            ))
+        if fmt is OutputFormat.PNG and deadline.evaluate(image, lambda: pngreduce.applies(image)):
+            image = pngreduce.reduce(deadline.copy_memory(image))
+        final = image
+        return deadline.evaluate(final, lambda: bytes(final.write_to_buffer(suffix, **options)))
     except pyvips.Error as exc:
-        if deadline is not None and time.monotonic() > deadline:
-            raise Unavailable("The render took too long", retry_after=5, code="render_timeout") from None
+        deadline.check()
         raise Unprocessable("The image could not be rendered", detail=str(exc), code="render_failed") from None
 
 
@@ -442,31 +463,6 @@ def save_options(fmt: OutputFormat, flags: Flags) -> tuple[str, dict[str, object
     return f".{fmt.value}", {**options, "keep": keep}
 
 
-def _write(image: pyvips.Image, suffix: str, options: dict[str, object], deadline: float | None) -> bytes:
-    """Encode, killing the evaluation from a timer thread if it runs past the deadline."""
-    return _killable(image, deadline, lambda: bytes(image.write_to_buffer(suffix, **options)))
-
-
-def _killable(image: pyvips.Image, deadline: float | None, evaluate: Callable[[], T]) -> T:
-    """Run ``evaluate`` (which computes ``image``), killing it from a timer thread past the deadline.
-
-    A kill flag is cheaper than libvips' per-tile progress signal calling back into Python.
-    """
-    if deadline is None:
-        return evaluate()
-    remaining = deadline - time.monotonic()
-    if remaining <= 0:
-        raise Unavailable("The render took too long", retry_after=5, code="render_timeout")
-    timer = threading.Timer(remaining, image.set_kill, args=(True,))
-    timer.daemon = True
-    timer.start()
-    try:
-        return evaluate()
-    finally:
-        timer.cancel()
-        image.set_kill(False)
-
-
 def render(
     blob: Blob,
     header: Header,
@@ -475,21 +471,24 @@ def render(
     limits: Limits,
     *,
     timeout: float | None = None,
+    deadline: Deadline | None = None,
     levels: LevelPicker | None = None,
     open_layer: LayerOpener | None = None,
     background_remover: BackgroundRemover | None = None,
 ) -> Rendered:
-    """Render ``plan`` on an original to ``fmt``. Raises ImgOriginError subclasses only."""
+    """Render ``plan`` on an original to ``fmt`` within ``deadline`` (or ``timeout`` seconds).
+    Raises ImgOriginError subclasses only."""
     import pyvips
 
-    deadline = None if timeout is None else time.monotonic() + timeout
-    try:
-        image = build(blob, header, plan, fmt, limits, levels, open_layer,
-                      background_remover=background_remover)
-    except pyvips.Error as exc:
-        raise Unprocessable("The image could not be rendered", detail=str(exc), code="render_failed") from None
-    data = encode(image, fmt, plan, deadline)
-    return Rendered(data, fmt, image.width, _page_height(image))
+    with deadline or Deadline(timeout) as limit:
+        try:
+            image = build(blob, header, plan, fmt, limits, levels, open_layer,
+                          background_remover=background_remover, deadline=limit)
+        except pyvips.Error as exc:
+            limit.check()
+            raise Unprocessable("The image could not be rendered", detail=str(exc), code="render_failed") from None
+        data = encode(image, fmt, plan, limit)
+        return Rendered(data, fmt, image.width, _page_height(image))
 
 
 __all__ = ["Gravity", "InvalidTransformation", "RenderContext", "Rendered", "render"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import cast
 
@@ -23,3 +24,6 @@ def local_path(services: Services, key: str) -> Path:
     storage = services.storage
     assert isinstance(storage, LocalStorage)
     return storage.path_for(key)
+
+
+MakeClient = Callable[..., TestClient]

@@ -1,5 +1,5 @@
 """Signed URLs of generated transformations through the whole delivery path (parse, render, encode):
-every answer is an image or a short 4xx/503, never a 500, and the worker keeps answering."""
+every answer is an image or a short 4xx/503/504, never a 500, and the worker keeps answering."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from strategies import grammar_text, valid_text
 from imgorigin.app import create_app
 from imgorigin.urls import signed_path
 
-ALLOWED = {200, 400, 404, 413, 415, 422, 503}
+ALLOWED = {200, 400, 404, 413, 415, 422, 503, 504}
 EXTENSIONS = ["jpg", "png", "webp", "gif", "avif", "tiff"]
 
 

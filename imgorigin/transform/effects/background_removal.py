@@ -23,6 +23,7 @@ from imgorigin.transform.effects.bands import page_height, split_alpha
 if TYPE_CHECKING:
     import pyvips
 
+    from imgorigin.transform.deadline import Deadline
     from imgorigin.transform.render import RenderContext
 
 # What the extra brings (pip install 'imgorigin[bg]'); PIL comes with rembg.
@@ -86,7 +87,7 @@ class BackgroundRemover:
                     ) from None
             return self._session
 
-    def mask(self, rgb: pyvips.Image) -> pyvips.Image:
+    def mask(self, rgb: pyvips.Image, deadline: Deadline | None = None) -> pyvips.Image:
         """A one-band 0-255 mask of the subject, the size of ``rgb`` (three-band sRGB, 8 bits)."""
         import numpy as np
         import pyvips
@@ -98,9 +99,8 @@ class BackgroundRemover:
             from PIL import Image  # comes with the extra, checked by _get_session
             scale = min(1.0, MODEL_INPUT_SIDE / max(rgb.width, rgb.height))
             small = rgb.resize(scale) if scale < 1 else rgb
-            pixels = np.ndarray(
-                buffer=small.write_to_memory(), dtype=np.uint8, shape=(small.height, small.width, 3)
-            )
+            data = small.write_to_memory() if deadline is None else deadline.evaluate(small, small.write_to_memory)
+            pixels = np.ndarray(buffer=data, dtype=np.uint8, shape=(small.height, small.width, 3))
             predicted = session.predict(Image.fromarray(pixels, mode="RGB"))[0]
         finally:
             self.slots.release()
@@ -128,7 +128,7 @@ def background_removal(image: pyvips.Image, arg: None, ctx: RenderContext) -> py
         raise Unavailable("Background removal is not available here", code="model_not_installed")
     colour, alpha = split_alpha(image)
     rgb = colour if colour.bands >= 3 else colour.colourspace("srgb")
-    mask = remover.mask(rgb.cast("uchar"))
+    mask = remover.mask(rgb.cast("uchar"), ctx.deadline)
     if alpha is not None:
         mask = (alpha * mask / 255).cast("uchar")
     return colour.bandjoin(mask)

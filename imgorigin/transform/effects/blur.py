@@ -16,6 +16,7 @@ from imgorigin.transform.effects.bands import on_colour, page_height, premultipl
 if TYPE_CHECKING:
     import pyvips
 
+    from imgorigin.transform.deadline import Deadline
     from imgorigin.transform.render import RenderContext
 
 # e_blur:100 (the default) is a Gaussian of sigma 5 px; e_blur:2000 is sigma 100 px. Up to sigma 20
@@ -31,15 +32,18 @@ def _exact_size(image: pyvips.Image, width: int, height: int) -> pyvips.Image:
     return image.crop(0, 0, width, height)
 
 
-def gaussian(image: pyvips.Image, sigma: float) -> pyvips.Image:
+def gaussian(image: pyvips.Image, sigma: float, deadline: Deadline) -> pyvips.Image:
     """A Gaussian blur of any sigma at about the cost of one of ``DIRECT_SIGMA``."""
     if sigma <= DIRECT_SIGMA:
         return image.gaussblur(sigma)
     # At least halve: the small copy is then at most a quarter of the pixels, cheap to hold in memory.
     factor = max(MIN_REDUCTION, sigma / DIRECT_SIGMA)
-    small = image.resize(1 / factor, kernel="linear")
-    # Held in memory: otherwise enlarging would recompute the wide blur for every strip it reads.
-    blurred = small.gaussblur(sigma / factor).copy_memory()
+    # The reduced image is made in memory first: blurring it straight from the pipeline recomputed the
+    # blur's margin of everything upstream for every strip (8x the rows at e_blur:2000), and each
+    # strip was a single uninterruptible request of seconds behind a costly upstream.
+    small = deadline.copy_memory(image.resize(1 / factor, kernel="linear"))
+    # Held in memory too: otherwise enlarging would recompute the wide blur for every strip it reads.
+    blurred = deadline.copy_memory(small.gaussblur(sigma / factor))
     back = blurred.resize(image.width / small.width, vscale=image.height / small.height, kernel="linear")
     return _exact_size(back, image.width, image.height)
 
@@ -48,7 +52,7 @@ def gaussian(image: pyvips.Image, sigma: float) -> pyvips.Image:
 def blur(image: pyvips.Image, strength: int, ctx: RenderContext) -> pyvips.Image:
     """Gaussian blur. Strength 1-2000 (default 100); sigma is strength / 20 pixels.
     Example: ``e_blur:300``."""
-    return premultiplied(image, lambda img: gaussian(img, strength * BLUR_SIGMA_PER_UNIT))
+    return premultiplied(image, lambda img: gaussian(img, strength * BLUR_SIGMA_PER_UNIT, ctx.deadline))
 
 
 @effect("sharpen", parse_arg=optional_int(100, 1, 2000), example="e_sharpen:200")

@@ -124,7 +124,8 @@ def tint(image: pyvips.Image, spec: Tint, ctx: RenderContext) -> pyvips.Image:
     def change(rgb: pyvips.Image) -> pyvips.Image:
         grey = rgb.colourspace("b-w").cast("uchar")
         if spec.equalize:
-            grey = grey.hist_equal()
+            source = grey
+            grey = ctx.deadline.evaluate(source, source.hist_equal)  # a histogram: computed now
         washed = grey.maplut(lut)
         return rgb * (1 - strength) + washed * strength
 

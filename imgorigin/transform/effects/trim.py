@@ -51,14 +51,16 @@ def trim(image: pyvips.Image, spec: Trim, ctx: RenderContext) -> pyvips.Image:
         return image  # libvips finds edges after a 3x3 median: nothing narrower has edges to find
     colour, alpha = split_alpha(image)
     threshold = max(spec.tolerance * 255 / 100, 0.5)
-    if spec.color is None and alpha is not None and alpha.getpoint(0, 0)[0] == 0:
-        left, top, width, height = alpha.find_trim(threshold=threshold, background=[0])
+    evaluate = ctx.deadline.evaluate  # getpoint and find_trim compute pixels at once
+    if spec.color is None and alpha is not None and evaluate(alpha, lambda: alpha.getpoint(0, 0))[0] == 0:
+        left, top, width, height = evaluate(alpha, lambda: alpha.find_trim(threshold=threshold, background=[0]))
     else:
         if spec.color is not None:
             background = spec.color.rgb if colour.bands >= 3 else [_grey(spec.color)]
         else:
-            background = colour.getpoint(0, 0)
-        left, top, width, height = colour.find_trim(threshold=threshold, background=background)
+            background = evaluate(colour, lambda: colour.getpoint(0, 0))
+        left, top, width, height = evaluate(
+            colour, lambda: colour.find_trim(threshold=threshold, background=background))
     if width <= 0 or height <= 0:
         return image
     return image.crop(left, top, width, height)
