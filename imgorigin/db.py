@@ -248,6 +248,27 @@ class Database:
                 [(image_id, transformation, fmt, now, now) for transformation, fmt in items],
             )
 
+    def pending_eager(self, user_id: int) -> int:
+        """Eager jobs of a user's images not yet done (an upload asking for more is refused)."""
+        row = self._db().execute(
+            "select count(*) from eager join images on images.id = eager.image_id"
+            " where images.user_id = ? and eager.state = 'pending'", [user_id],
+        ).fetchone()
+        return int(row[0])
+
+    def image_owner(self, image_id: str) -> int | None:
+        row = self._db().execute("select user_id from images where id = ?", [image_id]).fetchone()
+        return None if row is None else int(row[0])
+
+    def postpone_eager(self, job_id: int, not_before: float, now: str) -> None:
+        """Put a leased job back until ``not_before`` without counting the attempt (its owner's render
+        budget was spent: nothing was tried)."""
+        self._db().execute(
+            "update eager set lease_until = ?, attempts = attempts - 1, updated_at = ?"
+            " where id = ? and state = 'pending'",
+            [not_before, now, job_id],
+        )
+
     def eager_for(self, image_id: str) -> list[EagerJob]:
         rows = self._db().execute(f"select {_EAGER_COLUMNS} from eager where image_id = ? order by id", [image_id])
         return [EagerJob(*row) for row in rows]

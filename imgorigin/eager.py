@@ -13,6 +13,9 @@ pool in each worker process that leases jobs from that table: a job survives a r
 never take the same job, and a worker that dies mid-render lets its lease expire so another takes
 the job again. Renders go through the same slots, cache and single-flight as delivery requests, so
 eager work can never starve the delivery plane of more than ``IMGORIGIN_EAGER_CONCURRENCY`` slots.
+Each job is its owner's rendering, charged to the same per-user bucket as ``POST /images/{id}/transform``
+(a job over it waits, uncounted); a job that timed out is never tried again (it would time out again);
+at most ``IMGORIGIN_EAGER_PENDING`` jobs of one user wait at a time.
 
 With several render nodes, rendering on the control node would warm only its own cache. There
 ``IMGORIGIN_EAGER_VIA`` names the nginx (or CDN) in front of the render nodes, and each job becomes a
@@ -32,7 +35,7 @@ import anyio.to_thread
 import httpx
 
 from imgorigin.db import EagerJob
-from imgorigin.errors import BadRequest, ImgOriginError, Unavailable
+from imgorigin.errors import BadRequest, ImgOriginError, RenderTimeout, Unavailable
 from imgorigin.library import now_iso
 from imgorigin.transform.params import FORMAT
 from imgorigin.transform.plan import Transformation, parse
@@ -145,6 +148,13 @@ class EagerWorker:
     async def _run(self, job: EagerJob) -> None:
         db = self.services.db
         metrics = self.services.metrics
+        # Eager work is its owner's rendering like POST /images/{id}/transform: the same per-user budget.
+        owner = await anyio.to_thread.run_sync(db.image_owner, job.image_id)
+        wait = self.services.rate_limiter.take(f"transform:{owner}", self.services.settings.transform_rate)
+        if wait is not None:
+            await anyio.to_thread.run_sync(db.postpone_eager, job.id, time.time() + wait, now_iso())
+            metrics.inc("imgorigin_eager_total", (("result", "postponed"),))
+            return
         try:
             if self.services.settings.eager_via:
                 await self._fetch(job)
@@ -152,6 +162,8 @@ class EagerWorker:
                 plan = parse(self.services.presets.expand(job.transformation), self.services.renderer.limits)
                 fmt = output_of(plan, job.format)
                 await self.services.renderer.derive(job.image_id, plan, fmt, fmt.value)
+        except RenderTimeout as exc:  # it would time out again: never retried
+            await self._finish(job, "failed", exc.message)
         except Unavailable as exc:
             if job.attempts < MAX_ATTEMPTS:
                 log.info("eager job %s postponed: %s", job.id, exc.detail or exc.message)
@@ -180,6 +192,8 @@ class EagerWorker:
                 await response.aread()
         except httpx.HTTPError as exc:
             raise Unavailable("The render nodes could not be reached", detail=f"{url}: {exc!r}") from None
+        if response.headers.get("x-imgorigin-error") == "render_timeout":
+            raise RenderTimeout("The render took too long")
         if response.status_code >= 500 or response.status_code == 429:
             raise Unavailable("The render nodes are busy or down", detail=f"{url}: {response.status_code}")
         if response.status_code != 200:

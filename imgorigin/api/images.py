@@ -60,6 +60,13 @@ async def upload(request: Request) -> JSONResponse:
             )
         naming = Naming.from_fields(received.fields)
         eager = parse_eager(received.fields.get("eager", ""), services)
+        if eager and settings.eager_pending:
+            pending = await in_thread(services.db.pending_eager, user.id)
+            if pending + len(eager) > settings.eager_pending:
+                raise TooManyRequests(
+                    f"You have {pending} eager derivations waiting; at most {settings.eager_pending} may wait: "
+                    "retry when they are done", retry_after=30, code="eager_backlog",
+                )
         # Eager URLs are signed and handed out like /sign's: overlays must be the uploader's own images.
         for spec in eager:
             plan = parse(services.presets.expand(spec.transformation), services.renderer.limits)
