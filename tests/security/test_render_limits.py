@@ -74,7 +74,8 @@ def test_the_deadline_stops_every_phase(hubble: tuple[TestClient, str], phase: s
     assert (response.status_code, response.text) == (504, "The render took too long\n")
     assert response.headers["x-imgorigin-error"] == "render_timeout"
     # Before: the phases ahead of the encode ran to their end (the HOSTILE plan: 90 s wall, 84 s CPU).
-    assert timed.wall < 20 and timed.cpu < 8, (timed.wall, timed.cpu)
+    # CPU is the measure; the wall bound only catches a hang (a loaded 2-core machine stretches it).
+    assert timed.cpu < 8 and timed.wall < 60, (timed.wall, timed.cpu)
     assert services_of(client).renderer.slots.in_flight == 0
     assert services_of(client).renderer.memory.used == 0
 
@@ -165,7 +166,7 @@ def test_a_client_that_hangs_up_stops_its_render(make_client: MakeClient) -> Non
             time.sleep(0.01)
     assert sent[0]["status"] == 499
     assert slots.in_flight == 0
-    assert timed.wall < 20 and timed.cpu < 8, (timed.wall, timed.cpu)  # the whole render: minutes
+    assert timed.cpu < 8 and timed.wall < 60, (timed.wall, timed.cpu)  # the whole render: minutes
 
 
 def _animation(frames: int) -> bytes:
