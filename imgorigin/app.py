@@ -18,7 +18,7 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from imgorigin import pages
-from imgorigin.api import account, auth, capabilities, images, keys, openapi
+from imgorigin.api import account, auth, capabilities, images, keys, openapi, search
 from imgorigin.clouds.accounts import publish_once
 from imgorigin.config import Settings
 from imgorigin.delivery import routes as delivery
@@ -141,7 +141,7 @@ def create_app(settings: Settings) -> Starlette:
     # the API and the playground; the default node both.
     delivery_routes = [*delivery.routes] if settings.serves_delivery else []
     control_routes = [*auth.routes, *images.routes, *account.routes, *keys.routes, *openapi.routes,
-                      *capabilities.routes]
+                      *capabilities.routes, *search.routes]
     app = Starlette(
         routes=[
             *delivery_routes,

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import re
 import sys
 import threading
 from collections.abc import Callable
@@ -25,22 +26,35 @@ IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp", ".avif", ".gif", ".tif", ".t
                   ".jxl", ".svg", ".bmp"}
 
 
-def collect(paths: list[str]) -> list[Path]:
-    """Files named, and image files found in folders named (recursively, hidden ones left out)."""
-    found: list[Path] = []
+def collect(paths: list[str]) -> dict[Path, Path]:
+    """Files named, and image files found in folders named (recursively, hidden ones left out), each with
+    the folder it was found under (a file named directly: its own folder)."""
+    found: dict[Path, Path] = {}
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
-            found.extend(sorted(
+            for file in sorted(
                 p for p in path.rglob("*")
                 if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES
                 and not any(part.startswith(".") for part in p.relative_to(path).parts)
-            ))
+            ):
+                found.setdefault(file, path)
         elif path.is_file():
-            found.append(path)
+            found.setdefault(path, path.parent)
         else:
             raise ClientError(f"{raw}: no such file or folder")
-    return list(dict.fromkeys(found))
+    return found
+
+
+# Characters Cloudinary refuses in a public id, replaced as it does for use_filename.
+_NOT_IN_PUBLIC_IDS = re.compile(r"[?&#\\%<>+]|[^\w\-. ]", re.UNICODE)
+
+
+def public_id_from_path(file: Path, root: Path) -> str:
+    """``trips/paris/eiffel`` for ``<root>/trips/paris/eiffel.jpg``: folders kept, extension dropped."""
+    parts = [*file.relative_to(root).parent.parts, file.stem]
+    cleaned = [_NOT_IN_PUBLIC_IDS.sub("_", part).strip(" ") for part in parts]
+    return "/".join(part for part in cleaned if part not in ("", ".", ".."))
 
 
 def sha256_of(path: Path) -> str:
@@ -100,8 +114,9 @@ class Uploader:
         self.max_bytes = max_bytes
         self.claims = ContentClaims()
 
-    def one(self, path: Path) -> dict[str, Any]:
-        """What became of ``path``; raises ClientError with a one-line reason on failure."""
+    def one(self, path: Path, naming: dict[str, str] | None = None) -> dict[str, Any]:
+        """What became of ``path`` (``naming``: the upload's public_id/folder fields); raises ClientError
+        with a one-line reason on failure."""
         size = path.stat().st_size
         if self.max_bytes is not None and size > self.max_bytes:
             self.progress.advance(size)
@@ -127,7 +142,8 @@ class Uploader:
         try:
             with path.open("rb") as handle:
                 body = CountingReader(handle, on_read)
-                image = self.api.call("POST", "/images", data={"eager": self.eager} if self.eager else None,
+                fields = {**(naming or {}), **({"eager": self.eager} if self.eager else {})}
+                image = self.api.call("POST", "/images", data=fields or None,
                                       files={"file": (path.name, body, "application/octet-stream")})
         except ClientError:
             self.progress.advance(size - sent)
@@ -148,9 +164,17 @@ def _upload_limit(api: Api) -> int | None:
     return limit if isinstance(limit, int) else None
 
 
+def _naming(args: argparse.Namespace, path: Path, root: Path) -> dict[str, str]:
+    fields = {"folder": args.folder} if args.folder else {}
+    if args.public_id_from_path:
+        fields["public_id"] = public_id_from_path(path, root)
+    return fields
+
+
 def cmd_upload(args: argparse.Namespace) -> int:
     api = logged_in(args)
-    files = collect(args.paths)
+    found = collect(args.paths)
+    files = list(found)
     if not files:
         raise ClientError("no image files found")
     progress = Progress(sys.stderr, sum(f.stat().st_size for f in files), len(files))
@@ -160,7 +184,7 @@ def cmd_upload(args: argparse.Namespace) -> int:
 
     def work(path: Path) -> None:
         try:
-            results[str(path)] = uploader.one(path)
+            results[str(path)] = uploader.one(path, _naming(args, path, found[path]))
         except (ClientError, OSError) as exc:
             progress.file_done(f"FAILED    {path}  {exc}")
             failures.append(f"{path}: {exc}")
@@ -189,6 +213,10 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
                         help="uploads at once (1-16, default 4)")
     upload.add_argument("--json", action="store_true",
                         help="print {path: {status, id, public_id, ...}} as JSON on stdout (summary on stderr)")
+    upload.add_argument("--folder", help="put the images in this folder: their public ids start with it")
+    upload.add_argument("--public-id-from-path", action="store_true",
+                        help="public id = the path under the folder given, without extension: "
+                             "'upload ~/Pictures' sends trips/paris/eiffel for ~/Pictures/trips/paris/eiffel.jpg")
     upload.add_argument("--eager", metavar="SPEC",
                         help="derivatives to render right after each upload, '|'-separated, each with an optional "
                              "format: 'c_fill,w_400,h_300/webp|w_1200.avif' (docs/operations.md)")

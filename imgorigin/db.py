@@ -72,6 +72,11 @@ def _unix_time(iso: str) -> int:
         return 1
 
 
+def _like(text: str) -> str:
+    """``text`` matched literally by LIKE ... ESCAPE '\\': its wildcards are plain characters."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
 class Database:
     def __init__(self, path: Path) -> None:
         self.path = path
@@ -202,19 +207,34 @@ class Database:
         rows = list(self._db().table("images").rows_where("id = ? and user_id = ?", [image_id, user_id]))
         return ImageRecord(**rows[0]) if rows else None
 
-    def images(self, user_id: int, offset: int, limit: int, query: str = "") -> tuple[list[ImageRecord], int]:
-        """One page of a user's images, newest first; with ``query``, only those whose file name contains
-        it (any case) or whose id is it."""
+    def images(
+        self, user_id: int, offset: int, limit: int, query: str = "", folder: str = ""
+    ) -> tuple[list[ImageRecord], int]:
+        """One page of a user's images, newest first. ``query``: only those whose file name or public id
+        contains it (any case), or whose id is it; ``folder``: only those in it or in its subfolders."""
         where = "user_id = ?"
         params: list[Any] = [user_id]
         if query:
-            escaped = query.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-            where += " and (filename like ? escape '\\' or id = ?)"
-            params += [f"%{escaped}%", query]
+            where += " and (filename like ? escape '\\' or public_id like ? escape '\\' or id = ?)"
+            params += [f"%{_like(query)}%", f"%{_like(query)}%", query]
+        if folder:  # case-sensitive, as public ids are (LIKE is not)
+            where += " and substr(public_id, 1, ?) = ?"
+            params += [len(folder) + 1, folder + "/"]
         table = self._db().table("images")
         total = self._db().execute(f"select count(*) from images where {where}", params).fetchone()[0]
         rows = table.rows_where(where, params, order_by="created_at desc, rowid desc", limit=limit, offset=offset)
         return [ImageRecord(**row) for row in rows], int(total)
+
+    def folders(self, user_id: int) -> dict[str, int]:
+        """Every folder of the user's public ids (parents included) with the images in it or below."""
+        counts: dict[str, int] = {}
+        rows = self._db().execute("select public_id from images where user_id = ? and public_id like '%/%'", [user_id])
+        for (public_id,) in rows:
+            parts = public_id.split("/")[:-1]
+            for depth in range(1, len(parts) + 1):
+                path = "/".join(parts[:depth])
+                counts[path] = counts.get(path, 0) + 1
+        return dict(sorted(counts.items()))
 
     def image_by_hash(self, user_id: int, sha256: str) -> ImageRecord | None:
         rows = list(self._db().table("images").rows_where("user_id = ? and sha256 = ?", [user_id, sha256], limit=1))

@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from imgorigin.cli_client import ClientError, _error_message, at_width
-from imgorigin.cli_upload import collect
+from imgorigin.cli_upload import collect, public_id_from_path
 from imgorigin.progress import Progress, human_bytes
 
 
@@ -55,6 +55,8 @@ def test_collect_walks_folders_for_images_only(tmp_path: Path) -> None:
         (tmp_path / name).write_bytes(b"x")
     found = collect([str(tmp_path / "a"), str(tmp_path / "four.webp"), str(tmp_path / "a" / "notes.txt")])
     assert [p.relative_to(tmp_path).as_posix() for p in found] == ["a/one.JPG", "a/two.png", "four.webp", "a/notes.txt"]
+    # Each with the folder it was found under: a file named directly, its own folder.
+    assert [root.relative_to(tmp_path).as_posix() for root in found.values()] == ["a", "a", ".", "a"]
     with pytest.raises(ClientError, match="missing: no such file or folder"):
         collect([str(tmp_path / "missing")])
 
@@ -76,3 +78,13 @@ NGINX_413 = (
 def test_errors_not_from_imgorigin_are_one_line(status: int, body: str, expected: str) -> None:
     request = httpx.Request("POST", "http://127.0.0.1:8080/images")
     assert _error_message(httpx.Response(status, text=body, request=request)) == expected
+
+
+@pytest.mark.parametrize(("relative", "expected"), [
+    ("eiffel.jpg", "eiffel"),
+    ("trips/paris/eiffel.tower.jpg", "trips/paris/eiffel.tower"),
+    ("trips/a&b?/50% off+more.png", "trips/a_b_/50_ off_more"),  # what Cloudinary refuses becomes _
+    ("Été/café.webp", "Été/café"),  # letters of any language stay
+])
+def test_public_id_from_path(tmp_path: Path, relative: str, expected: str) -> None:
+    assert public_id_from_path(tmp_path / relative, tmp_path) == expected

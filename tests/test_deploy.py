@@ -39,6 +39,8 @@ def _docker_env(name: str) -> str:
 
 def test_compose_has_the_four_roles(compose: dict[str, Any]) -> None:
     assert set(compose["services"]) == {"control", "render", "nginx", "minio"}
+    roles = {name: service.get("environment", {}).get("IMGORIGIN_ROLE") for name, service in compose["services"].items()}
+    assert roles == {"control": "control", "render": "render", "nginx": None, "minio": None}
     assert compose["services"]["render"]["deploy"]["replicas"] >= 2
 
 
@@ -46,6 +48,8 @@ def test_every_variable_is_a_setting_the_app_knows(compose: dict[str, Any]) -> N
     for name in ("control", "render"):
         variables = set(compose["services"][name]["environment"])
         assert variables - SETTINGS - OTHER_VARIABLES == set(), name
+    role = next(f for f in dataclasses.fields(Settings) if f.name == "role")
+    assert "control" in role.metadata["help"] and "render" in role.metadata["help"]
 
 
 def test_every_variable_is_in_the_deploy_docs(compose: dict[str, Any]) -> None:
@@ -60,7 +64,7 @@ def test_every_substitution_is_in_env_example() -> None:
     example = set(re.findall(r"^([A-Z_]+)=", (DEPLOY / "env.example").read_text(), flags=re.MULTILINE))
     assert substituted == example
     # Secrets have no default: compose refuses to start without them.
-    for secret in ("IMGORIGIN_URL_SECRET", "IMGORIGIN_JWT_SECRET", "MINIO_ROOT_PASSWORD"):
+    for secret in ("IMGORIGIN_URL_SECRET", "IMGORIGIN_JWT_SECRET", "IMGORIGIN_KEY_SECRET", "MINIO_ROOT_PASSWORD"):
         assert f"${{{secret}:?" in text
 
 

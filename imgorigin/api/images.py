@@ -22,6 +22,7 @@ from imgorigin.api.common import (
     services_of,
 )
 from imgorigin.api.eager import eager_json
+from imgorigin.api.search import search_terms
 from imgorigin.api.transform_body import to_transformation
 from imgorigin.api.uploads import receive_upload
 from imgorigin.clouds.publicids import Naming
@@ -36,8 +37,6 @@ from imgorigin.transform.values import OutputFormat, parse_output_format
 
 MAX_LIMIT = 100
 MAX_SIGN_ITEMS = 100
-MAX_QUERY = 200
-CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")
 SHA256_HEX = re.compile(r"^[0-9a-f]{64}$")
 
 
@@ -103,13 +102,8 @@ async def list_images(request: Request) -> JSONResponse:
         found = await in_thread(services.db.image_by_hash, user.id, sha256)
         records, total = ([found], 1) if found else ([], 0)
     else:
-        query = request.query_params.get("q", "").strip()
-        if len(query) > MAX_QUERY:
-            raise BadRequest(f"q: at most {MAX_QUERY} characters", code="invalid_query")
-        if CONTROL_CHARACTERS.search(query):
-            # SQLite would end the LIKE pattern at a NUL: "a\0" would match every image.
-            raise BadRequest("q: no control characters", code="invalid_query")
-        records, total = await in_thread(services.db.images, user.id, (page - 1) * limit, limit, query)
+        query, folder = search_terms(request)
+        records, total = await in_thread(services.db.images, user.id, (page - 1) * limit, limit, query, folder)
     return JSONResponse({
         "items": [image_json(request, r) for r in records],
         "page": page,

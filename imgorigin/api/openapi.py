@@ -245,7 +245,8 @@ OPERATIONS: dict[tuple[str, str], dict[str, Any]] = {
             _query("limit", _integer(minimum=1, maximum=100), "images per page"),
             _query("sha256", _string(pattern="^[0-9a-f]{64}$"), "only the image with this content hash"),
             _query("q", _string(maxLength=200),
-                   "search: images whose file name contains it (any case), or whose id it is"),
+                   "search: images whose file name or public id contains it (any case), or whose id it is"),
+            _query("folder", _string(maxLength=255), "only images in this folder of public ids, or below it"),
         ],
         "responses": {"200": _json(_ref("ImageList"), "One page of images"), **_errors(*_COMMON)},
     },
@@ -278,6 +279,12 @@ OPERATIONS: dict[tuple[str, str], dict[str, Any]] = {
     ("/healthz", "get"): {
         "tags": ["operations"], "summary": "Liveness: the process answers", "security": [],
         "responses": {"200": _json(_ref("Status"), "Alive")},
+    },
+    ("/folders", "get"): {
+        "tags": ["images"], "summary": "The folders of the caller's public ids, each with its image count",
+        "responses": {"200": _json(_object({"folders": {"type": "array", "items": _object(
+            {"path": _string(), "count": _integer(minimum=1)}, ["path", "count"])}}, ["folders"]), "Folders"),
+            **_errors(*_COMMON)},
     },
     ("/capabilities", "get"): {
         "tags": ["operations"], "summary": "What this server can render beyond the core (background removal)",

@@ -25,7 +25,8 @@ def test_search_by_file_name_and_id(client: TestClient, alice: Account) -> None:
     assert _found(alice, "%") == ["100%.jpg"]
     assert _found(alice, "_") == ["holiday_beach.jpg", "x_y.jpg"]
     assert _found(alice, ids["office.jpg"]) == ["office.jpg"]
-    assert _found(alice, ids["office.jpg"][:8]) == []  # an id matches whole, never by prefix
+    # Without a chosen public id, the random id is the public id: a part of it finds the image.
+    assert _found(alice, ids["office.jpg"][3:11]) == ["office.jpg"]
     assert _found(alice, "nothing like it") == []
     assert len(_found(alice, "")) == len(names)
 
@@ -61,3 +62,46 @@ def _variant(index: int) -> bytes:
     import pyvips
 
     return bytes(pyvips.Image.black(8, 8, bands=3).new_from_image([index * 20, 0, 0]).pngsave_buffer())
+
+
+def _named(account: Account, public_id: str, index: int) -> str:
+    response = account.client.post("/images", headers=account.headers, data={"public_id": public_id},
+                                   files={"file": ("photo.png", _variant(index), "image/png")})
+    assert response.status_code == 201, response.text
+    return str(response.json()["public_id"])
+
+
+def _public_ids(account: Account, **params: str) -> list[str]:
+    response = account.client.get("/images", params={**params, "limit": 100}, headers=account.headers)
+    assert response.status_code == 200, response.text
+    return sorted(item["public_id"] for item in response.json()["items"])
+
+
+def test_search_by_public_id_and_folder(client: TestClient, alice: Account) -> None:
+    for index, public_id in enumerate(["trips/paris/eiffel", "trips/paris/louvre", "trips/Rome/forum",
+                                       "trips_old/x", "home/cat"]):
+        _named(alice, public_id, index)
+    assert _public_ids(alice, q="PARIS") == ["trips/paris/eiffel", "trips/paris/louvre"]
+    assert _public_ids(alice, q="home/cat") == ["home/cat"]
+    # A folder holds what is in it and below it, by whole folder names and in their case.
+    assert _public_ids(alice, folder="trips") == ["trips/Rome/forum", "trips/paris/eiffel", "trips/paris/louvre"]
+    assert _public_ids(alice, folder="trips/paris") == ["trips/paris/eiffel", "trips/paris/louvre"]
+    assert _public_ids(alice, folder="trips/rome") == []
+    assert _public_ids(alice, folder="trips_") == []  # LIKE's _ is no wildcard here
+    assert _public_ids(alice, folder="trips", q="forum") == ["trips/Rome/forum"]
+
+    folders = client.get("/folders", headers=alice.headers)
+    assert folders.status_code == 200
+    assert folders.json() == {"folders": [
+        {"path": "home", "count": 1}, {"path": "trips", "count": 3}, {"path": "trips/Rome", "count": 1},
+        {"path": "trips/paris", "count": 2}, {"path": "trips_old", "count": 1},
+    ]}
+    assert client.get("/folders", headers=register(client, "newbie").headers).json() == {"folders": []}
+    assert client.get("/folders").status_code == 401
+
+
+def test_hostile_folders_are_refused(client: TestClient, alice: Account) -> None:
+    for folder in ("../etc", "a/../b", "x\x00", "a%b", "v12"):
+        response = client.get("/images", params={"folder": folder}, headers=alice.headers)
+        assert response.status_code == 400, folder
+        assert response.json()["error"]["code"] == "invalid_public_id"

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import pty
+import re
 import select
 import shutil
 import subprocess
@@ -212,3 +213,34 @@ def test_progress_redraws_one_line_on_a_terminal(server: Origin, tmp_path: Path)
     files = [line for line in text.replace("\r\x1b[K", "\n").splitlines() if line.startswith("uploaded  ")]
     assert [line.split("  ")[1] for line in files] == [str(folder / n) for n in ("chelsea.png", "coffee.png", "rocket.jpg")]
     assert redraws[-1].startswith("[############################] 100%  3/3 files")
+
+
+def test_public_ids_from_paths_in_a_folder(server: Origin, tmp_path: Path) -> None:
+    config = tmp_path / "config"
+    _login(config, server, "paths")
+    root = tmp_path / "Pictures"
+    (root / "trips" / "paris").mkdir(parents=True)
+    shutil.copy(PHOTOS / "rocket.jpg", root / "trips" / "paris" / "eiffel tower.jpg")
+    shutil.copy(PHOTOS / "chelsea.png", root / "cat.png")
+
+    done = run_cli(config, "upload", str(root), "--public-id-from-path", "--folder", "site", "--json")
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout)
+    assert {path: entry["public_id"] for path, entry in result.items()} == {
+        str(root / "cat.png"): "site/cat",
+        str(root / "trips" / "paris" / "eiffel tower.jpg"): "site/trips/paris/eiffel tower",
+    }
+    headers = _token(server, "paths")
+    shown = httpx.get(f"{server.base}/images/site/trips/paris/eiffel tower", headers=headers)
+    assert shown.status_code == 200 and shown.json()["filename"] == "eiffel tower.jpg"
+    folders = httpx.get(f"{server.base}/folders", headers=headers).json()["folders"]
+    assert folders == [{"path": "site", "count": 2}, {"path": "site/trips", "count": 1},
+                       {"path": "site/trips/paris", "count": 1}]
+
+    # --folder alone: the server picks the name (a random id) inside the folder.
+    shutil.copy(PHOTOS / "coffee.png", tmp_path / "coffee.png")
+    alone = json.loads(run_cli(config, "upload", str(tmp_path / "coffee.png"), "--folder", "misc", "--json").stdout)
+    assert re.fullmatch(r"misc/[A-Za-z0-9]{16}", alone[str(tmp_path / "coffee.png")]["public_id"])
+
+    bad = run_cli(config, "upload", str(PHOTOS / "logo.png"), "--folder", "../up")
+    assert bad.returncode == 1 and "invalid_public_id" in bad.stderr

@@ -113,7 +113,7 @@ def test_search_by_name_and_id(page: Page, server: str) -> None:
     expect(page.locator("#grid li")).to_have_count(1)
     expect(page.get_by_role("button", name=re.compile("city.png"))).to_be_visible()
     search.fill("nothing like it")
-    expect(page.get_by_text("No image matches this search.")).to_be_visible()
+    expect(page.get_by_text("No image matches this search or folder.")).to_be_visible()
     expect(page.get_by_text("No images yet")).to_be_hidden()
     search.fill("")
     expect(page.locator("#grid li")).to_have_count(3)
@@ -153,3 +153,54 @@ def test_the_watermark_picker_lists_every_image(page: Page, server: str) -> None
     expect(choices).to_have_count(1 + 101)  # "—" and every other image, past the first page of 100
     page.get_by_label("Watermark image").select_option(ids[-1] if ids[-1] != ids[0] else ids[1])
     expect(page.locator("#preview[data-transformation*='/l_']")).to_be_visible()
+
+
+def test_folders_filter_the_library(page: Page, server: str) -> None:
+    sign_up(page, "folders")
+    token = page.evaluate("sessionStorage.getItem('imgorigin.token')")
+    for index, public_id in enumerate(["trips/paris/eiffel", "trips/rome", "home/cat"]):
+        answer = httpx.post(f"{server}/images", headers={"Authorization": f"Bearer {token}"},
+                            data={"public_id": public_id}, files={"file": ("x.png", _png(index), "image/png")})
+        assert answer.status_code == 201, answer.text
+    page.reload()
+    expect(page.locator("#grid li")).to_have_count(3)
+    folder = page.get_by_label("Folder")
+    expect(folder.locator("option")).to_have_text(
+        ["All folders", "home (1)", "trips (2)", "trips/paris (1)"])
+    folder.select_option("trips")
+    expect(page.locator("#grid li")).to_have_count(2)
+    # Chosen public ids name the images.
+    expect(page.locator("#grid .thumb span").first).to_have_text(re.compile(r"^trips/(paris/eiffel|rome) · "))
+    expect(page.get_by_role("img", name="trips/paris/eiffel")).to_be_visible()
+    page.get_by_label("Search").fill("eiffel")
+    expect(page.locator("#grid li")).to_have_count(1)
+    folder.select_option("home")
+    expect(page.get_by_text("No image matches this search or folder.")).to_be_visible()
+    page.get_by_label("Search").fill("")
+    expect(page.locator("#grid li")).to_have_count(1)
+
+
+def test_api_keys_are_shown_once_and_revoked(page: Page, server: str) -> None:
+    sign_up(page, "keyholder")
+    page.get_by_text("API keys, for Cloudinary's SDKs and Upload API").click()
+    expect(page.locator("#cloud-name")).to_have_text("keyholder")
+    expect(page.get_by_text("No API keys yet.")).to_be_visible()
+    page.get_by_role("button", name="Create a key").click()
+    secret = page.get_by_label("API secret")
+    expect(secret).not_to_have_value("")
+    key = page.get_by_label("API key", exact=True).input_value()
+    expect(page.locator("#key-list li")).to_have_count(1)
+    expect(page.locator("#key-list li code")).to_have_text(key)
+    token = page.evaluate("sessionStorage.getItem('imgorigin.token')")
+    listed = httpx.get(f"{server}/me/api-keys", headers={"Authorization": f"Bearer {token}"}).json()
+    assert [item["api_key"] for item in listed["items"]] == [key]
+
+    page.get_by_text("API keys, for Cloudinary's SDKs and Upload API").click()  # closed: the secret goes
+    expect(secret).to_have_value("")
+    page.get_by_text("API keys, for Cloudinary's SDKs and Upload API").click()
+    expect(page.locator("#new-key")).to_be_hidden()
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("button", name=f"Revoke {key}").click()
+    expect(page.get_by_text("No API keys yet.")).to_be_visible()
+    listed = httpx.get(f"{server}/me/api-keys", headers={"Authorization": f"Bearer {token}"}).json()
+    assert listed["items"] == []

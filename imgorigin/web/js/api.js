@@ -58,9 +58,13 @@ export async function call(method, path, body) {
 export const api = {
   register: (username, password) => call("POST", "/register", { username, password }),
   login: (username, password) => call("POST", "/login", { username, password }),
-  images: (page, limit, query = "") =>
-    call("GET", `/images?${new URLSearchParams({ page, limit, ...(query ? { q: query } : {}) })}`),
+  images: (page, limit, query = "", folder = "") =>
+    call("GET", `/images?${new URLSearchParams({ page, limit, ...(query ? { q: query } : {}), ...(folder ? { folder } : {}) })}`),
   capabilities: () => call("GET", "/capabilities"),
+  folders: () => call("GET", "/folders"),
+  keys: () => call("GET", "/me/api-keys"),
+  createKey: () => call("POST", "/me/api-keys"),
+  revokeKey: (key) => call("DELETE", `/me/api-keys/${encodeURIComponent(key)}`),
   image: (id) => call("GET", `/images/${encodeURIComponent(id)}`),
   remove: (id) => call("DELETE", `/images/${encodeURIComponent(id)}`),
   sign: (items) => call("POST", "/sign", { items }).then((answer) => answer.items),

@@ -8,13 +8,14 @@ const THUMBNAIL = "c_fill,g_auto,w_240,h_240";
 const PARALLEL_UPLOADS = 3;
 const SEARCH_DELAY_MS = 250;
 
-const library = { page: 1, pages: 1, query: "", timer: 0, sequence: 0 };
+const library = { page: 1, pages: 1, query: "", folder: "", timer: 0, sequence: 0 };
 
 export async function openLibrary(page = library.page) {
   showView("library");
   const sequence = ++library.sequence;
-  const query = library.query;
-  const answer = await guarded(() => api.images(page, PAGE_SIZE, query));
+  const { query, folder } = library;
+  loadFolders();
+  const answer = await guarded(() => api.images(page, PAGE_SIZE, query, folder));
   if (!answer || sequence !== library.sequence) return;
   if (answer.items.length === 0 && page > 1) return openLibrary(page - 1);
   library.page = answer.page;
@@ -24,8 +25,9 @@ export async function openLibrary(page = library.page) {
     : [];
   if (!thumbs || sequence !== library.sequence) return;
   $("grid").replaceChildren(...answer.items.map((image, index) => gridItem(image, thumbs[index].url)));
-  $("empty").hidden = answer.items.length > 0 || Boolean(query);
-  $("no-match").hidden = answer.items.length > 0 || !query;
+  const filtered = Boolean(query || folder);
+  $("empty").hidden = answer.items.length > 0 || filtered;
+  $("no-match").hidden = answer.items.length > 0 || !filtered;
   $("pager").hidden = library.pages < 2;
   $("select-all").hidden = answer.items.length === 0;
   $("delete-selected").hidden = answer.items.length === 0;
@@ -35,8 +37,20 @@ export async function openLibrary(page = library.page) {
   updateSelection();
 }
 
+// The folders of the account's public ids, for the folder filter (hidden while there are none).
+async function loadFolders() {
+  const answer = await api.folders().catch(() => null);
+  const folders = answer ? answer.folders : [];
+  const select = $("folder");
+  const current = library.folder;
+  select.replaceChildren(new Option("All folders", ""),
+    ...folders.map((f) => new Option(`${f.path} (${f.count})`, f.path, false, f.path === current)));
+  $("folder-filter").hidden = folders.length === 0 && !current;
+}
+
+// A public id the account chose names the image; otherwise its file name does.
 function label(image) {
-  return image.public_id || image.filename || image.id;
+  return image.public_id && image.public_id !== image.id ? image.public_id : image.filename || image.id;
 }
 
 function gridItem(image, url) {
@@ -158,6 +172,10 @@ export function wireLibrary() {
       library.query = $("search").value.trim();
       openLibrary(1);
     }, SEARCH_DELAY_MS);
+  });
+  $("folder").addEventListener("change", () => {
+    library.folder = $("folder").value;
+    openLibrary(1);
   });
   $("select-all").addEventListener("click", () => {
     const boxes = [...$("grid").querySelectorAll(".pick")];

@@ -5,6 +5,7 @@ import {
   applyConstraints, atWidth, changedValues, compose, rawValues, readValues, renderBuilder, setImageChoices,
   setUnavailable, writeValues,
 } from "./builder.js";
+import { wireKeys } from "./keys.js";
 import { openLibrary, wireLibrary } from "./library.js";
 import { OPTIONS } from "./options.js";
 import { PasteError, parseTransformation, sameTransformation } from "./paste.js";
@@ -60,7 +61,7 @@ async function openDetail(id, params) {
   writeValues($("builder"), params);
   state.image = image;
   showView("detail");
-  $("detail-title").textContent = image.public_id || image.filename || image.id;
+  $("detail-title").textContent = image.public_id && image.public_id !== image.id ? image.public_id : image.filename || image.id;
   $("detail-meta").textContent = `id ${image.id} · ${image.width}×${image.height} ${image.format} · uploaded ${image.created_at}`;
   $("original-size").textContent = `${formatBytes(image.bytes)} (${image.width}×${image.height} ${image.format})`;
   $("derived-size").textContent = "";
@@ -278,6 +279,7 @@ function start() {
   $("download").addEventListener("click", onDownload);
   $("delete-account").addEventListener("click", onDeleteAccount);
   wireLibrary();
+  wireKeys();
   window.addEventListener("hashchange", route);
   loadCapabilities().finally(route);
 }
