@@ -2,6 +2,7 @@
 
     python bench/hostile.py deadline      # 5 expensive components on a 1000x872 JPEG (finding: deadline)
     python bench/hostile.py gif           # a 500-frame GIF asked for 8000 px wide, four at once, twice
+    python bench/hostile.py disconnect    # two expensive renders whose clients leave after 2 s
 
 Loopback only; every request has a client timeout and the server is stopped by its PID. Settings are
 passed through the environment (``IMGORIGIN_RENDER_TIMEOUT=3 python bench/hostile.py deadline``).
@@ -10,6 +11,7 @@ passed through the environment (``IMGORIGIN_RENDER_TIMEOUT=3 python bench/hostil
 from __future__ import annotations
 
 import io
+import json
 import os
 import signal
 import struct
@@ -54,13 +56,14 @@ def animated_gif() -> bytes:
 class Server:
     def __init__(self, data_dir: Path, workers: int = 2) -> None:
         self.port = free_port()
+        self.log = data_dir.parent / "server.log"
         self.base = f"http://127.0.0.1:{self.port}"
         env = {**os.environ, "IMGORIGIN_REGISTER_RATE": "0", "IMGORIGIN_RENDER_RATE": "0",
                "IMGORIGIN_BCRYPT_ROUNDS": "4"}
         self.process = subprocess.Popen(
             [sys.executable, "-m", "imgorigin", "serve", "--port", str(self.port), "--workers", str(workers),
              "--data-dir", str(data_dir)],
-            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            env=env, stdout=subprocess.DEVNULL, stderr=self.log.open("wb"),
             start_new_session=True,
         )
         deadline = time.monotonic() + 60
@@ -124,6 +127,29 @@ def deadline_case(server: Server) -> None:
           f"{server.tree.cpu_seconds() - cpu:.1f} s CPU, peak RSS {rss.peak / MB:.0f} MB")
 
 
+def disconnect_case(server: Server) -> None:
+    """Two expensive renders (different URLs: no single flight) whose clients hang up after 2 s: when
+    does the origin finish with them (its access log), and is a cheap render served meanwhile?
+    Run with MAX_RENDER_COST=0 so that they start."""
+    other = EXPENSIVE + "/e_grayscale"
+    urls = setup(server, (ROOT / "tests/fixtures/hubble_deep_field.jpg").read_bytes(), "hubble.jpg",
+                 [(EXPENSIVE, "jpg"), (other, "jpg"), ("w_100", "jpg")])
+    started = time.monotonic()
+    with ThreadPoolExecutor(2) as pool:
+        print("clients:", [r[0] for r in pool.map(lambda path: fetch(server, path, 2), urls[:2])])
+    outcome, wall = fetch(server, urls[2], 120)
+    print(f"a cheap render meanwhile: {outcome} in {wall:.1f} s")
+    while time.monotonic() - started < 300:
+        lines = [json.loads(line) for line in server.log.read_text().splitlines() if line.startswith("{")]
+        done = [line for line in lines if "e_sharpen" in line.get("path", "")]
+        if len(done) == 2:
+            finished = [(line["status"], f"{line['duration_ms'] / 1000:.1f} s") for line in done]
+            print("the origin finished them:", finished)
+            return
+        time.sleep(0.5)
+    print("the origin still had not finished them after 300 s")
+
+
 def gif_case(server: Server) -> None:
     transformations = [(f"c_scale,w_62{i},a_hflip/c_scale,w_8000", "gif") for i in range(8)]
     urls = setup(server, animated_gif(), "frames.gif", transformations)
@@ -161,7 +187,7 @@ def main() -> None:
         data_dir = Path(tmp) / "data"
         server = Server(data_dir)
         try:
-            {"deadline": deadline_case, "gif": gif_case}[case](server)
+            {"deadline": deadline_case, "gif": gif_case, "disconnect": disconnect_case}[case](server)
         finally:
             server.stop()
 
