@@ -18,7 +18,8 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from imgorigin import pages
-from imgorigin.api import account, auth, capabilities, images, keys, openapi, search
+from imgorigin.api import account, auth, capabilities, images, keys, openapi, search, v1_1
+from imgorigin.api.v1_1.errors import PREFIX as CLOUDINARY_API, cloudinary_status
 from imgorigin.clouds.accounts import publish_once
 from imgorigin.config import Settings
 from imgorigin.delivery import routes as delivery
@@ -45,6 +46,8 @@ def error_response(request: Request, status: int, code: str, message: str, heade
         # node but must not retry "render_timeout" (504), which would fail the same way there.
         headers["X-Imgorigin-Error"] = code
         return PlainTextResponse(message + "\n", status_code=status, headers=headers)
+    if request.url.path.startswith(CLOUDINARY_API):
+        status = cloudinary_status(status)
     return JSONResponse({"error": {"code": code, "message": message}}, status_code=status, headers=headers)
 
 
@@ -141,7 +144,7 @@ def create_app(settings: Settings) -> Starlette:
     # the API and the playground; the default node both.
     delivery_routes = [*delivery.routes] if settings.serves_delivery else []
     control_routes = [*auth.routes, *images.routes, *account.routes, *keys.routes, *openapi.routes,
-                      *capabilities.routes, *search.routes]
+                      *capabilities.routes, *search.routes, *v1_1.routes]
     app = Starlette(
         routes=[
             *delivery_routes,

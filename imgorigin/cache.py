@@ -75,6 +75,21 @@ class DerivedCache:
         rows = self._cache._sql("SELECT DISTINCT tag FROM Cache WHERE tag IS NOT NULL")
         return {str(tag) for (tag,) in rows}
 
+    def stored_for(self, image_ids: list[str]) -> tuple[int, int]:
+        """(derivatives, their bytes) cached on this host for these images (the usage report)."""
+        if self._cache is None:
+            return 0, 0
+        count = size = 0
+        for start in range(0, len(image_ids), 500):
+            chunk = image_ids[start:start + 500]
+            marks = ", ".join("?" * len(chunk))
+            row = self._cache._sql(
+                f"SELECT count(*), coalesce(sum(size), 0) FROM Cache WHERE tag IN ({marks})"
+                f" AND key NOT LIKE '{_LAYER_REF}%'", chunk,
+            ).fetchone()
+            count, size = count + int(row[0]), size + int(row[1])
+        return count, size
+
     def close(self) -> None:
         if self._cache is not None:
             self._cache.close()
@@ -131,6 +146,42 @@ class RateLimiter:
                 return None
             self._cache.set(key, (tokens, now), expire=3600)
             return float((1 - tokens) / per_second)
+
+    def count(self, bucket: str, window: int, now: float | None = None) -> tuple[int, int]:
+        """Count one call in a fixed window of ``window`` seconds: (calls so far in it, when it ends)."""
+        now = time.time() if now is None else now
+        start = int(now) // window * window
+        key = f"window:{bucket}:{start}"
+        with self._cache.transact():
+            calls = int(self._cache.get(key, 0)) + 1
+            self._cache.set(key, calls, expire=window + 60)
+        return calls, start + window
+
+    def close(self) -> None:
+        self._cache.close()
+
+
+class RenderCounter:
+    """Renders per image per calendar month, shared by the workers on the host (Admin API ``usage``).
+
+    Counted where the render happens, by image id: render nodes never learn accounts. Entries expire
+    after about two months.
+    """
+
+    def __init__(self, directory: Path) -> None:
+        self._cache = diskcache.Cache(str(directory), statistics=False, size_limit=256 * 1024**2)
+
+    @staticmethod
+    def month(now: float | None = None) -> str:
+        return time.strftime("%Y-%m", time.gmtime(time.time() if now is None else now))
+
+    def count(self, image_id: str) -> None:
+        self._cache.incr(f"{self.month()}:{image_id}", 1, default=0)
+        self._cache.touch(f"{self.month()}:{image_id}", expire=62 * 86400)
+
+    def total(self, image_ids: list[str], month: str | None = None) -> int:
+        month = month or self.month()
+        return sum(int(self._cache.get(f"{month}:{image_id}", 0)) for image_id in image_ids)
 
     def close(self) -> None:
         self._cache.close()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import getpass
 import os
 import sys
 from collections.abc import Sequence
@@ -78,22 +77,6 @@ def cmd_sign(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_user_create(args: argparse.Namespace) -> int:
-    from imgorigin.clouds.accounts import publish_account_of
-    from imgorigin.db import Database
-    from imgorigin.library import now_iso
-    from imgorigin.security import check_password_rules, hash_password
-
-    settings = load_settings()
-    password = args.password or os.environ.get("IMGORIGIN_NEW_PASSWORD") or getpass.getpass("Password: ")
-    check_password_rules(password)
-    database = Database(settings.db_path)
-    user = database.create_user(args.username.lower(), hash_password(password), now_iso())
-    publish_account_of(settings, database, user)  # its cloud exists for render nodes
-    print(f"created user {user.username} (id {user.id})")
-    return 0
-
-
 def cmd_settings(args: argparse.Namespace) -> int:
     for name, default, help_text in describe():
         print(f"{name:<40} {default:<14} {help_text}")
@@ -118,13 +101,6 @@ def build_parser() -> argparse.ArgumentParser:
     sign.add_argument("--base", default="", help="base URL (default IMGORIGIN_PUBLIC_URL, else a path)")
     sign.set_defaults(func=cmd_sign)
 
-    user = sub.add_parser("user", help="manage users")
-    user_sub = user.add_subparsers(dest="user_command", required=True)
-    create = user_sub.add_parser("create", help="create a user")
-    create.add_argument("username")
-    create.add_argument("--password", help="(default: prompt, or IMGORIGIN_NEW_PASSWORD)")
-    create.set_defaults(func=cmd_user_create)
-
     settings = sub.add_parser("settings", help="list every setting with its default")
     settings.set_defaults(func=cmd_settings)
 
@@ -140,8 +116,8 @@ _EXTENSIONS: list = []  # type: ignore[type-arg]
 def _load_extensions() -> None:
     import importlib
 
-    for name in ("imgorigin.doctor", "imgorigin.models", "imgorigin.cli_client", "imgorigin.cli_upload",
-                 "imgorigin.pyramid", "imgorigin.clouds.cli"):
+    for name in ("imgorigin.cli_users", "imgorigin.doctor", "imgorigin.models", "imgorigin.cli_client",
+                 "imgorigin.cli_upload", "imgorigin.pyramid", "imgorigin.clouds.cli", "imgorigin.importer.cli"):
         try:
             module = importlib.import_module(name)
         except ModuleNotFoundError as exc:

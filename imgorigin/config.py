@@ -135,6 +135,12 @@ class Settings:
     register_rate: float = setting(20.0, "accounts created per hour per client IP (0: unlimited)", float)
     upload_rate: float = setting(60.0, "uploads per minute per user and per client IP (0: unlimited)", float)
     user_quota: int = setting(0, "bytes of originals one user may store (0: unlimited)", _size)
+    registration: str = setting(
+        "open", "who may create accounts: open, closed (CLI or an admin only) or invite (with a code)"
+    )
+    admin_api_rate: int = setting(
+        500, "Cloudinary Admin API calls per hour per account (X-FeatureRateLimit-*; 0: unlimited)", int
+    )
     model_dir: Path = setting(
         Path("models"), "directory of the background-removal model (imgorigin models install)", Path
     )
@@ -204,6 +210,10 @@ class Settings:
             problems.append("IMGORIGIN_ROLE must be all, control or render")
         if self.state_ttl < 0:
             problems.append("IMGORIGIN_STATE_TTL must be 0 or positive")
+        if self.registration not in {"open", "closed", "invite"}:
+            problems.append("IMGORIGIN_REGISTRATION must be open, closed or invite")
+        if self.admin_api_rate < 0:
+            problems.append("IMGORIGIN_ADMIN_API_RATE must be 0 (unlimited) or positive")
         if self.storage not in {"local", "s3"}:
             problems.append("IMGORIGIN_STORAGE must be local or s3")
         if self.storage == "s3" and not (self.s3_endpoint and self.s3_access_key and self.s3_secret_key):

@@ -64,6 +64,20 @@ class EagerJob:
 
 _EAGER_COLUMNS = "id, image_id, transformation, format, state, error, attempts, updated_at"
 
+_CLOUD_SCHEMA = (
+    "create table if not exists image_tags (image_id text not null references images(id) on delete cascade,"
+    " tag text not null, primary key (image_id, tag))",
+    "create index if not exists image_tags_tag on image_tags (tag)",
+    "create table if not exists image_context (image_id text not null references images(id) on delete cascade,"
+    " key text not null, value text not null, primary key (image_id, key))",
+    "create table if not exists upload_presets (user_id integer not null references users(id) on delete cascade,"
+    " name text not null, unsigned integer not null, settings text not null, created_at text not null,"
+    " primary key (user_id, name))",
+    "create table if not exists invites (code_hash text primary key, created_at text not null,"
+    " expires_at real not null, state text not null default 'new',"
+    " used_by integer references users(id) on delete set null)",
+)
+
 
 def _unix_time(iso: str) -> int:
     try:
@@ -162,6 +176,11 @@ class Database:
                 " unique (image_id, transformation, format))"
             )
             db.execute("create index if not exists eager_pending on eager (state, lease_until)")
+            # Cloudinary's Upload and Admin APIs (imgorigin/api/v1_1): tags, context, upload presets; invitations.
+            for statement in _CLOUD_SCHEMA:
+                db.execute(statement)
+            if "role" not in db.table("users").columns_dict:
+                db.table("users").add_column("role", str, not_null_default="user")
 
     # users
 

@@ -146,6 +146,7 @@ class Renderer:
         self._flights: dict[str, Flight] = {}
         # Told (plan, format, seconds) after every render, from the render thread: metrics.
         self.on_render: Callable[[Transformation, OutputFormat, float], None] | None = None
+        self.count_render: Callable[[str], None] | None = None  # per image id (the usage report)
 
     def lookup(self, key: str) -> Derived | None:
         hit = self.cache.get(key)
@@ -240,6 +241,8 @@ class Renderer:
             raise exc.with_traceback(None) from None
         if self.on_render is not None:
             self.on_render(plan, rendered.format, time.perf_counter() - started)
+        if self.count_render is not None:
+            self.count_render(image_id)
         self._store(key, rendered.format, rendered.data, image_id, plan)
         return Derived(rendered.data, rendered.format, etag_of(key), cached=False)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from imgorigin.cache import DerivedCache, RateLimiter
+from imgorigin.cache import DerivedCache, RateLimiter, RenderCounter
 from imgorigin.clouds.state import Published, Publisher
 from imgorigin.config import Settings
 from imgorigin.db import Database
@@ -31,6 +31,7 @@ class Services:
     rate_limiter: RateLimiter
     presets: Presets
     metrics: Metrics
+    renders: RenderCounter
     published: Published  # per-account state for Cloudinary's layouts, read from the object store
     publisher: Publisher  # ... and written there by the control plane
     eager: EagerWorker | None = None  # started with the app (lifespan); None when eager is off
@@ -56,6 +57,8 @@ class Services:
             "imgorigin_renders_queued": renderer.slots.waiting,
         })
         renderer.on_render = lambda plan, fmt, seconds: metrics.render(operations_of(plan), fmt.value, seconds)
+        renders = RenderCounter(settings.state_dir / "renders")
+        renderer.count_render = renders.count
         published = Published(storage, settings.state_ttl)
         services = cls(
             settings=settings,
@@ -67,6 +70,7 @@ class Services:
             rate_limiter=RateLimiter(settings.state_dir),
             presets=Presets.load(settings.presets_file),
             metrics=metrics,
+            renders=renders,
             published=published,
             publisher=Publisher(storage, settings.data_dir / "tmp", published),
         )
@@ -78,6 +82,7 @@ class Services:
 
     def close(self) -> None:
         self.metrics.close()
+        self.renders.close()
         self.cache.close()
         self.renderer.failures.close()
         self.rate_limiter.close()

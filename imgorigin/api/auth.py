@@ -1,18 +1,20 @@
-"""``POST /register`` and ``POST /login``."""
+"""``POST /register`` (as ``IMGORIGIN_REGISTRATION`` allows), ``POST /login`` and ``POST /invites``."""
 
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from imgorigin.api.common import in_thread, json_body, services_of
+from imgorigin.api.common import current_user, in_thread, json_body, services_of
 from imgorigin.clouds.accounts import publish_account
 from imgorigin.delivery.routes import client_ip
-from imgorigin.errors import BadRequest, TooManyRequests, Unauthorized
+from imgorigin.errors import BadRequest, Forbidden, TooManyRequests, Unauthorized
 from imgorigin.library import now_iso
+from imgorigin.registration import claim_invite, create_invite, is_admin, settle_invite
 from imgorigin.security import check_password_rules, hash_password, issue_token, verify_password_timing_safe
 
 USERNAME = re.compile(r"^[A-Za-z0-9_.-]{3,32}$")
@@ -36,6 +38,22 @@ def _token_answer(request: Request, user_json: dict[str, object], user_id: int, 
     )
 
 
+async def _registration_allowed(request: Request, body: dict[str, object]) -> str | None:
+    """Apply IMGORIGIN_REGISTRATION; returns the claimed invite's hash when one was needed."""
+    services = services_of(request)
+    mode = services.settings.registration
+    if mode == "open":
+        return None
+    if request.headers.get("authorization"):
+        admin = await current_user(request)
+        if await in_thread(is_admin, services.db, admin.id):
+            return None
+        raise Forbidden("Only an administrator may create accounts for others", code="registration_closed")
+    if mode == "closed":
+        raise Forbidden("Registration is closed: ask an administrator for an account", code="registration_closed")
+    return await in_thread(claim_invite, services.db, body.get("invite"))
+
+
 async def register(request: Request) -> JSONResponse:
     services = services_of(request)
     body = await json_body(request)
@@ -46,10 +64,27 @@ async def register(request: Request) -> JSONResponse:
     wait = services.rate_limiter.take(f"register-ip:{client_ip(request)}", rate / 60, burst=rate)
     if wait is not None:
         raise TooManyRequests("Too many new accounts from this address; retry later", retry_after=max(1, round(wait)))
-    hashed = await in_thread(hash_password, password, services.settings.bcrypt_rounds)
-    user = await in_thread(services.db.create_user, username, hashed, now_iso())
+    invite = await _registration_allowed(request, body)
+    user = None
+    try:
+        hashed = await in_thread(hash_password, password, services.settings.bcrypt_rounds)
+        user = await in_thread(services.db.create_user, username, hashed, now_iso())
+    finally:
+        if invite is not None:
+            await in_thread(settle_invite, services.db, invite, user)
     await in_thread(publish_account, services, user)  # its cloud exists for render nodes from now on
     return _token_answer(request, user.public(), user.id, 201)
+
+
+async def invite(request: Request) -> JSONResponse:
+    """``POST /invites`` (an administrator's token): a code that lets one person register."""
+    services = services_of(request)
+    user = await current_user(request)
+    if not await in_thread(is_admin, services.db, user.id):
+        raise Forbidden("Only an administrator may invite", code="not_admin")
+    code, expires_at = await in_thread(create_invite, services.db, now_iso())
+    expires = datetime.fromtimestamp(expires_at, UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+    return JSONResponse({"invite": code, "expires_at": expires}, status_code=201)
 
 
 async def login(request: Request) -> JSONResponse:
@@ -75,4 +110,5 @@ async def login(request: Request) -> JSONResponse:
 routes = [
     Route("/register", register, methods=["POST"]),
     Route("/login", login, methods=["POST"]),
+    Route("/invites", invite, methods=["POST"]),
 ]

@@ -20,17 +20,17 @@ from imgorigin.errors import BadRequest, PayloadTooLarge
 MULTIPART_OVERHEAD = 64 * 1024  # boundaries and part headers around the file itself
 
 
-def _too_large(limit: int) -> PayloadTooLarge:
+def too_large(limit: int) -> PayloadTooLarge:
     return PayloadTooLarge(f"The upload is larger than {limit} bytes", code="upload_too_large")
 
 
-async def _capped(stream: AsyncIterator[bytes], limit: int) -> AsyncGenerator[bytes, None]:
+async def capped(stream: AsyncIterator[bytes], limit: int) -> AsyncGenerator[bytes, None]:
     """The body, cut off with 413 once it exceeds the file cap plus the multipart framing around it."""
     received = 0
     async for chunk in stream:
         received += len(chunk)
         if received > limit + MULTIPART_OVERHEAD:
-            raise _too_large(limit)  # the cap people configured, not the internal budget
+            raise too_large(limit)  # the cap people configured, not the internal budget
         yield chunk
 
 
@@ -42,7 +42,7 @@ class Upload:
     fields: dict[str, str]  # the text fields sent alongside (e.g. ``eager``)
 
 
-def _spool(source: BinaryIO, spool_dir: Path, limit: int) -> tuple[Path, str]:
+def spool_file(source: BinaryIO, spool_dir: Path, limit: int) -> tuple[Path, str]:
     """Copy the parsed file part into ``spool_dir`` (same filesystem as the originals: the store is a
     rename), hashing it on the way; off the event loop, since it is up to the whole upload's bytes."""
     spool_dir.mkdir(parents=True, exist_ok=True)
@@ -55,7 +55,7 @@ def _spool(source: BinaryIO, spool_dir: Path, limit: int) -> tuple[Path, str]:
             while chunk := source.read(1024 * 1024):
                 size += len(chunk)
                 if size > limit:
-                    raise _too_large(limit)
+                    raise too_large(limit)
                 digest.update(chunk)
                 out.write(chunk)
     except BaseException:
@@ -77,9 +77,9 @@ async def receive_upload(request: Request, limit: int, spool_dir: Path) -> Uploa
         raise BadRequest("Send the image as multipart/form-data with a field named 'file'", code="not_multipart")
     declared = request.headers.get("content-length")
     if declared and declared.isascii() and declared.isdigit() and int(declared) > limit + MULTIPART_OVERHEAD:
-        raise _too_large(limit)
+        raise too_large(limit)
     parser = MultiPartParser(
-        request.headers, _capped(request.stream(), limit), max_files=1, max_fields=20
+        request.headers, capped(request.stream(), limit), max_files=1, max_fields=20
     )
     try:
         form = await parser.parse()
@@ -91,7 +91,7 @@ async def receive_upload(request: Request, limit: int, spool_dir: Path) -> Uploa
         upload = form.get("file")
         if not isinstance(upload, UploadFile):
             raise BadRequest("The multipart body needs a file field named 'file'", code="missing_file")
-        path, sha256 = await anyio.to_thread.run_sync(_spool, upload.file, spool_dir, limit)
+        path, sha256 = await anyio.to_thread.run_sync(spool_file, upload.file, spool_dir, limit)
         fields = {key: value for key, value in form.multi_items() if isinstance(value, str)}
         return Upload(upload.filename or "", path, sha256, fields)
     finally:

@@ -1,0 +1,50 @@
+"""Cloudinary's Upload and Admin APIs at ``/v1_1/<cloud>/...``, so a site's backend keeps its SDK code.
+
+Upload API (signed parameters): ``image/upload`` and ``auto/upload``, ``image/destroy``, ``image/rename``,
+``image/explicit``, ``image/tags``, ``image/download``. Admin API (HTTP Basic): ``resources/image[...]``,
+``folders``, ``transformations``, ``upload_presets``, ``usage``, ``ping``. See docs/migration.md.
+"""
+
+from __future__ import annotations
+
+from starlette.routing import BaseRoute, Route
+
+from imgorigin.api.v1_1 import manage, presets, resources, transformations, upload, usage
+from imgorigin.api.v1_1.endpoint import admin, upload_api
+
+_C = "/v1_1/{cloud}"
+
+
+_UPLOAD = upload_api(upload.upload, file_field=True, unsigned_ok=True)
+
+routes: list[BaseRoute] = [
+    Route(f"{_C}/image/upload", _UPLOAD, methods=["POST"]),
+    Route(f"{_C}/auto/upload", _UPLOAD, methods=["POST"]),
+    Route(f"{_C}/image/destroy", upload_api(manage.destroy), methods=["POST"]),
+    Route(f"{_C}/image/rename", upload_api(manage.rename), methods=["POST"]),
+    Route(f"{_C}/image/explicit", upload_api(manage.explicit), methods=["POST"]),
+    Route(f"{_C}/image/tags", upload_api(manage.tags), methods=["POST"]),
+    Route(f"{_C}/image/download", upload_api(upload.download), methods=["GET", "POST"]),
+    Route(f"{_C}/resources/{{resource_type}}", admin(resources.list_resources), methods=["GET"]),
+    Route(f"{_C}/resources/{{resource_type}}/tags/{{tag:path}}", admin(resources.by_tag), methods=["GET"]),
+    Route(f"{_C}/resources/{{resource_type}}/{{type}}", admin(resources.list_resources), methods=["GET"]),
+    Route(f"{_C}/resources/{{resource_type}}/{{type}}", admin(resources.delete), methods=["DELETE"]),
+    Route(f"{_C}/resources/{{resource_type}}/{{type}}/{{public_id:path}}", admin(resources.show), methods=["GET"]),
+    Route(f"{_C}/folders", admin(resources.folders), methods=["GET"]),
+    Route(f"{_C}/folders/{{path:path}}", admin(resources.folders), methods=["GET"]),
+    Route(f"{_C}/transformations", admin(transformations.get), methods=["GET"]),
+    Route(f"{_C}/transformations", admin(transformations.create), methods=["POST"]),
+    Route(f"{_C}/transformations", admin(transformations.update), methods=["PUT"]),
+    Route(f"{_C}/transformations", admin(transformations.delete), methods=["DELETE"]),
+    Route(f"{_C}/transformations/{{name}}", admin(transformations.get), methods=["GET"]),
+    Route(f"{_C}/transformations/{{name}}", admin(transformations.create), methods=["POST"]),
+    Route(f"{_C}/transformations/{{name}}", admin(transformations.update), methods=["PUT"]),
+    Route(f"{_C}/transformations/{{name}}", admin(transformations.delete), methods=["DELETE"]),
+    Route(f"{_C}/upload_presets", admin(presets.list_presets), methods=["GET"]),
+    Route(f"{_C}/upload_presets", admin(presets.create), methods=["POST"]),
+    Route(f"{_C}/upload_presets/{{name}}", admin(presets.show), methods=["GET"]),
+    Route(f"{_C}/upload_presets/{{name}}", admin(presets.update), methods=["PUT"]),
+    Route(f"{_C}/upload_presets/{{name}}", admin(presets.delete), methods=["DELETE"]),
+    Route(f"{_C}/usage", admin(usage.usage), methods=["GET"]),
+    Route(f"{_C}/ping", admin(usage.ping), methods=["GET"]),
+]

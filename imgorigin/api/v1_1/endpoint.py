@@ -1,0 +1,67 @@
+"""The two kinds of Cloudinary endpoint: Upload API calls (signed parameters) and Admin API calls
+(HTTP Basic, an hourly allowance per account reported in ``X-FeatureRateLimit-*`` headers)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Awaitable, Callable
+from email.utils import formatdate
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from imgorigin.api.common import services_of
+from imgorigin.api.v1_1.auth import Caller, basic_caller, signed_caller
+from imgorigin.api.v1_1.errors import RateLimited
+from imgorigin.api.v1_1.params import Params, read_params
+
+HOUR = 3600
+Body = dict[str, Any]
+AdminHandler = Callable[[Request, Caller, Params], Awaitable[Body]]
+UploadHandler = Callable[[Request, Caller, Params], Awaitable[Response | Body]]
+
+
+def _rate_headers(request: Request, caller: Caller) -> dict[str, str]:
+    limit = services_of(request).settings.admin_api_rate
+    if limit <= 0:
+        return {}
+    calls, reset = services_of(request).rate_limiter.count(f"admin-api:{caller.user.id}", HOUR)
+    headers = {
+        "X-FeatureRateLimit-Limit": str(limit),
+        "X-FeatureRateLimit-Remaining": str(max(0, limit - calls)),
+        "X-FeatureRateLimit-Reset": formatdate(reset, usegmt=True),
+    }
+    if calls > limit:
+        raise RateLimited(f"Rate Limit Exceeded: {limit} Admin API calls per hour",
+                          retry_after=max(1, reset - int(time.time())), rate_headers=headers)
+    return headers
+
+
+def admin(handler: AdminHandler) -> Callable[[Request], Awaitable[Response]]:
+    async def endpoint(request: Request) -> Response:
+        caller = await basic_caller(request)
+        headers = _rate_headers(request, caller)
+        params = await read_params(request)
+        return JSONResponse(await handler(request, caller, params), headers=headers)
+
+    return endpoint
+
+
+def upload_api(handler: UploadHandler, *, file_field: bool = False,
+               unsigned_ok: bool = False) -> Callable[[Request], Awaitable[Response]]:
+    """A signed Upload API call; with ``file_field`` its body may carry the upload (``file``)."""
+
+    async def endpoint(request: Request) -> Response:
+        settings = services_of(request).settings
+        params = await read_params(request, upload_limit=settings.max_upload_bytes if file_field else 0,
+                                   spool_dir=settings.data_dir / "tmp")
+        try:
+            caller, preset = await signed_caller(request, params, unsigned_ok=unsigned_ok)
+            request.state.preset = preset
+            answer = await handler(request, caller, params)
+        finally:
+            params.discard()
+        return answer if isinstance(answer, Response) else JSONResponse(answer)
+
+    return endpoint

@@ -1,0 +1,140 @@
+"""``POST /v1_1/<cloud>/image/upload`` (and ``/auto/upload``), and ``/image/download`` of an original."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from imgorigin.api.common import extension_of, in_thread, services_of
+from imgorigin.api.v1_1.answers import asset_url, resource_json, url_pair
+from imgorigin.api.v1_1.auth import Caller
+from imgorigin.api.v1_1.params import Params
+from imgorigin.clouds.eager import Derivative, derive
+from imgorigin.clouds.records import image_by_public_id
+from imgorigin.clouds.upload_presets import UploadPreset
+from imgorigin.clouds.uploads import Options, Received, from_data_uri, store
+from imgorigin.db import ImageRecord
+from imgorigin.delivery.routes import client_ip
+from imgorigin.eager import parse_eager
+from imgorigin.errors import BadRequest, NotFound, PayloadTooLarge, TooManyRequests
+from imgorigin.storage import original_key
+from imgorigin.transform.values import OutputFormat, parse_output_format
+
+SIGNED = {"api_key", "signature", "timestamp", "signature_algorithm", "upload_preset", "type", "resource_type",
+          "cloud_name"}
+UPLOAD = SIGNED | {"file", "public_id", "folder", "overwrite", "unique_filename", "use_filename", "tags", "context",
+                   "eager", "eager_async", "invalidate", "format", "filename_override"}
+
+
+def check_type(params: Params) -> None:
+    """Only ``type=upload`` exists here (Cloudinary's default); private and authenticated do not."""
+    if params.text("type", "upload") != "upload":
+        raise BadRequest(f"Unsupported type {params.text('type')[:32]!r}: only upload", code="invalid_type")
+
+
+def eager_json(request: Request, caller: Caller, record: ImageRecord, items: list[Derivative],
+               asynchronous: bool) -> list[dict[str, Any]]:
+    answer = []
+    for item in items:
+        url = asset_url(request, caller.cloud, str(record.public_id), int(record.version or 1), item.extension,
+                        item.transformation, caller.secret)
+        entry: dict[str, Any] = {"transformation": item.transformation, "format": item.extension}
+        if asynchronous:
+            entry["status"] = "processing"
+        else:
+            entry.update(width=item.width, height=item.height, bytes=item.bytes)
+        answer.append({**entry, **url_pair(url)})
+    return answer
+
+
+async def _receive(request: Request, params: Params) -> Received:
+    services = services_of(request)
+    settings = services.settings
+    if params.file is not None:
+        name = params.text("filename_override") or params.file.filename
+        return Received(params.file.path, name, params.file.sha256)
+    source = params.text("file")
+    if not source:
+        raise BadRequest("Missing required parameter - file", code="missing_file")
+    if source.startswith("data:"):
+        return await in_thread(from_data_uri, source, settings.max_upload_bytes, settings.data_dir / "tmp")
+    if source.startswith(("http://", "https://")):
+        from imgorigin.clouds.remote import fetch_to_spool
+
+        return await fetch_to_spool(services, source)
+    raise BadRequest("Invalid file: expected the image's bytes, a data URI or an http(s) URL", code="invalid_file")
+
+
+async def upload(request: Request, caller: Caller, params: Params) -> dict[str, Any]:
+    services = services_of(request)
+    settings = services.settings
+    params.only(UPLOAD)
+    check_type(params)
+    for bucket in (f"upload:{caller.user.id}", f"upload-ip:{client_ip(request)}"):
+        wait = services.rate_limiter.take(bucket, settings.upload_rate)
+        if wait is not None:
+            raise TooManyRequests("Too many uploads; retry shortly", retry_after=max(1, round(wait)))
+    preset: UploadPreset | None = request.state.preset
+    given = {k: v for k, v in params.values.items() if k not in SIGNED and k != "file"}
+    values = preset.options_for(given, unsigned_call=caller.api_key is None) if preset else given
+    options = Options.parse(values)
+    specs = parse_eager(_text(values, "eager"), services)
+    received = await _receive(request, params)
+    try:
+        if settings.user_quota and (await in_thread(services.db.bytes_used, caller.user.id)
+                                    + received.path.stat().st_size > settings.user_quota):
+            raise PayloadTooLarge(f"The upload would exceed your storage quota of {settings.user_quota} bytes",
+                                  code="quota_exceeded")
+        record = await services.renderer.slots.run(store, services, caller.user.id, received, options)
+    finally:
+        received.path.unlink(missing_ok=True)
+    body = resource_json(request, caller.cloud, record, tags=options.tags, context=options.context,
+                         secret=caller.secret, algorithm=caller.algorithm)
+    body["original_filename"] = _stem(received.filename)
+    if specs:
+        asynchronous = _text(values, "eager_async").lower() in ("1", "true")
+        items = await derive(services, caller.user, record, specs, asynchronous=asynchronous)
+        body["eager"] = eager_json(request, caller, record, items, asynchronous)
+    return body
+
+
+def _text(values: dict[str, str | list[str]], name: str) -> str:
+    value = values.get(name, "")
+    return value if isinstance(value, str) else ",".join(value)
+
+
+def _stem(filename: str) -> str:
+    base = filename.replace("\\", "/").rsplit("/", 1)[-1]
+    return base.rsplit(".", 1)[0] if "." in base else base
+
+
+async def download(request: Request, caller: Caller, params: Params) -> Response:
+    """The stored original as uploaded (Cloudinary's ``private_download_url``); with a ``format`` other
+    than the stored one, the original converted to it."""
+    services = services_of(request)
+    params.only(SIGNED | {"public_id", "format", "attachment", "expires_at", "mode"})
+    check_type(params)
+    public_id = params.text("public_id")
+    record = await in_thread(image_by_public_id, services.db, caller.user.id, public_id) if public_id else None
+    if record is None:
+        raise NotFound(f"Resource not found - {public_id[:255]}", code="resource_not_found")
+    extension = extension_of(record)
+    wanted = params.text("format") or extension
+    disposition = {"Content-Disposition": f'attachment; filename="{_stem(public_id) or "image"}.{wanted}"'} \
+        if params.flag("attachment", False) else {}
+    if wanted in (extension, record.format):
+        blob = await in_thread(services.storage.get, original_key(record.id))
+        if blob is None:
+            raise NotFound(f"Resource not found - {public_id[:255]}", code="resource_not_found")
+        data = blob.data if blob.data is not None else await in_thread(blob.path.read_bytes)  # type: ignore[union-attr]
+        return Response(data, media_type=OutputFormat(extension).media_type, headers=disposition)
+    try:
+        fmt = parse_output_format(wanted)
+    except ValueError:
+        raise BadRequest(f"Invalid format {wanted[:16]!r}", code="invalid_format") from None
+    from imgorigin.transform.plan import parse
+
+    derived = await services.renderer.derive(record.id, parse(""), fmt, fmt.value)
+    return Response(derived.data, media_type=fmt.media_type, headers=disposition)

@@ -1,0 +1,67 @@
+"""Eager derivatives of an upload or an ``explicit`` call (Cloudinary's ``eager`` and ``eager_async``).
+
+Without ``eager_async`` they are rendered before the call answers (through the same slots, cache and
+single-flight as delivery), so the answer carries their dimensions and sizes, and the first visitor
+meets a cache hit. With it they join the durable eager queue (``imgorigin/eager.py``). Either way the
+account may then serve them unsigned under its ``allowlist`` policy, as Cloudinary serves eagerly
+created derivatives under strict transformations.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import anyio.to_thread
+
+from imgorigin.clouds import records
+from imgorigin.clouds.accounts import publish_account
+from imgorigin.db import ImageRecord, User
+from imgorigin.eager import EagerSpec, output_of, record_eager
+from imgorigin.services import Services
+from imgorigin.transform.plan import parse
+
+FORMAT_EXTENSION = {"jpeg": "jpg"}
+
+
+@dataclass(frozen=True)
+class Derivative:
+    transformation: str
+    extension: str
+    width: int | None = None  # None while it waits in the queue (eager_async)
+    height: int | None = None
+    bytes: int | None = None
+
+
+def _dimensions(data: bytes) -> tuple[int, int]:
+    import pyvips
+
+    image = pyvips.Image.new_from_buffer(data, "")
+    height = image.get("page-height") if image.get_typeof("page-height") else image.height
+    return int(image.width), int(height)
+
+
+async def derive(services: Services, user: User, record: ImageRecord, specs: list[EagerSpec],
+                 *, asynchronous: bool) -> list[Derivative]:
+    original = FORMAT_EXTENSION.get(record.format, record.format)
+    done: list[Derivative] = []
+    if asynchronous:
+        await anyio.to_thread.run_sync(record_eager, services, record.id, specs, original)
+        if services.eager is not None:
+            services.eager.notify()
+        done = [Derivative(spec.transformation, spec.extension or original) for spec in specs]
+    else:
+        for spec in specs:
+            plan = parse(services.presets.expand(spec.transformation), services.renderer.limits)
+            fmt = output_of(plan, spec.extension or original)
+            derived = await services.renderer.derive(record.id, plan, fmt, fmt.value)
+            width, height = await anyio.to_thread.run_sync(_dimensions, derived.data)
+            done.append(Derivative(spec.transformation, spec.extension or fmt.value, width, height,
+                                   len(derived.data)))
+    await anyio.to_thread.run_sync(_allow, services, user, [spec.transformation for spec in specs])
+    return done
+
+
+def _allow(services: Services, user: User, transformations: list[str]) -> None:
+    if transformations:
+        records.allow_transformations(services.db, user.id, transformations)
+        publish_account(services, user)

@@ -1,0 +1,149 @@
+"""A live server on loopback and Cloudinary's own Python SDK pointed at it with ``upload_prefix``."""
+
+from __future__ import annotations
+
+import io
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import cloudinary
+import httpx
+import pytest
+import pyvips
+import uvicorn
+from starlette.applications import Starlette
+
+from imgorigin.app import create_app
+from imgorigin.services import Services
+from tests.conftest import make_settings
+from tests.integration.servers import free_port
+
+
+@contextmanager
+def serving(app: Starlette) -> Iterator[str]:
+    """``app`` under a real uvicorn in a thread, on a free loopback port; stopped on exit."""
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
+                                           access_log=False))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 15
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("the test server did not start")
+        time.sleep(0.02)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(15)
+
+
+@dataclass
+class Cloud:
+    """An account on the live server, with an API key, as the SDK is configured for it."""
+
+    base: str
+    name: str
+    token: str
+    api_key: str
+    api_secret: str
+    services: Services
+
+    @property
+    def options(self) -> dict[str, Any]:
+        return {"cloud_name": self.name, "api_key": self.api_key, "api_secret": self.api_secret,
+                "upload_prefix": self.base}
+
+    def url(self, public_id: str, **options: Any) -> str:
+        """The delivery URL the SDK builds for this server (shared layout behind a CNAME), signed."""
+        host = self.base.split("://", 1)[1]
+        url, _ = cloudinary.utils.cloudinary_url(
+            public_id, cloud_name=self.name, api_secret=self.api_secret, cname=host, secure=False,
+            sign_url=True, long_url_signature=True, **options)
+        return str(url)
+
+    def fetch(self, url: str) -> pyvips.Image:
+        response = httpx.get(url, timeout=30)
+        assert response.status_code == 200, (url, response.status_code, response.text[:200])
+        return pyvips.Image.new_from_buffer(response.content, "")
+
+    def record(self, public_id: str) -> Any:
+        from imgorigin.clouds.records import image_by_public_id
+
+        user = self.services.db.user_with_hash(self.name)[0]
+        return image_by_public_id(self.services.db, user.id, public_id)
+
+
+def new_cloud(base: str, services: Services, username: str) -> Cloud:
+    registered = httpx.post(f"{base}/register", json={"username": username, "password": "correct horse battery"})
+    assert registered.status_code == 201, registered.text
+    token = registered.json()["token"]
+    key = httpx.post(f"{base}/me/api-keys", headers={"Authorization": f"Bearer {token}"}).json()
+    return Cloud(base, key["cloud_name"], token, key["api_key"], key["api_secret"], services)
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Services]]:
+    settings = make_settings(tmp_path_factory.mktemp("v1_1"), max_upload_bytes=2 * 1024 * 1024,
+                             admin_api_rate=1000)
+    app = create_app(settings)
+    with serving(app) as base:
+        yield base, app.state.services
+
+
+_counter = iter(range(10_000))
+
+
+@pytest.fixture
+def cloud(server: tuple[str, Services]) -> Iterator[Cloud]:
+    """A fresh account per test, and the SDK's global configuration set to it (restored afterwards)."""
+    base, services = server
+    account = new_cloud(base, services, f"site{next(_counter)}")
+    saved = dict(cloudinary.config().__dict__)
+    cloudinary.config(**account.options)
+    try:
+        yield account
+    finally:
+        cloudinary.config().__dict__.clear()
+        cloudinary.config().__dict__.update(saved)
+
+
+@pytest.fixture
+def other(server: tuple[str, Services]) -> Cloud:
+    base, services = server
+    return new_cloud(base, services, f"other{next(_counter)}")
+
+
+def png(width: int, height: int, colour: tuple[int, int, int] = (200, 40, 40)) -> bytes:
+    image = pyvips.Image.black(width, height, bands=3) + list(colour)
+    return bytes(image.cast("uchar").pngsave_buffer())
+
+
+def jpeg(width: int, height: int, colour: tuple[int, int, int] = (30, 120, 220)) -> bytes:
+    image = pyvips.Image.black(width, height, bands=3) + list(colour)
+    return bytes(image.cast("uchar").jpegsave_buffer(Q=90))
+
+
+def stream(data: bytes, name: str = "photo.png") -> io.BytesIO:
+    handle = io.BytesIO(data)
+    handle.name = name
+    return handle
+
+
+def mean_colour(image: pyvips.Image) -> list[float]:
+    return [round(image.extract_band(band).avg()) for band in range(3)]
+
+
+def stored_file(cloud: Cloud, public_id: str) -> Path | bytes:
+    from imgorigin.storage import original_key
+
+    record = cloud.record(public_id)
+    blob = cloud.services.storage.get(original_key(record.id))
+    assert blob is not None
+    return blob.path if blob.path is not None else blob.data  # type: ignore[return-value]
