@@ -67,6 +67,11 @@ SCHEMAS: dict[str, Any] = {
         {"error": _object({"code": _string(), "message": _string()}, ["code", "message"])}, ["error"]
     ),
     "Credentials": _object({"username": _string(), "password": _string()}, ["username", "password"]),
+    "Registration": _object(
+        {"username": _string(), "password": _string(),
+         "invite": _string(description="an invitation code (IMGORIGIN_REGISTRATION=invite)")},
+        ["username", "password"],
+    ),
     "User": _object(
         {"id": _integer(), "username": _string(), "created_at": _string()}, ["id", "username", "created_at"]
     ),
@@ -205,10 +210,17 @@ _DELIVERY = {
 # (path as the app routes it, method) -> the operation
 OPERATIONS: dict[tuple[str, str], dict[str, Any]] = {
     ("/register", "post"): {
-        "tags": ["auth"], "summary": "Create an account; answers with a token", "security": [],
-        "requestBody": _body(_ref("Credentials")),
+        "tags": ["auth"], "security": [],
+        "summary": "Create an account; answers with a token. IMGORIGIN_REGISTRATION=closed needs an "
+                   "administrator's token, =invite an invitation code",
+        "requestBody": _body(_ref("Registration")),
         "responses": {"201": _json(_ref("Session"), "The new user and a token"),
-                      **_errors(400, 409, 413, 429, 503)},
+                      **_errors(400, 401, 403, 409, 413, 429, 503)},
+    },
+    ("/invites", "post"): {
+        "tags": ["auth"], "summary": "An invitation code that registers one account (administrators only)",
+        "responses": {"201": _json(_object({"invite": _string(), "expires_at": _string()}, ["invite", "expires_at"]),
+                                   "The code and when it expires"), **_errors(*_COMMON, 403)},
     },
     ("/login", "post"): {
         "tags": ["auth"], "summary": "Exchange username and password for a token (throttled)", "security": [],
@@ -321,7 +333,8 @@ _CONVERTER = re.compile(r"\{(\w+):\w+\}")
 def routed_operations(routes: Iterable[BaseRoute]) -> Iterator[tuple[str, str]]:
     """(OpenAPI path, method) of every endpoint the app routes; HEAD only where it is declared.
 
-    HTML pages opt out with ``include_in_schema=False`` (the tests hold them to serving HTML).
+    HTML pages opt out with ``include_in_schema=False`` (the tests hold them to serving HTML), and so does
+    Cloudinary's API under ``/v1_1/``: its reference is Cloudinary's (see docs/migration.md).
     """
     for route in routes:
         if not isinstance(route, Route) or not route.include_in_schema:

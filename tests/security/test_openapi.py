@@ -32,6 +32,8 @@ def test_every_route_of_the_app_is_documented(client: TestClient) -> None:
         # Static files are the only other kind of route; anything else would escape the walk above.
         assert isinstance(route, Route | Mount), route
         if isinstance(route, Route) and not route.include_in_schema:
+            if route.path.startswith("/v1_1/"):
+                continue  # Cloudinary's Upload and Admin APIs: Cloudinary's own reference describes them
             # only HTML pages may stay out of the document
             page = client.get(route.path)
             assert page.status_code == 200, route.path

@@ -7,12 +7,17 @@ Upload API (signed parameters): ``image/upload`` and ``auto/upload``, ``image/de
 
 from __future__ import annotations
 
-from starlette.routing import BaseRoute, Route
+from functools import partial
+
+from starlette import routing
+from starlette.routing import BaseRoute
 
 from imgorigin.api.v1_1 import manage, presets, resources, transformations, upload, usage
 from imgorigin.api.v1_1.endpoint import admin, upload_api
 
 _C = "/v1_1/{cloud}"
+# Out of the OpenAPI document: this API's reference is Cloudinary's own (see docs/migration.md).
+Route = partial(routing.Route, include_in_schema=False)
 
 
 _UPLOAD = upload_api(upload.upload, file_field=True, unsigned_ok=True)
