@@ -17,6 +17,7 @@ from imgorigin.clouds import records
 from imgorigin.clouds.accounts import publish_account
 from imgorigin.db import ImageRecord, User
 from imgorigin.eager import EagerSpec, output_of, record_eager
+from imgorigin.errors import Unavailable
 from imgorigin.services import Services
 from imgorigin.transform.plan import parse
 
@@ -42,26 +43,32 @@ def _dimensions(data: bytes) -> tuple[int, int]:
 
 async def derive(services: Services, user: User, record: ImageRecord, specs: list[EagerSpec],
                  *, asynchronous: bool) -> list[Derivative]:
+    """Render ``specs`` now (or queue them); a render that meets a busy node is queued instead, so the
+    upload, already stored, still answers 200."""
     original = FORMAT_EXTENSION.get(record.format, record.format)
     done: list[Derivative] = []
-    if asynchronous:
-        await anyio.to_thread.run_sync(record_eager, services, record.id, specs, original)
+    queued: list[EagerSpec] = list(specs) if asynchronous else []
+    for spec in [] if asynchronous else specs:
+        plan = parse(services.presets.expand(spec.transformation), services.renderer.limits)
+        fmt = output_of(plan, spec.extension or original)
+        try:
+            derived = await services.renderer.derive(record.id, plan, fmt, fmt.value)
+        except Unavailable:
+            queued.append(spec)
+            continue
+        width, height = await anyio.to_thread.run_sync(_dimensions, derived.data)
+        done.append(Derivative(spec.transformation, spec.extension or fmt.value, width, height, len(derived.data)))
+    if queued:
+        await anyio.to_thread.run_sync(record_eager, services, record.id, queued, original)
         if services.eager is not None:
             services.eager.notify()
-        done = [Derivative(spec.transformation, spec.extension or original) for spec in specs]
-    else:
-        for spec in specs:
-            plan = parse(services.presets.expand(spec.transformation), services.renderer.limits)
-            fmt = output_of(plan, spec.extension or original)
-            derived = await services.renderer.derive(record.id, plan, fmt, fmt.value)
-            width, height = await anyio.to_thread.run_sync(_dimensions, derived.data)
-            done.append(Derivative(spec.transformation, spec.extension or fmt.value, width, height,
-                                   len(derived.data)))
+        done += [Derivative(spec.transformation, spec.extension or original) for spec in queued]
     await anyio.to_thread.run_sync(_allow, services, user, [spec.transformation for spec in specs])
     return done
 
 
 def _allow(services: Services, user: User, transformations: list[str]) -> None:
-    if transformations:
-        records.allow_transformations(services.db, user.id, transformations)
+    new = set(transformations) - set(records.allowed_transformations(services.db, user.id))
+    if new:
+        records.allow_transformations(services.db, user.id, sorted(new))
         publish_account(services, user)

@@ -61,7 +61,7 @@ async def explicit(request: Request, caller: Caller, params: Params) -> dict[str
                          algorithm=caller.algorithm)
     asynchronous = params.flag("eager_async", False)
     items = await derive(services, caller.user, record, specs, asynchronous=asynchronous)
-    body["eager"] = eager_json(request, caller, record, items, asynchronous)
+    body["eager"] = eager_json(request, caller, record, items)
     return body
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from starlette.requests import Request
@@ -34,15 +35,14 @@ def check_type(params: Params) -> None:
         raise BadRequest(f"Unsupported type {params.text('type')[:32]!r}: only upload", code="invalid_type")
 
 
-def eager_json(request: Request, caller: Caller, record: ImageRecord, items: list[Derivative],
-               asynchronous: bool) -> list[dict[str, Any]]:
+def eager_json(request: Request, caller: Caller, record: ImageRecord, items: list[Derivative]) -> list[dict[str, Any]]:
     answer = []
     for item in items:
         url = asset_url(request, caller.cloud, str(record.public_id), int(record.version or 1), item.extension,
                         item.transformation, caller.secret)
         entry: dict[str, Any] = {"transformation": item.transformation, "format": item.extension}
-        if asynchronous:
-            entry["status"] = "processing"
+        if item.width is None:
+            entry["status"] = "processing"  # queued: eager_async, or the node was busy
         else:
             entry.update(width=item.width, height=item.height, bytes=item.bytes)
         answer.append({**entry, **url_pair(url)})
@@ -81,6 +81,8 @@ async def upload(request: Request, caller: Caller, params: Params) -> dict[str, 
     values = preset.options_for(given, unsigned_call=caller.api_key is None) if preset else given
     options = Options.parse(values)
     specs = parse_eager(_text(values, "eager"), services)
+    asynchronous = flag(values, "eager_async")
+    flag(values, "invalidate")  # always in effect (docs/migration.md), but it must be a boolean
     received = await _receive(request, params)
     try:
         if settings.user_quota and (await in_thread(services.db.bytes_used, caller.user.id)
@@ -94,15 +96,18 @@ async def upload(request: Request, caller: Caller, params: Params) -> dict[str, 
                          secret=caller.secret, algorithm=caller.algorithm)
     body["original_filename"] = _stem(received.filename)
     if specs:
-        asynchronous = _text(values, "eager_async").lower() in ("1", "true")
         items = await derive(services, caller.user, record, specs, asynchronous=asynchronous)
-        body["eager"] = eager_json(request, caller, record, items, asynchronous)
+        body["eager"] = eager_json(request, caller, record, items)
     return body
 
 
 def _text(values: dict[str, str | list[str]], name: str) -> str:
     value = values.get(name, "")
     return value if isinstance(value, str) else ",".join(value)
+
+
+def flag(values: dict[str, str | list[str]], name: str) -> bool:
+    return Params(values).flag(name, False)
 
 
 def _stem(filename: str) -> str:
@@ -116,6 +121,8 @@ async def download(request: Request, caller: Caller, params: Params) -> Response
     services = services_of(request)
     params.only(SIGNED | {"public_id", "format", "attachment", "expires_at", "mode"})
     check_type(params)
+    if params.text("expires_at") and params.integer("expires_at", 0, 0, 10**11) < time.time():
+        raise BadRequest("This download URL has expired (expires_at)", code="expired")
     public_id = params.text("public_id")
     record = await in_thread(image_by_public_id, services.db, caller.user.id, public_id) if public_id else None
     if record is None:

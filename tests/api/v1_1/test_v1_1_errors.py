@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 import cloudinary
 import cloudinary.api
@@ -133,3 +134,22 @@ def test_malformed_bodies(cloud: Cloud) -> None:
     assert garbage.status_code == 401 and "expected 40 or 64 hexadecimal digits" in garbage.text
     unsigned_key = _post(cloud, "upload", {"timestamp": now, "api_key": cloud.api_key})
     assert unsigned_key.json()["error"]["message"] == "Missing required parameter - signature"
+
+
+def test_the_admin_api_allowance_is_reported_and_enforced(tmp_path: Path) -> None:
+    from starlette.testclient import TestClient
+
+    from imgorigin.app import create_app
+    from tests.conftest import make_settings, register
+
+    with TestClient(create_app(make_settings(tmp_path, admin_api_rate=2))) as client:
+        account = register(client, "busy")
+        key = client.post("/me/api-keys", headers=account.headers).json()
+        auth = (key["api_key"], key["api_secret"])
+        answers = [client.get("/v1_1/busy/resources/image", auth=auth) for _ in range(3)]
+    assert [a.status_code for a in answers] == [200, 200, 420]
+    assert [a.headers["x-featureratelimit-remaining"] for a in answers] == ["1", "0", "0"]
+    assert answers[0].headers["x-featureratelimit-limit"] == "2"
+    assert answers[0].headers["x-featureratelimit-reset"].endswith(" GMT")
+    assert int(answers[2].headers["retry-after"]) <= 3600
+    assert answers[2].json()["error"]["message"] == "Rate Limit Exceeded: 2 Admin API calls per hour"
