@@ -76,8 +76,9 @@ class Cloud:
     def record(self, public_id: str) -> Any:
         from imgorigin.clouds.records import image_by_public_id
 
-        user = self.services.db.user_with_hash(self.name)[0]
-        return image_by_public_id(self.services.db, user.id, public_id)
+        found = self.services.db.user_with_hash(self.name)
+        assert found is not None
+        return image_by_public_id(self.services.db, found[0].id, public_id)
 
 
 def new_cloud(base: str, services: Services, username: str) -> Cloud:

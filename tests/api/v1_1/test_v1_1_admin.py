@@ -12,6 +12,13 @@ from cloudinary.exceptions import AlreadyExists, BadRequest, NotFound
 from tests.api.v1_1.conftest import Cloud, jpeg, png, stream
 
 
+def published(cloud: Cloud) -> dict[str, str]:
+    """The named transformations render nodes read from the object store."""
+    state = cloud.services.published.account(cloud.name)
+    assert state is not None
+    return state.transformations
+
+
 def _upload_all(names: list[str], **options: object) -> None:
     for name in names:
         cloudinary.uploader.upload(stream(png(10, 10)), public_id=name, **options)
@@ -65,7 +72,7 @@ def test_delete_resources_by_ids_prefix_and_all(cloud: Cloud) -> None:
 def test_named_transformations_reach_delivery_without_a_restart(cloud: Cloud) -> None:
     cloudinary.uploader.upload(stream(jpeg(100, 100)), public_id="avatar")
     assert cloudinary.api.create_transformation("small_fill", "c_fill,w_30,h_20") == {"message": "created"}
-    assert cloud.services.published.account(cloud.name).transformations == {"small_fill": "c_fill,w_30,h_20"}
+    assert published(cloud) == {"small_fill": "c_fill,w_30,h_20"}
     listed = cloudinary.api.transformations()["transformations"]
     assert listed == [{"name": "t_small_fill", "allowed_for_strict": False, "used": False, "named": True}]
     details = cloudinary.api.transformation("t_small_fill")
@@ -78,10 +85,10 @@ def test_named_transformations_reach_delivery_without_a_restart(cloud: Cloud) ->
         cloudinary.api.create_transformation("broken", "w_abc")
     cloudinary.api.update_transformation("small_fill", allowed_for_strict=True, unsafe_update="c_fill,w_12,h_12")
     assert cloudinary.api.transformation("small_fill")["allowed_for_strict"] is True
-    assert cloud.services.published.account(cloud.name).transformations == {"small_fill": "c_fill,w_12,h_12"}
+    assert published(cloud) == {"small_fill": "c_fill,w_12,h_12"}
     assert cloudinary.api.delete_transformation("small_fill") == {"message": "deleted"}
     assert cloudinary.api.transformations()["transformations"] == []
-    assert cloud.services.published.account(cloud.name).transformations == {}
+    assert published(cloud) == {}
     with pytest.raises(NotFound):
         cloudinary.api.delete_transformation("small_fill")
 
