@@ -65,13 +65,15 @@ async def register(request: Request) -> JSONResponse:
     if wait is not None:
         raise TooManyRequests("Too many new accounts from this address; retry later", retry_after=max(1, round(wait)))
     invite = await _registration_allowed(request, body)
-    user = None
     try:
         hashed = await in_thread(hash_password, password, services.settings.bcrypt_rounds)
         user = await in_thread(services.db.create_user, username, hashed, now_iso())
-    finally:
-        if invite is not None:
-            await in_thread(settle_invite, services.db, invite, user)
+    except BaseException:
+        if invite is not None:  # the code stays usable: nothing was created with it
+            await in_thread(settle_invite, services.db, invite, None)
+        raise
+    if invite is not None:
+        await in_thread(settle_invite, services.db, invite, user)
     await in_thread(publish_account, services, user)  # its cloud exists for render nodes from now on
     return _token_answer(request, user.public(), user.id, 201)
 
