@@ -14,7 +14,7 @@ from imgorigin.importer.client import Account, Api
 from imgorigin.importer.journal import Journal
 from imgorigin.importer.run import run_import
 from imgorigin.importer.sources import from_folder, from_list
-from tests.api.v1_1.conftest import png, serving
+from tests.api.v1_1.sdk import png, serving
 from tests.conftest import make_settings
 
 

@@ -9,7 +9,8 @@ import httpx
 import pytest
 from cloudinary.exceptions import AlreadyExists, BadRequest, NotFound
 
-from tests.api.v1_1.conftest import Cloud, jpeg, png, stream
+from tests.api.v1_1.sdk import Cloud, jpeg, png, stream
+from tests.api.v1_1.sdk import cloud_fixture, other_fixture, server_fixture  # noqa: F401 (the fixtures these tests use)
 
 
 def published(cloud: Cloud) -> dict[str, str]:

@@ -12,7 +12,8 @@ import pytest
 import pyvips
 from cloudinary.exceptions import AlreadyExists
 
-from tests.api.v1_1.conftest import Cloud, jpeg, mean_colour, png, stored_file, stream
+from tests.api.v1_1.sdk import Cloud, jpeg, mean_colour, png, stored_file, stream
+from tests.api.v1_1.sdk import cloud_fixture, server_fixture  # noqa: F401 (the fixtures these tests use)
 
 
 def test_upload_bytes_answers_cloudinarys_fields_and_stores_the_image(cloud: Cloud) -> None:

@@ -1,4 +1,7 @@
-"""A live server on loopback and Cloudinary's own Python SDK pointed at it with ``upload_prefix``."""
+"""A live server on loopback and Cloudinary's own Python SDK pointed at it with ``upload_prefix``.
+
+Fixtures live here, not in a conftest.py: the suite's tests import the root conftest by name.
+"""
 
 from __future__ import annotations
 
@@ -89,8 +92,8 @@ def new_cloud(base: str, services: Services, username: str) -> Cloud:
     return Cloud(base, key["cloud_name"], token, key["api_key"], key["api_secret"], services)
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Services]]:
+@pytest.fixture(scope="module", name="server")
+def server_fixture(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Services]]:
     settings = make_settings(tmp_path_factory.mktemp("v1_1"), max_upload_bytes=2 * 1024 * 1024,
                              admin_api_rate=1000)
     app = create_app(settings)
@@ -101,8 +104,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Serv
 _counter = iter(range(10_000))
 
 
-@pytest.fixture
-def cloud(server: tuple[str, Services]) -> Iterator[Cloud]:
+@pytest.fixture(name="cloud")
+def cloud_fixture(server: tuple[str, Services]) -> Iterator[Cloud]:
     """A fresh account per test, and the SDK's global configuration set to it (restored afterwards)."""
     base, services = server
     account = new_cloud(base, services, f"site{next(_counter)}")
@@ -115,8 +118,8 @@ def cloud(server: tuple[str, Services]) -> Iterator[Cloud]:
         cloudinary.config().__dict__.update(saved)
 
 
-@pytest.fixture
-def other(server: tuple[str, Services]) -> Cloud:
+@pytest.fixture(name="other")
+def other_fixture(server: tuple[str, Services]) -> Cloud:
     base, services = server
     return new_cloud(base, services, f"other{next(_counter)}")
 
