@@ -78,11 +78,11 @@ async def upload(request: Request, caller: Caller, params: Params) -> dict[str, 
             raise TooManyRequests("Too many uploads; retry shortly", retry_after=max(1, round(wait)))
     preset: UploadPreset | None = request.state.preset
     given = {k: v for k, v in params.values.items() if k not in SIGNED and k != "file"}
-    values = preset.options_for(given, unsigned_call=caller.api_key is None) if preset else given
-    options = Options.parse(values)
-    specs = parse_eager(_text(values, "eager"), services)
-    asynchronous = flag(values, "eager_async")
-    flag(values, "invalidate")  # always in effect (docs/migration.md), but it must be a boolean
+    effective = Params(preset.options_for(given, unsigned_call=caller.api_key is None) if preset else given)
+    options = Options.parse(effective.values)
+    specs = parse_eager(effective.text("eager"), services)
+    asynchronous = effective.flag("eager_async", False)
+    effective.flag("invalidate", False)  # always in effect (docs/migration.md), but it must be a boolean
     received = await _receive(request, params)
     try:
         if settings.user_quota and (await in_thread(services.db.bytes_used, caller.user.id)
@@ -94,20 +94,10 @@ async def upload(request: Request, caller: Caller, params: Params) -> dict[str, 
         received.path.unlink(missing_ok=True)
     body = resource_json(request, caller.cloud, record, tags=options.tags, context=options.context,
                          secret=caller.secret, algorithm=caller.algorithm)
-    body["original_filename"] = _stem(received.filename)
     if specs:
         items = await derive(services, caller.user, record, specs, asynchronous=asynchronous)
         body["eager"] = eager_json(request, caller, record, items)
     return body
-
-
-def _text(values: dict[str, str | list[str]], name: str) -> str:
-    value = values.get(name, "")
-    return value if isinstance(value, str) else ",".join(value)
-
-
-def flag(values: dict[str, str | list[str]], name: str) -> bool:
-    return Params(values).flag(name, False)
 
 
 def _stem(filename: str) -> str:
