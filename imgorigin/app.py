@@ -19,7 +19,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from imgorigin import pages
 from imgorigin.api import account, auth, capabilities, images, keys, openapi, search, v1_1
-from imgorigin.api.v1_1.errors import PREFIX as CLOUDINARY_API, cloudinary_status
+from imgorigin.api.v1_1.errors import PREFIX as CLOUDINARY_API
+from imgorigin.api.v1_1.errors import cloudinary_status
 from imgorigin.clouds.accounts import publish_once
 from imgorigin.config import Settings
 from imgorigin.delivery import routes as delivery

@@ -16,7 +16,6 @@ from imgorigin.library import delete_image, remove_files
 from imgorigin.services import Services
 
 
-
 def require(services: Services, user: User, public_id: str) -> ImageRecord:
     record = image_by_public_id(services.db, user.id, public_id) if public_id else None
     if record is None:

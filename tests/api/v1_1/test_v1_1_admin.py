@@ -9,8 +9,7 @@ import httpx
 import pytest
 from cloudinary.exceptions import AlreadyExists, BadRequest, NotFound
 
-from tests.api.v1_1.sdk import Cloud, jpeg, png, stream
-from tests.api.v1_1.sdk import cloud_fixture, other_fixture, server_fixture  # noqa: F401 (the fixtures these tests use)
+from tests.api.v1_1.sdk import Cloud, cloud_fixture, jpeg, other_fixture, png, server_fixture, stream  # noqa: F401 (the fixtures these tests use)
 
 
 def published(cloud: Cloud) -> dict[str, str]:

@@ -14,8 +14,7 @@ import pytest
 from cloudinary.exceptions import AuthorizationRequired, BadRequest, NotAllowed, NotFound
 
 from imgorigin.api.v1_1.signing import sign
-from tests.api.v1_1.sdk import Cloud, png, stream
-from tests.api.v1_1.sdk import cloud_fixture, other_fixture, server_fixture  # noqa: F401 (the fixtures these tests use)
+from tests.api.v1_1.sdk import Cloud, cloud_fixture, other_fixture, png, server_fixture, stream  # noqa: F401 (the fixtures these tests use)
 
 
 def _signed(cloud: Cloud, **params: str) -> dict[str, str]:

@@ -9,8 +9,7 @@ import pytest
 from cloudinary.exceptions import AlreadyExists, NotFound
 
 from imgorigin.storage import original_key
-from tests.api.v1_1.sdk import Cloud, jpeg, png, stream
-from tests.api.v1_1.sdk import cloud_fixture, server_fixture  # noqa: F401 (the fixtures these tests use)
+from tests.api.v1_1.sdk import Cloud, cloud_fixture, jpeg, png, server_fixture, stream  # noqa: F401 (the fixtures these tests use)
 
 
 def test_destroy_removes_row_file_and_delivery(cloud: Cloud) -> None:

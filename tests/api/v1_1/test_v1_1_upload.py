@@ -12,8 +12,7 @@ import pytest
 import pyvips
 from cloudinary.exceptions import AlreadyExists
 
-from tests.api.v1_1.sdk import Cloud, jpeg, mean_colour, png, stored_file, stream
-from tests.api.v1_1.sdk import cloud_fixture, server_fixture  # noqa: F401 (the fixtures these tests use)
+from tests.api.v1_1.sdk import Cloud, cloud_fixture, jpeg, mean_colour, png, server_fixture, stored_file, stream  # noqa: F401 (the fixtures these tests use)
 
 
 def test_upload_bytes_answers_cloudinarys_fields_and_stores_the_image(cloud: Cloud) -> None:
