@@ -21,7 +21,7 @@ from pathlib import Path
 from imgorigin.clouds.publicids import Naming
 from imgorigin.clouds.tags import parse_context, parse_tags, set_context, set_tags
 from imgorigin.db import ImageRecord
-from imgorigin.errors import BadRequest, PayloadTooLarge
+from imgorigin.errors import BadRequest, Forbidden, PayloadTooLarge
 from imgorigin.library import store_upload
 from imgorigin.services import Services
 from imgorigin.transform.plan import parse
@@ -60,6 +60,12 @@ def from_data_uri(text: str, limit: int, spool_dir: Path) -> Received:
     except (binascii.Error, ValueError):
         raise BadRequest("Invalid file: the data URI is not valid base64", code="invalid_file") from None
     return Received(spool_bytes(data, spool_dir), "file", hashlib.sha256(data).hexdigest())
+
+
+def from_url(services: Services, url: str) -> Received:
+    """A remote image (``file=https://...``), under the fetch allow-list and SSRF rules."""
+    raise Forbidden("Remote URLs are fetched only from hosts in IMGORIGIN_FETCH_ALLOWED_HOSTS",
+                    code="fetch_not_allowed")
 
 
 def convert(services: Services, received: Received, fmt: str) -> Received:

@@ -15,7 +15,7 @@ from imgorigin.api.v1_1.params import Params
 from imgorigin.clouds.eager import Derivative, derive
 from imgorigin.clouds.records import image_by_public_id
 from imgorigin.clouds.upload_presets import UploadPreset
-from imgorigin.clouds.uploads import Options, Received, from_data_uri, store
+from imgorigin.clouds.uploads import Options, Received, from_data_uri, from_url, store
 from imgorigin.db import ImageRecord
 from imgorigin.delivery.routes import client_ip
 from imgorigin.eager import parse_eager
@@ -61,9 +61,7 @@ async def _receive(request: Request, params: Params) -> Received:
     if source.startswith("data:"):
         return await in_thread(from_data_uri, source, settings.max_upload_bytes, settings.data_dir / "tmp")
     if source.startswith(("http://", "https://")):
-        from imgorigin.clouds.remote import fetch_to_spool
-
-        return await fetch_to_spool(services, source)
+        return await in_thread(from_url, services, source)
     raise BadRequest("Invalid file: expected the image's bytes, a data URI or an http(s) URL", code="invalid_file")
 
 
