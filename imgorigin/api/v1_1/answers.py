@@ -25,12 +25,12 @@ def etag(record: ImageRecord) -> str:
 
 def asset_url(request: Request, cloud: str, public_id: str, version: int, extension: str,
               transformation: str = "", secret: str | None = None) -> str:
-    """The delivery URL in the account's layout, as Cloudinary's SDKs write it. A URL with a
-    transformation is signed with ``secret`` (the caller's API key), so it serves under every policy."""
+    """The delivery URL in the account's layout, as Cloudinary's SDKs write it, signed with ``secret`` (the
+    calling API key's) when there is one, so that it serves under every unsigned policy, ``strict`` too."""
     last = f"{public_id}.{extension}"
     signature = ""
-    if transformation and secret:
-        signature = long_signature(f"{transformation}/{last}", secret) + "/"
+    if secret:
+        signature = long_signature(f"{transformation}/{last}" if transformation else last, secret) + "/"
     path = f"{signature}{transformation + '/' if transformation else ''}v{version}/{quote(last, safe='/:-_.')}"
     return f"{base_url(request)}/{quote(cloud)}/image/upload/{path}"
 
@@ -44,7 +44,9 @@ def url_pair(url: str) -> dict[str, str]:
 
 def resource_json(request: Request, cloud: str, record: ImageRecord, *, tags: list[str] | None = None,
                   context: dict[str, str] | None = None, secret: str | None = None,
-                  algorithm: str = "sha1") -> dict[str, Any]:
+                  algorithm: str = "sha1", signed: bool = False) -> dict[str, Any]:
+    """Cloudinary's fields of a stored image. ``secret`` signs its URLs; with ``signed`` (Upload API
+    answers) the answer also carries Cloudinary's response ``signature``."""
     public_id = str(record.public_id or record.id)
     version = int(record.version or 1)
     extension = extension_of(record)
@@ -63,7 +65,7 @@ def resource_json(request: Request, cloud: str, record: ImageRecord, *, tags: li
         "etag": etag(record),
         "placeholder": False,
         "original_filename": record.filename.rsplit(".", 1)[0] if "." in record.filename else record.filename,
-        **url_pair(asset_url(request, cloud, public_id, version, extension)),
+        **url_pair(asset_url(request, cloud, public_id, version, extension, secret=secret)),
     }
     if record.pages > 1:
         body["pages"] = record.pages
@@ -71,6 +73,6 @@ def resource_json(request: Request, cloud: str, record: ImageRecord, *, tags: li
         body["tags"] = tags
     if context:
         body["context"] = {"custom": context}
-    if secret is not None:
+    if signed and secret is not None:
         body["signature"] = response_signature(public_id, version, secret, algorithm)
     return body

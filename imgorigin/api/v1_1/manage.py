@@ -40,7 +40,7 @@ async def rename(request: Request, caller: Caller, params: Params) -> dict[str, 
                              params.text("to_public_id"), params.flag("overwrite", False))
     tags = (await in_thread(tags_of, services.db, [record.id]))[record.id]
     return resource_json(request, caller.cloud, record, tags=tags, secret=caller.secret,
-                         algorithm=caller.algorithm)
+                         algorithm=caller.algorithm, signed=True)
 
 
 async def explicit(request: Request, caller: Caller, params: Params) -> dict[str, Any]:
@@ -58,7 +58,7 @@ async def explicit(request: Request, caller: Caller, params: Params) -> dict[str
     tags = (await in_thread(tags_of, services.db, [record.id]))[record.id]
     context = (await in_thread(context_of, services.db, [record.id]))[record.id]
     body = resource_json(request, caller.cloud, record, tags=tags, context=context, secret=caller.secret,
-                         algorithm=caller.algorithm)
+                         algorithm=caller.algorithm, signed=True)
     asynchronous = params.flag("eager_async", False)
     items = await derive(services, caller.user, record, specs, asynchronous=asynchronous)
     body["eager"] = eager_json(request, caller, record, items)

@@ -40,7 +40,8 @@ async def _page_json(request: Request, caller: Caller, params: Params, page: lis
     tags = await in_thread(tags_of, services.db, ids) if params.flag("tags", False) else {}
     contexts = await in_thread(context_of, services.db, ids) if params.flag("context", False) else {}
     body: dict[str, Any] = {"resources": [
-        resource_json(request, caller.cloud, record, tags=tags.get(record.id), context=contexts.get(record.id))
+        resource_json(request, caller.cloud, record, tags=tags.get(record.id), context=contexts.get(record.id),
+                      secret=caller.secret)
         for record in page.records
     ]}
     if page.next_cursor:
@@ -84,7 +85,7 @@ async def show(request: Request, caller: Caller, params: Params) -> dict[str, An
     record: ImageRecord = await in_thread(assets.require, services, caller.user, request.path_params["public_id"])
     tags = (await in_thread(tags_of, services.db, [record.id]))[record.id]
     context = (await in_thread(context_of, services.db, [record.id]))[record.id]
-    body = resource_json(request, caller.cloud, record, tags=tags, context=context)
+    body = resource_json(request, caller.cloud, record, tags=tags, context=context, secret=caller.secret)
     body["derived"] = []
     if params.flag("colors", False) and record.colors:
         import json

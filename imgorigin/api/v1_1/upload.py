@@ -91,7 +91,7 @@ async def upload(request: Request, caller: Caller, params: Params) -> dict[str, 
     finally:
         received.path.unlink(missing_ok=True)
     body = resource_json(request, caller.cloud, record, tags=options.tags, context=options.context,
-                         secret=caller.secret, algorithm=caller.algorithm)
+                         secret=caller.secret, algorithm=caller.algorithm, signed=True)
     if specs:
         items = await derive(services, caller.user, record, specs, asynchronous=asynchronous)
         body["eager"] = eager_json(request, caller, record, items)

@@ -12,6 +12,7 @@ import pytest
 import pyvips
 from cloudinary.exceptions import AlreadyExists
 
+from imgorigin.security import long_signature
 from tests.api.v1_1.sdk import Cloud, cloud_fixture, jpeg, mean_colour, png, server_fixture, stored_file, stream  # noqa: F401 (the fixtures these tests use)
 
 
@@ -27,7 +28,8 @@ def test_upload_bytes_answers_cloudinarys_fields_and_stores_the_image(cloud: Clo
     assert result["original_filename"] == "sunset"
     assert result["created_at"].endswith("Z") and len(result["etag"]) == 32
     assert cloudinary.utils.verify_api_response_signature("sunset", result["version"], result["signature"])
-    assert result["secure_url"] == (f"{cloud.base}/{cloud.name}/image/upload/v{result['version']}/sunset.png")
+    signature = long_signature("sunset.png", cloud.api_secret)  # signed: it serves under the strict policy
+    assert result["secure_url"] == f"{cloud.base}/{cloud.name}/image/upload/{signature}/v{result['version']}/sunset.png"
     record = cloud.record("sunset")
     assert (record.width, record.height, record.format, record.bytes) == (64, 48, "png", result["bytes"])
     stored = stored_file(cloud, "sunset")
