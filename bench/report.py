@@ -104,6 +104,28 @@ def write_report(results: dict[str, Any], out: Path) -> None:
         extra = "" if plain is None else f" ({plain:.2f}x without the pyramid)"
         add(f"| ({key}) >= 0.95x sharp (req/s, c4) | {_fmt(r, '.2f', 'x')}{extra} | "
             f"{_verdict(None if r is None else r >= 0.95)} |")
+    for key, server, goal in (("b", THUMBOR, 1.1), ("b", SHARP, 1.0), ("c", THUMBOR, 2.5)):
+        ratios = {c: _ratio(_find(points, IMG, key, c), _find(points, server, key, c)) for c in concurrencies}
+        if all(r is None for r in ratios.values()):
+            continue
+        measured = ", ".join(f"c{c} {_fmt(r, '.2f', 'x')}" for c, r in ratios.items())
+        ok = None if None in ratios.values() else all(r is not None and r >= goal for r in ratios.values())
+        add(f"| ({key}) >= {goal}x {server} at every concurrency (req/s) | {measured} | {_verdict(ok)} |")
+    for key in "abcd":
+        cpu = {c: p["cpu_ms"] for c in concurrencies if (p := _find(points, IMG, key, c)) is not None}
+        if len(cpu) > 1:
+            spread = max(cpu.values()) / min(cpu.values())
+            measured = ", ".join(f"c{c} {ms:.1f}" for c, ms in cpu.items())
+            add(f"| ({key}) CPU per request flat (within 10%) from c{min(cpu)} to c{max(cpu)} | {measured} ms "
+                f"(max/min {spread:.2f}) | {_verdict(spread <= 1.10)} |")
+    ingest = results.get("ingest", {})
+    if "imgorigin" in ingest and "baseline" in ingest:
+        now, before = ingest["imgorigin"], ingest["baseline"]
+        add(f"| ingest of 12 MP JPEGs >= 2x the baseline (uploads answered per second) | "
+            f"{now['uploads_per_s']:.2f} vs {before['uploads_per_s']:.2f} "
+            f"({now['uploads_per_s'] / before['uploads_per_s']:.2f}x; with levels built: "
+            f"{now['complete_per_s'] / before['complete_per_s']:.2f}x) | "
+            f"{_verdict(now['uploads_per_s'] >= 2 * before['uploads_per_s'])} |")
     outputs = results.get("outputs", {})
     c_out = outputs.get("c", {})
     if IMG in c_out and THUMBOR in c_out:
@@ -213,6 +235,23 @@ def write_report(results: dict[str, Any], out: Path) -> None:
             if off is not None and on is not None:
                 add(f"| upload request of the {label}, median of 5: pyramid off / on | "
                     f"{off * 1000:.0f} ms / {on * 1000:.0f} ms |")
+        add("")
+
+    if ingest:
+        add("## Ingest: 12 MP JPEGs through the upload API")
+        add("")
+        add(f"{next(iter(ingest.values()))['uploads']:.0f} distinct 4000x3000 JPEGs uploaded two at a time "
+            "(`bench/ingest.py`) to `imgorigin serve --workers 2`; \"complete\" is when every image also has "
+            "its pyramid levels and colour summary, which the upload leaves to a background job. The baseline "
+            "is another checkout (`--ingest-baseline`), measured in the same run, rounds alternating.")
+        add("")
+        add("| server | uploads answered /s | request p50 ms | CPU ms per upload until answered | "
+            "complete after s | complete /s | CPU ms per upload in all |")
+        add("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
+        for name, row in ingest.items():
+            add(f"| {name} | {row['uploads_per_s']:.2f} | {row['request_ms_median']:.0f} | "
+                f"{row['cpu_ms_per_upload_answered']:.0f} | {row['complete_s']:.1f} | {row['complete_per_s']:.2f} | "
+                f"{row['cpu_ms_per_upload_complete']:.0f} |")
         add("")
 
     if mixed:

@@ -28,6 +28,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from fidelity import fidelity
 from floor import djpeg_floor, pyvips_floors, shrink8_floor
+from ingest import distinct_copies, measure, wait_complete
+from ingest import start as start_checkout
 from load import Point, run, write_script
 from procs import ProcessTree
 from report import write_report
@@ -50,7 +52,7 @@ from workloads import WORKLOADS
 
 PORTS = MappingProxyType({
     "pyramid": 18080, "no_pyramid": 18081, "cache": 18082, "nginx": 18083, "thumbor": (18090, 18091),
-    "thumbor_front": 18092, "bare": 18093, "sharp": 18094,
+    "thumbor_front": 18092, "bare": 18093, "sharp": 18094, "ingest": 18095,
 })
 EXT = {"big": ".jpg", "hd": ".jpg", "rgba": ".png"}
 MIX = ("a", "a", "a", "a", "b", "b", "b", "c", "c", "d")  # mostly thumbnails, some AVIF
@@ -69,6 +71,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--env", action="append", default=[], metavar="NAME=VALUE",
                         help="extra IMGORIGIN_<NAME> setting for the render servers (before/after runs)")
     parser.add_argument("--preload", default="", help="LD_PRELOAD for the render servers (e.g. jemalloc)")
+    parser.add_argument("--ingest", type=int, default=24, help="12 MP JPEGs in the ingest run (0: skip)")
+    parser.add_argument("--ingest-baseline", type=Path, default=None, metavar="CHECKOUT",
+                        help="another checkout whose ingest is measured in the same run (the before)")
     parser.add_argument("--out", type=Path, default=Path(__file__).resolve().parent / "RESULTS.md")
     return parser.parse_args()
 
@@ -122,9 +127,12 @@ def measure_uploads(sources: dict[str, Path], data_dir: Path, log: Path) -> dict
                                  pyramid=pyramid)
         try:
             token = account(server.base)
+            ids = []
             for key in ("big", "rgba"):
-                times = [upload(server.base, token, sources[key])[1] for _ in range(5)]
-                result[f"upload_s_{key}_pyramid_{pyramid}"] = statistics.median(times)
+                done = [upload(server.base, token, sources[key]) for _ in range(5)]
+                result[f"upload_s_{key}_pyramid_{pyramid}"] = statistics.median(seconds for _, seconds in done)
+                ids += [image_id for image_id, _ in done]
+            wait_complete(server.base, token, ids)  # the levels are built after the upload answers
         finally:
             server.stop()
     levels = list((data_dir / "pyramid").glob("*/*"))
@@ -134,6 +142,25 @@ def measure_uploads(sources: dict[str, Path], data_dir: Path, log: Path) -> dict
     result["original_bytes"] = sources["big"].stat().st_size
     result["png_original_bytes"] = sources["rgba"].stat().st_size
     return result
+
+
+def measure_ingest(big: Path, count: int, baseline: Path | None, log: Path) -> dict[str, dict[str, float]]:
+    """``count`` distinct 12 MP JPEGs through the upload API, two at a time (bench/ingest.py), by this
+    checkout and, when given, by a baseline checkout, alternating, best of two rounds each."""
+    files = distinct_copies(big, count, WORK / "ingest")
+    rounds: dict[str, list[dict[str, float]]] = {}
+    for _ in range(2):
+        for name, source in (("imgorigin", None), ("baseline", baseline)):
+            if name == "baseline" and baseline is None:
+                continue
+            data = WORK / f"ingest-data-{name}"
+            shutil.rmtree(data, ignore_errors=True)
+            server = start_checkout(source, PORTS["ingest"], data, log)
+            try:
+                rounds.setdefault(name, []).append(measure(server, files, 2))
+            finally:
+                server.stop()
+    return {name: max(found, key=lambda r: r["uploads_per_s"]) for name, found in rounds.items()}
 
 
 def mixed_run(server: Server, script: Path, target: int, chunk: float) -> list[dict[str, float]]:
@@ -169,6 +196,9 @@ def main() -> int:
 
     print("upload cost...", flush=True)
     results["uploads"] = measure_uploads(sources, data_dir, log)
+    if args.ingest:
+        print("ingest...", flush=True)
+        results["ingest"] = measure_ingest(sources["big"], args.ingest, args.ingest_baseline, log)
 
     servers: list[Server] = []
     try:
@@ -183,6 +213,8 @@ def main() -> int:
         ids: dict[str, list[str]] = {}
         for key, path in sources.items():
             ids[key] = [upload(pyr.base, token, path)[0] for _ in range(args.copies)]
+        # Every render below must find the levels its upload left for later.
+        wait_complete(pyr.base, token, [image_id for group in ids.values() for image_id in group])
         thumbor = None
         if not args.no_thumbor:
             root = prepare_thumbor_root(sources, args.copies)

@@ -74,6 +74,9 @@ def start_imgorigin(name: str, port: int, data_dir: Path, log: Path, preload: st
         "IMGORIGIN_UPLOAD_RATE": "0",
         "IMGORIGIN_LOG_LEVEL": "warning",
         "IMGORIGIN_RENDER_QUEUE": "256",
+        # No workload removes backgrounds: loading the model at start-up would only add its CPU to the
+        # first measurements and its memory to every RSS figure.
+        "IMGORIGIN_BG_REMOVAL_WARM": "0",
         **{f"IMGORIGIN_{key.upper()}": value for key, value in env.items()},
     }
     command = [shutil.which("imgorigin") or "imgorigin", "serve", "--workers", "2", "--port", str(port),

@@ -122,7 +122,8 @@ class Settings:
         5.0, "seconds to connect to, or hear back from, the S3 endpoint before answering 503", float
     )
     s3_retries: int = setting(1, "extra attempts after an S3 connection error or 5xx (short backoff)", int)
-    eager_concurrency: int = setting(1, "eager derivations rendered at once per worker (0: none on this node)", int)
+    eager_concurrency: int = setting(
+        1, "eager derivations and upload jobs (pyramid levels) at once per worker (0: none on this node)", int)
     eager_pending: int = setting(100, "eager derivations one user may have waiting; uploads asking more get 429", int)
     eager_via: str = setting(
         "", "base URL eager work is fetched through (the nginx/CDN in front of render nodes); empty: render here"

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from pathlib import Path
@@ -50,6 +51,12 @@ class ImageRecord:
     version: int | None = None
 
 
+# Kinds of background job in the ``eager`` table: an eager derivative, or the work an upload leaves
+# for later (pyramid levels and the colour summary).
+RENDER_JOB = "render"
+LEVELS_JOB = "levels"
+
+
 @dataclass(frozen=True)
 class EagerJob:
     id: int
@@ -60,9 +67,10 @@ class EagerJob:
     error: str | None
     attempts: int
     updated_at: str
+    kind: str = RENDER_JOB  # RENDER_JOB: the transformation below; LEVELS_JOB: see imgorigin/ingest.py
 
 
-_EAGER_COLUMNS = "id, image_id, transformation, format, state, error, attempts, updated_at"
+_EAGER_COLUMNS = "id, image_id, transformation, format, state, error, attempts, updated_at, kind"
 
 _CLOUD_SCHEMA = (
     "create table if not exists image_tags (image_id text not null references images(id) on delete cascade,"
@@ -181,6 +189,8 @@ class Database:
                 db.execute(statement)
             if "role" not in db.table("users").columns_dict:
                 db.table("users").add_column("role", str, not_null_default="user")
+            if "kind" not in db.table("eager").columns_dict:
+                db.execute(f"alter table eager add column kind text not null default '{RENDER_JOB}'")
 
     # users
 
@@ -219,8 +229,20 @@ class Database:
 
     # images
 
-    def add_image(self, record: ImageRecord) -> None:
-        self._db().table("images").insert(asdict(record))
+    def add_image(self, record: ImageRecord, jobs: Sequence[str] = ()) -> None:
+        """Record an image and, in the same transaction, the background jobs (kinds) it needs."""
+        row = asdict(record)
+        conn = self._db().conn
+        conn.execute("begin immediate")  # autocommit connection: the transaction must be explicit
+        try:
+            conn.execute(f"insert into images ({', '.join(row)}) values ({', '.join('?' * len(row))})",
+                         list(row.values()))
+            for kind in jobs:
+                self.add_job(record.id, kind, record.created_at)
+        except BaseException:
+            conn.execute("rollback")
+            raise
+        conn.execute("commit")
 
     def image(self, user_id: int, image_id: str) -> ImageRecord | None:
         rows = list(self._db().table("images").rows_where("id = ? and user_id = ?", [image_id, user_id]))
@@ -264,6 +286,14 @@ class Database:
         row = self._db().execute("select coalesce(sum(bytes), 0) from images where user_id = ?", [user_id]).fetchone()
         return int(row[0])
 
+    def set_summary(self, image_id: str, colors: str, blurhash: str, placeholder: str) -> bool:
+        """Store the colour summary computed after the upload; False if the image is gone meanwhile."""
+        cursor = self._db().execute(
+            "update images set colors = ?, blurhash = ?, placeholder = ? where id = ?",
+            [colors, blurhash, placeholder, image_id],
+        )
+        return cursor.rowcount > 0
+
     def delete_image(self, user_id: int, image_id: str) -> bool:
         cursor = self._db().execute("delete from images where id = ? and user_id = ?", [image_id, user_id])
         return cursor.rowcount > 0
@@ -288,10 +318,10 @@ class Database:
             )
 
     def pending_eager(self, user_id: int) -> int:
-        """Eager jobs of a user's images not yet done (an upload asking for more is refused)."""
+        """Eager renders of a user's images not yet done (an upload asking for more is refused)."""
         row = self._db().execute(
             "select count(*) from eager join images on images.id = eager.image_id"
-            " where images.user_id = ? and eager.state = 'pending'", [user_id],
+            " where images.user_id = ? and eager.state = 'pending' and eager.kind = ?", [user_id, RENDER_JOB],
         ).fetchone()
         return int(row[0])
 
@@ -308,8 +338,18 @@ class Database:
             [not_before, now, job_id],
         )
 
-    def eager_for(self, image_id: str) -> list[EagerJob]:
-        rows = self._db().execute(f"select {_EAGER_COLUMNS} from eager where image_id = ? order by id", [image_id])
+    def add_job(self, image_id: str, kind: str, now: str) -> None:
+        """A job with no transformation of its own (``LEVELS_JOB``), at most one per image and kind."""
+        self._db().execute(
+            "insert or ignore into eager (image_id, transformation, format, kind, created_at, updated_at)"
+            " values (?, '', '', ?, ?, ?)",
+            [image_id, kind, now, now],
+        )
+
+    def eager_for(self, image_id: str, kind: str = RENDER_JOB) -> list[EagerJob]:
+        rows = self._db().execute(
+            f"select {_EAGER_COLUMNS} from eager where image_id = ? and kind = ? order by id", [image_id, kind]
+        )
         return [EagerJob(*row) for row in rows]
 
     def claim_eager(self, limit: int, lease_seconds: float, now: float) -> list[EagerJob]:

@@ -1,5 +1,8 @@
 """Eager derivation (Cloudinary's ``eager``): derivatives rendered in the background after an upload.
 
+The same pool also runs the work an upload leaves for later, its pyramid levels and colour summary
+(jobs of kind ``levels``, imgorigin/ingest.py).
+
 ``POST /images`` may carry a form field ``eager``: transformations separated by ``|``, each ending in an
 optional format, either as an extension after a slash or as ``f_<fmt>``::
 
@@ -34,8 +37,9 @@ import anyio
 import anyio.to_thread
 import httpx
 
-from imgorigin.db import EagerJob
+from imgorigin.db import LEVELS_JOB, EagerJob
 from imgorigin.errors import BadRequest, ImgOriginError, RenderTimeout, Unavailable
+from imgorigin.ingest import finish_upload
 from imgorigin.library import now_iso
 from imgorigin.transform.params import FORMAT
 from imgorigin.transform.plan import Transformation, parse
@@ -149,14 +153,18 @@ class EagerWorker:
         db = self.services.db
         metrics = self.services.metrics
         # Eager work is its owner's rendering like POST /images/{id}/transform: the same per-user budget.
-        owner = await anyio.to_thread.run_sync(db.image_owner, job.image_id)
-        wait = self.services.rate_limiter.take(f"transform:{owner}", self.services.settings.transform_rate)
-        if wait is not None:
-            await anyio.to_thread.run_sync(db.postpone_eager, job.id, time.time() + wait, now_iso())
-            metrics.inc("imgorigin_eager_total", (("result", "postponed"),))
-            return
+        # The levels an upload left for later are the server's own work: they spend no one's budget.
+        if job.kind != LEVELS_JOB:
+            owner = await anyio.to_thread.run_sync(db.image_owner, job.image_id)
+            wait = self.services.rate_limiter.take(f"transform:{owner}", self.services.settings.transform_rate)
+            if wait is not None:
+                await anyio.to_thread.run_sync(db.postpone_eager, job.id, time.time() + wait, now_iso())
+                metrics.inc("imgorigin_eager_total", (("result", "postponed"),))
+                return
         try:
-            if self.services.settings.eager_via:
+            if job.kind == LEVELS_JOB:  # always here: the levels are written to storage, not to a cache
+                await self.services.renderer.slots.run(finish_upload, self.services, job.image_id)
+            elif self.services.settings.eager_via:
                 await self._fetch(job)
             else:
                 plan = parse(self.services.presets.expand(job.transformation), self.services.renderer.limits)

@@ -20,10 +20,11 @@ from pathlib import Path
 from imgorigin.clouds.publicids import Naming
 from imgorigin.clouds.records import find_image, image_by_public_id, insert_named
 from imgorigin.clouds.state import Pointer
-from imgorigin.db import ImageRecord
+from imgorigin.db import LEVELS_JOB, ImageRecord
 from imgorigin.errors import Conflict, NotFound
 from imgorigin.info.summary import summarize
-from imgorigin.pyramid import delete_levels, store_levels
+from imgorigin.ingest import deferred
+from imgorigin.pyramid import delete_levels
 from imgorigin.services import Services
 from imgorigin.storage import original_key
 from imgorigin.transform.levels import PyramidPolicy
@@ -58,6 +59,9 @@ def store_upload(services: Services, user_id: int, filename: str, spooled: Path,
     ``public_id``, ``folder``, ``use_filename``, ``unique_filename``) chooses one; an image already under
     that public id is replaced when ``naming.overwrite`` (the version goes up, its files and derivatives
     go) and is a 409 otherwise. The public id is published for render nodes before this returns.
+
+    Pyramid levels, and the summary of an original that gets levels, are left to a job recorded with
+    the row (imgorigin/ingest.py): the upload answers once the original is verified and stored.
     """
     try:
         naming = naming or Naming()
@@ -72,28 +76,26 @@ def store_upload(services: Services, user_id: int, filename: str, spooled: Path,
         version = max(int(time.time()), (existing.version or 0) + 1 if existing else 0)
         blob = Blob(path=spooled)
         header = read_header(blob, services.renderer.source_limits)
-        pyramid = services.renderer.pyramid
-        # When levels will be built, the integrity check keeps its decode for them: one decode, not two.
-        with_levels = pyramid is not None and bool(pyramid.level_sizes(header))
-        decoded = verify_decodes(blob, header, timeout=services.settings.render_timeout, keep=with_levels)
-        summary = summarize(blob)
+        verify_decodes(blob, header, timeout=services.settings.render_timeout)
+        later = deferred(services, header)
+        summary = None if later else summarize(blob)
         size = spooled.stat().st_size
         key = original_key(image_id)
-        # Levels first (put may move the spooled file away), so an original never lacks its levels.
-        if pyramid is not None:
-            store_levels(services.storage, image_id, blob, header, pyramid, spooled.parent, decoded)
         services.storage.put(key, spooled)
         record = ImageRecord(
             id=image_id, user_id=user_id, filename=clean_filename(filename), format=header.format,
             width=header.width, height=header.height, pages=header.pages, bytes=size, sha256=sha256,
-            created_at=now_iso(), colors=summary.colors_json(), blurhash=summary.blurhash,
-            placeholder=summary.placeholder, public_id=public_id, version=version,
+            created_at=now_iso(),
+            colors=summary.colors_json() if summary else None,
+            blurhash=summary.blurhash if summary else None,
+            placeholder=summary.placeholder if summary else None,
+            public_id=public_id, version=version,
         )
         try:
-            replaced = _record(services, record, naming.overwrite, existing is not None)
+            jobs = (LEVELS_JOB,) if later else ()
+            replaced = _record(services, record, naming.overwrite, existing is not None, jobs)
         except BaseException:
             services.storage.delete(key)
-            delete_levels(services.storage, image_id, pyramid or PyramidPolicy())
             raise
     finally:
         spooled.unlink(missing_ok=True)
@@ -103,16 +105,17 @@ def store_upload(services: Services, user_id: int, filename: str, spooled: Path,
     return record
 
 
-def _record(services: Services, record: ImageRecord, overwrite: bool, replacing: bool) -> ImageRecord | None:
-    """Commit the row; the image it replaces (if any) is returned for its files to go."""
+def _record(services: Services, record: ImageRecord, overwrite: bool, replacing: bool,
+            jobs: tuple[str, ...]) -> ImageRecord | None:
+    """Commit the row and its jobs; the image it replaces (if any) is returned for its files to go."""
     if not replacing:
         try:
-            services.db.add_image(record)
+            services.db.add_image(record, jobs)
             return None
         except sqlite3.IntegrityError:  # another upload took the public id since the check
             if not overwrite:
                 raise _exists(record.public_id) from None
-    return insert_named(services.db, record, overwrite)
+    return insert_named(services.db, record, overwrite, jobs)
 
 
 def _exists(public_id: str | None) -> Conflict:

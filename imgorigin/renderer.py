@@ -23,7 +23,7 @@ import anyio.to_thread
 from imgorigin.cache import DerivedCache, FailureMemo
 from imgorigin.config import Settings
 from imgorigin.errors import ClientClosed, ImgOriginError, NotFound, RenderTimeout, Unavailable
-from imgorigin.pyramid import level_picker
+from imgorigin.pyramid import level_picker, stored_header
 from imgorigin.storage import Storage, original_key
 from imgorigin.transform.deadline import Deadline, MemoryBudget
 from imgorigin.transform.effects.background_removal import BackgroundRemover
@@ -220,16 +220,17 @@ class Renderer:
         deadline: Deadline | None = None,
     ) -> Derived:
         started = time.perf_counter()
+        original = Original(self.storage, image_id)
         try:
-            blob = self.storage.get(original_key(image_id))
-            if blob is None:
-                raise NotFound("No such image", code="image_not_found")
-            header = read_header(blob, self.source_limits)
+            # With levels, their stored header: a render a level serves never fetches the original.
+            header = stored_header(self.storage, image_id, self.source_limits) if self.pyramid else None
+            if header is None:
+                header = read_header(original(), self.source_limits)
             fmt = final_format(fmt, variant, header, plan)
             levels = None
             if self.pyramid is not None:
                 levels = level_picker(self.storage, image_id, header, self.pyramid)
-            rendered = render(blob, header, plan, fmt, self.limits, levels=levels, open_layer=self.open_layer,
+            rendered = render(original, header, plan, fmt, self.limits, levels=levels, open_layer=self.open_layer,
                               background_remover=self.background_remover,
                               deadline=deadline or Deadline(self.settings.render_timeout, memory=self.memory,
                                                             max_copy_bytes=self.settings.render_memory))
@@ -266,6 +267,22 @@ class Renderer:
         if blob is None:
             raise NotFound(f"No such overlay image: l_{image_id}", code="layer_not_found")
         return blob, read_header(blob, self.source_limits)
+
+
+class Original:
+    """Fetches an original from storage on the first call, then returns the same blob."""
+
+    def __init__(self, storage: Storage, image_id: str) -> None:
+        self.storage = storage
+        self.image_id = image_id
+        self.blob: Blob | None = None
+
+    def __call__(self) -> Blob:
+        if self.blob is None:
+            self.blob = self.storage.get(original_key(self.image_id))
+            if self.blob is None:
+                raise NotFound("No such image", code="image_not_found")
+        return self.blob
 
 
 def final_format(

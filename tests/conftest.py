@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import os
 import shutil
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -128,3 +129,14 @@ def make_client(tmp_path: Path) -> Iterator[Any]:
     yield build
     for client in clients:
         client.__exit__(None, None, None)
+
+
+def settle_levels(client: TestClient, image_id: str, timeout: float = 60.0) -> None:
+    """Wait until the levels job an upload left (imgorigin/ingest.py) has run in the app's eager pool."""
+    from imgorigin.db import LEVELS_JOB
+
+    db = client.app.state.services.db  # type: ignore[attr-defined]
+    deadline = time.monotonic() + timeout
+    while any(job.state == "pending" for job in db.eager_for(image_id, LEVELS_JOB)):
+        assert time.monotonic() < deadline, f"the levels of {image_id} were not built within {timeout:.0f} s"
+        time.sleep(0.02)

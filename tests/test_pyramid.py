@@ -12,13 +12,14 @@ from starlette.testclient import TestClient
 
 from imgorigin.app import create_app
 from imgorigin.cli import main
-from imgorigin.pyramid import build_missing
+from imgorigin.errors import Unprocessable
+from imgorigin.pyramid import build_missing, stored_header
 from imgorigin.services import Services
-from imgorigin.storage import original_key, pyramid_key
+from imgorigin.storage import header_key, original_key, pyramid_key
 from imgorigin.transform.levels import PyramidPolicy, build_levels, level_size
 from imgorigin.transform.render import normalise
-from imgorigin.transform.source import Blob, Header, SourceLimits, read_header, verify_decodes
-from tests.conftest import make_settings, register
+from imgorigin.transform.source import Blob, Header, SourceLimits, read_header
+from tests.conftest import make_settings, register, settle_levels
 from tests.imaging import decode, mean_abs_diff, photo_mosaic, ssim
 
 # Renders from a level against renders from the original, on the shipped photos (upscaled mosaic).
@@ -96,12 +97,16 @@ def app_client(tmp_path: Path) -> Iterator[TestClient]:
         yield client
 
 
-def upload(client: TestClient, data: bytes, name: str = "big.jpg") -> str:
+def upload(client: TestClient, data: bytes, name: str = "big.jpg", *, settle: bool = True) -> str:
+    """Upload as a new user; with ``settle``, return once the levels the upload left for later exist."""
     account = register(client, "pyr")
     response = client.post("/images", headers=account.headers,
                            files={"file": (name, io.BytesIO(data), "application/octet-stream")})
     assert response.status_code == 201, response.text
-    return str(response.json()["id"])
+    image_id = str(response.json()["id"])
+    if settle:
+        settle_levels(client, image_id)
+    return image_id
 
 
 def services_of(client: TestClient) -> Services:
@@ -140,22 +145,30 @@ def test_upload_stores_levels_and_delete_removes_them(app_client: TestClient) ->
     assert not storage.exists(pyramid_key(image_id, 8))
     assert not storage.exists(pyramid_key(image_id, 2))
     assert not storage.exists(original_key(image_id))
+    assert not storage.exists(header_key(image_id))
 
 
-def test_levels_from_the_upload_check_decode_equal_a_fresh_build(tmp_path: Path) -> None:
-    path = tmp_path / "big.jpg"
-    path.write_bytes(photo_mosaic(2400, 1800))
-    blob = Blob(path=path)
-    head = read_header(blob, SourceLimits())
-    decoded = verify_decodes(blob, head, timeout=30, keep=True)
-    assert decoded is not None and (decoded.width, decoded.height) == (2400, 1800)
-    assert build_levels(blob, head, PyramidPolicy(), decoded) == build_levels(blob, head, PyramidPolicy())
-    assert verify_decodes(blob, head, timeout=30) is None
+def test_the_header_stored_with_the_levels_is_checked_against_todays_caps(
+    app_client: TestClient, tmp_path: Path
+) -> None:
+    image_id = upload(app_client, photo_mosaic(2400, 1800, orientation=6))
+    storage = services_of(app_client).storage
+    assert stored_header(storage, image_id, SourceLimits()) == Header("jpeg", 1800, 2400, 1, False, 6)
+    with pytest.raises(Unprocessable, match="the limit is 1 MP"):
+        stored_header(storage, image_id, SourceLimits(max_pixels=1_000_000))
+    for junk in (b"{not json", b'{"format": "jpeg"}', b'{"format": "jpeg", "width": "1800", "height": 2400,'
+                 b' "pages": 1, "has_alpha": false, "orientation": 6}'):
+        path = tmp_path / "junk"
+        path.write_bytes(junk)
+        storage.put(header_key(image_id), path)
+        assert stored_header(storage, image_id, SourceLimits()) is None
+        rendered = app_client.get(f"/t/w_150/{image_id}.png")  # the original's own header instead
+        assert (decode(rendered.content).width, decode(rendered.content).height) == (150, 200)
 
 
 def test_a_damaged_big_upload_is_refused_and_stores_nothing(app_client: TestClient) -> None:
     whole = photo_mosaic(2400, 1800)
-    data = whole[: len(whole) * 2 // 3]  # cut short: big enough for levels, so the kept decode must refuse it
+    data = whole[: len(whole) * 2 // 3]  # cut short: big enough for levels, so the check must refuse it
     account = register(app_client, "broken")
     response = app_client.post("/images", headers=account.headers,
                                files={"file": ("big.jpg", io.BytesIO(data), "application/octet-stream")})

@@ -83,8 +83,9 @@ async def upload(request: Request) -> JSONResponse:
     body = image_json(request, record)
     if eager:
         await in_thread(record_eager, services, record.id, eager, extension_of(record))
-        if services.eager is not None:
-            services.eager.notify()
+    if services.eager is not None:  # eager renders, or the levels the upload left for later
+        services.eager.notify()
+    if eager:
         body["eager"] = eager_json(request, await in_thread(services.db.eager_for, record.id))
     return JSONResponse(body, status_code=201)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, fields
 
 from imgorigin.db import Database, ImageRecord, User
@@ -33,9 +34,10 @@ def find_image(db: Database, user_id: int, id_or_public_id: str) -> ImageRecord 
     return image_by_public_id(db, user_id, id_or_public_id) or db.image(user_id, id_or_public_id)
 
 
-def insert_named(db: Database, record: ImageRecord, overwrite: bool) -> ImageRecord | None:
+def insert_named(db: Database, record: ImageRecord, overwrite: bool, jobs: Sequence[str] = ()) -> ImageRecord | None:
     """Insert ``record``; an image of the account already under its public id is replaced when ``overwrite``
-    (and returned, for its files to go), else 409. One transaction: the public id never names two images."""
+    (and returned, for its files to go), else 409. One transaction: the public id never names two images,
+    and the background jobs (kinds) the image needs are recorded with it."""
     conn = db.connection()
     conn.execute("begin immediate")
     try:
@@ -51,6 +53,8 @@ def insert_named(db: Database, record: ImageRecord, overwrite: bool) -> ImageRec
         row = asdict(record)
         conn.execute(f"insert into images ({', '.join(row)}) values ({', '.join('?' * len(row))})",
                      list(row.values()))
+        for kind in jobs:
+            db.add_job(record.id, kind, record.created_at)
     except BaseException:
         conn.execute("rollback")
         raise

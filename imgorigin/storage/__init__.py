@@ -47,6 +47,12 @@ def pyramid_key(image_id: str, denominator: int) -> str:
     return f"{PYRAMID_PREFIX}/{image_id}_{denominator}"
 
 
+def header_key(image_id: str) -> str:
+    """The original's header facts, stored with its levels: a render that a level serves reads only these
+    and that level, never the original (which on S3 would be a download of the whole file)."""
+    return f"{PYRAMID_PREFIX}/{image_id}_header"
+
+
 def make_storage(settings: Settings) -> Storage:
     if settings.storage == "s3":
         from imgorigin.storage.s3 import S3Storage

@@ -88,19 +88,14 @@ def _resize_to(image: pyvips.Image, size: tuple[int, int]) -> pyvips.Image:
     return out
 
 
-def build_levels(
-    blob: Blob, header: Header, policy: PyramidPolicy, decoded: pyvips.Image | None = None
-) -> dict[int, bytes]:
-    """Encode every level ``policy`` gives this original (empty for small or animated images).
-
-    ``decoded`` is the original already decoded in memory (by the upload's integrity check), if any.
-    """
+def build_levels(blob: Blob, header: Header, policy: PyramidPolicy) -> dict[int, bytes]:
+    """Encode every level ``policy`` gives this original (empty for small or animated images)."""
     from imgorigin.transform.render import normalise
 
     sizes = policy.level_sizes(header)
     if not sizes:
         return {}
-    upright = normalise((decoded if decoded is not None else load(blob)).autorot()).copy_memory()
+    upright = normalise(load(blob).autorot()).copy_memory()
     suffix, options = encode_options(bool(upright.hasalpha()))
     levels = {
         d: bytes(_resize_to(upright, size).write_to_buffer(suffix, **options))

@@ -62,7 +62,7 @@ class RenderContext:
 class Canvas:
     """The image being built: still just the source (nothing decoded yet), or a libvips image."""
 
-    blob: Blob
+    blob: Blob | Callable[[], Blob]  # the original, or what fetches it (once) when a step needs it
     header: Header
     image: pyvips.Image | None = None
     # Shrink-on-load reads the source top to bottom only; steps that jump around need it in memory.
@@ -91,8 +91,13 @@ class Canvas:
         # Levels are stored upright, so they cannot serve a render that ignores EXIF orientation.
         if (self.levels is None or self.header.pages > 1 or self.page
                 or (ctx.no_rotate and self.header.orientation != 1)):
-            return self.blob
-        return self.levels(size) or self.blob
+            return self.original()
+        return self.levels(size) or self.original()
+
+    def original(self) -> Blob:
+        if callable(self.blob):
+            self.blob = self.blob()
+        return self.blob
 
     def pixels(self, ctx: RenderContext) -> pyvips.Image:
         if self.image is None:
@@ -342,7 +347,7 @@ def _reorders_rows(step: Step, component: Component) -> bool:
 
 
 def build(
-    blob: Blob, header: Header, plan: Transformation, fmt: OutputFormat, limits: Limits,
+    blob: Blob | Callable[[], Blob], header: Header, plan: Transformation, fmt: OutputFormat, limits: Limits,
     levels: LevelPicker | None = None,
     open_layer: LayerOpener | None = None,
     *,
@@ -464,7 +469,7 @@ def save_options(fmt: OutputFormat, flags: Flags) -> tuple[str, dict[str, object
 
 
 def render(
-    blob: Blob,
+    blob: Blob | Callable[[], Blob],
     header: Header,
     plan: Transformation,
     fmt: OutputFormat,
@@ -477,7 +482,9 @@ def render(
     background_remover: BackgroundRemover | None = None,
 ) -> Rendered:
     """Render ``plan`` on an original to ``fmt`` within ``deadline`` (or ``timeout`` seconds).
-    Raises ImgOriginError subclasses only."""
+    Raises ImgOriginError subclasses only.
+
+    ``blob`` may be a function that fetches the original: it is called only if no level serves."""
     import pyvips
 
     with deadline or Deadline(timeout) as limit:

@@ -149,6 +149,14 @@ def read_header(blob: Blob, limits: SourceLimits) -> Header:
     pages = image.get("n-pages") if image.get_typeof("n-pages") else 1
     page_height = image.get("page-height") if image.get_typeof("page-height") else height
     orientation = image.get("orientation") if image.get_typeof("orientation") else 1
+    check_caps(width, page_height, pages, limits)
+    if orientation in (5, 6, 7, 8):
+        width, page_height = page_height, width
+    return Header(fmt, width, page_height, pages, bool(image.hasalpha()), orientation)
+
+
+def check_caps(width: int, page_height: int, pages: int, limits: SourceLimits) -> None:
+    """Refuse (422) an image over the size, pixel or frame caps."""
     if width > limits.max_side or page_height > limits.max_side:
         raise Unprocessable(
             f"The image is {width}x{page_height} pixels; the largest side accepted is {limits.max_side}",
@@ -170,9 +178,6 @@ def read_header(blob: Blob, limits: SourceLimits) -> Header:
             f"{limits.max_animation_pixels / 1e6:g} MP over all frames",
             code="image_too_large",
         )
-    if orientation in (5, 6, 7, 8):
-        width, page_height = page_height, width
-    return Header(fmt, width, page_height, pages, bool(image.hasalpha()), orientation)
 
 
 def load(blob: Blob, *, pages: int = 1, page: int = 0, sequential: bool = False) -> pyvips.Image:
@@ -214,13 +219,8 @@ def load_scaled(
     return pyvips.Image.thumbnail_buffer(blob.data, width, option_string=load_options, **options)
 
 
-def verify_decodes(
-    blob: Blob, header: Header, timeout: float | None = None, *, keep: bool = False
-) -> pyvips.Image | None:
+def verify_decodes(blob: Blob, header: Header, timeout: float | None = None) -> None:
     """Decode every pixel once (uploads only): truncated or corrupt data fails here, not at delivery.
-
-    With ``keep`` the decoded pixels are returned, in memory, for whatever the upload builds from the
-    full image next (the pyramid), so the original is decoded once rather than twice.
 
     A decode still running after ``timeout`` seconds is killed: within the pixel caps that only
     happens to a file built to be slow (an SVG full of filters, a pathological progressive JPEG).
@@ -238,9 +238,7 @@ def verify_decodes(
             timer = threading.Timer(timeout, image.set_kill, args=(True,))
             timer.daemon = True
             timer.start()
-        decoded = image.copy_memory() if keep else None
-        if decoded is None:
-            image.avg()
+        image.avg()
     except pyvips.Error as exc:
         if timeout is not None and time.monotonic() - started >= timeout:
             raise Unprocessable(
@@ -254,4 +252,3 @@ def verify_decodes(
         data = blob.data if blob.data is not None else blob.path.read_bytes()  # type: ignore[union-attr]
         if not gif_is_complete(data):
             raise Unprocessable(corrupt, detail="GIF stream ends before its trailer", code="corrupt_image")
-    return decoded
