@@ -243,7 +243,10 @@ class Renderer:
         if self.on_render is not None:
             self.on_render(plan, rendered.format, time.perf_counter() - started)
         if self.count_render is not None:
-            self.count_render(image_id)
+            try:
+                self.count_render(image_id)
+            except Exception as exc:  # the usage count is on the same disk: a full one must not fail the render
+                log.warning("could not count a render of %s: %r", image_id, exc)
         self._store(key, rendered.format, rendered.data, image_id, plan)
         return Derived(rendered.data, rendered.format, etag_of(key), cached=False)
 
