@@ -21,6 +21,7 @@ from imgorigin.errors import NotFound
 from imgorigin.info.summary import Summary, summarize
 from imgorigin.pyramid import delete_levels, write_levels
 from imgorigin.storage import original_key
+from imgorigin.transform.deadline import Deadline
 from imgorigin.transform.levels import PyramidPolicy, build_levels
 from imgorigin.transform.source import Blob, Header, read_header
 
@@ -42,7 +43,16 @@ def finish_upload(services: Services, image_id: str) -> None:
         raise NotFound("No such image", code="image_not_found")
     header = read_header(blob, services.renderer.source_limits)
     policy = services.renderer.pyramid or PyramidPolicy()
-    levels = build_levels(blob, header, policy)
+    # The levels are cut from the whole original in memory (50 MP: 150 MB): charged to the worker's
+    # render memory like a render's copies (one original over the whole budget may run alone); when
+    # renders hold it, the job waits, then is retried later (503 overloaded).
+    memory = services.renderer.memory
+    held = min(header.width * header.height * (4 if header.has_alpha else 3), memory.limit)
+    memory.reserve(held, Deadline(services.settings.render_timeout))
+    try:
+        levels = build_levels(blob, header, policy)
+    finally:
+        memory.release(held)
     write_levels(storage, image_id, header, levels, services.settings.data_dir / "tmp")
     summary = summary_of(blob, levels)
     if not services.db.set_summary(image_id, summary.colors_json(), summary.blurhash, summary.placeholder):

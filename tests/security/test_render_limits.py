@@ -19,10 +19,14 @@ import pytest
 import pyvips
 from appstate import MakeClient, services_of
 from conftest import TEST_URL_SECRET, register
-from corpus import gif
+from corpus import gif, jpeg
 from starlette.testclient import TestClient
 
+from imgorigin.errors import Unavailable
+from imgorigin.ingest import finish_upload
 from imgorigin.renderer import cache_key
+from imgorigin.storage import pyramid_key
+from imgorigin.transform.deadline import Deadline
 from imgorigin.transform.plan import parse
 from imgorigin.urls import signed_path
 
@@ -205,3 +209,22 @@ def test_in_memory_copies_are_budgeted(make_client: MakeClient) -> None:
     image = pyvips.Image.new_from_buffer(mirrored.content, "", n=-1)
     assert (image.width, image.get("page-height")) == (300, 300)  # (the saver merges identical frames)
     assert services_of(client).renderer.memory.used == 0
+
+
+def test_the_levels_job_shares_the_render_memory_budget(make_client: MakeClient) -> None:
+    """The pyramid levels of a big upload are cut from the whole original held in memory: the job
+    waits for the worker's render memory like a render's copies (then 503, and is retried later)."""
+    client = make_client(render_timeout=0.5, eager_concurrency=0)  # no pool: the job is run here
+    image_id = register(client, "alice").upload("big.jpg", jpeg(2000, 1600))["id"]  # 3.2 MP: levels
+    services = services_of(client)
+    memory = services.renderer.memory
+    memory.reserve(memory.limit, Deadline(1))  # renders in flight hold all of it
+    try:
+        with pytest.raises(Unavailable) as busy:
+            finish_upload(services, image_id)
+        assert (busy.value.code, busy.value.message) == ("overloaded", "The server is busy; retry shortly")
+    finally:
+        memory.release(memory.limit)
+    finish_upload(services, image_id)
+    assert memory.used == 0
+    assert services.storage.exists(pyramid_key(image_id, 2))
