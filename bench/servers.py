@@ -83,7 +83,7 @@ def start_imgorigin(name: str, port: int, data_dir: Path, log: Path, preload: st
                "--data-dir", str(data_dir)]
     proc = subprocess.Popen(command, env=environ, stdout=log.open("ab"), stderr=subprocess.STDOUT)
     server = Server(name, f"http://127.0.0.1:{port}", [proc])
-    wait_http(server.base + "/healthz")
+    wait_http(server.base + "/healthz", 120)  # two workers importing pyvips and numpy on a busy machine
     return server
 
 

@@ -94,3 +94,19 @@ def test_a_job_for_an_image_deleted_meanwhile_leaves_no_levels(tmp_path: Path) -
         assert services.db.delete_image(found[0].id, image_id)  # the row goes first, as delete_image does
         finish_upload(services, image_id)  # the job was already running when the row went
         assert level_keys(services, image_id) == set()
+
+
+def test_levels_jobs_spend_no_ones_render_budget_and_leave_the_eager_quota_alone(tmp_path: Path) -> None:
+    settings = make_settings(tmp_path / "quiet", eager_concurrency=0, transform_rate=1.0)
+    with TestClient(create_app(settings)) as client:
+        alice = register(client, "alice")
+        ids = [str(post(alice, photo_mosaic(2400, 1800 + n))["id"]) for n in range(3)]
+        services = services_of(client)
+        owner = services.db.user_with_hash("alice")
+        assert owner is not None
+        assert services.db.pending_eager(owner[0].id) == 0  # three levels jobs pending, no eager render
+    # One render per minute for alice: her three levels jobs still all run at once.
+    with TestClient(create_app(make_settings(tmp_path / "quiet", transform_rate=1.0))) as client:
+        for image_id in ids:
+            settle_levels(client, image_id, timeout=30)
+        assert all(services_of(client).storage.exists(pyramid_key(image_id, 8)) for image_id in ids)
