@@ -40,8 +40,12 @@ def _is_delivery(request: Request) -> bool:
 
 
 def error_response(request: Request, status: int, code: str, message: str, headers: dict[str, str]) -> Response:
-    """JSON on the control plane, short plain text on the delivery plane; never cached."""
-    headers = {**headers, "Cache-Control": "no-store"}
+    """JSON on the control plane, short plain text on the delivery plane; never cached.
+
+    ``X-Imgorigin-Error`` carries the code on both planes, so a proxy or a log can tell "busy, try
+    another node" (``overloaded``) from "too expensive anywhere" (``render_timeout``) without a body.
+    """
+    headers = {**headers, "Cache-Control": "no-store", "X-Imgorigin-Error": code}
     if _is_delivery(request):
         # The code as a header too, for proxies and logs: nginx retries "overloaded" (503) on another
         # node but must not retry "render_timeout" (504), which would fail the same way there.

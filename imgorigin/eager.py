@@ -38,6 +38,7 @@ import anyio.to_thread
 import httpx
 
 from imgorigin.db import LEVELS_JOB, EagerJob
+from imgorigin.delivery.url import refuse_proxy_rewrites
 from imgorigin.errors import BadRequest, ImgOriginError, RenderTimeout, Unavailable
 from imgorigin.ingest import finish_upload
 from imgorigin.library import now_iso
@@ -75,6 +76,7 @@ def parse_eager(text: str, services: Services) -> list[EagerSpec]:
     for index, item in enumerate(items):
         transformation, extension = _split_format(index, item)
         try:
+            refuse_proxy_rewrites(transformation)
             plan = parse(services.presets.expand(transformation), services.renderer.limits)
         except BadRequest as exc:
             raise BadRequest(f"eager[{index}]: {exc.message}", code="invalid_eager") from None

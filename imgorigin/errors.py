@@ -93,7 +93,7 @@ class TooManyRequests(ImgOriginError):
 
 
 class Unavailable(ImgOriginError):
-    """Overloaded, or a dependency (storage, model) is missing or down; safe to retry later."""
+    """Overloaded, or a dependency (storage, model) is missing or down; safe to retry later, elsewhere too."""
 
     status = 503
     code = "unavailable"

@@ -28,6 +28,7 @@ from imgorigin.api.uploads import receive_upload
 from imgorigin.clouds.publicids import Naming
 from imgorigin.clouds.records import find_image
 from imgorigin.delivery.routes import client_ip
+from imgorigin.delivery.url import refuse_proxy_rewrites
 from imgorigin.eager import parse_eager, record_eager
 from imgorigin.errors import BadRequest, NotFound, PayloadTooLarge, TooManyRequests
 from imgorigin.library import delete_image, get_image, require_own_layers, store_upload
@@ -216,6 +217,7 @@ async def sign(request: Request) -> JSONResponse:
         if not isinstance(transformation, str):
             raise BadRequest(f"items[{index}].transformation: expected a string", code="invalid_sign_body")
         try:
+            refuse_proxy_rewrites(transformation)
             plan = parse(services.presets.expand(transformation), services.renderer.limits)
         except BadRequest as exc:
             raise BadRequest(f"items[{index}].transformation: {exc.message}", code="invalid_transformation") from None

@@ -104,8 +104,12 @@ LayerSource = ImageLayer | TextLayer
 
 
 def escape_text(text: str) -> str:
-    """The inverse of the double decoding: '%' is escaped twice, everything else once."""
-    return quote(text.replace("%", "%25"), safe="")
+    """The inverse of the double decoding: '%', '/' and '\\' are escaped twice, everything else once.
+
+    A single ``%2F`` would be decoded into a path separator by proxies in front (Cloudinary asks for
+    ``%252F`` for the same reason), and the delivery plane refuses the forms they would rewrite.
+    """
+    return quote(text.replace("%", "%25").replace("/", "%2F").replace("\\", "%5C"), safe="")
 
 
 def _decode(raw: str) -> str:

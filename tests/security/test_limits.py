@@ -148,6 +148,7 @@ def test_overload_is_503_with_retry_after_over_http(make_client: MakeClient) -> 
         assert response.status_code == 503
         assert response.text == "The server is busy; retry shortly\n"
         assert response.headers["retry-after"] == "2"
+        assert response.headers["x-imgorigin-error"] == "overloaded"
         assert response.headers["cache-control"] == "no-store"
     finally:
         client.portal.call(slots.limiter.release_on_behalf_of, holder)  # type: ignore[union-attr]
