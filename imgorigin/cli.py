@@ -21,6 +21,8 @@ UNSIGNED_WARNING = """
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
+    from imgorigin.ops.protocol import BOUNDED
+
     if args.data_dir:
         os.environ["IMGORIGIN_DATA_DIR"] = args.data_dir
     # Fewer glibc arenas keep the RSS of libvips' worker threads flat; must be set before workers start.
@@ -51,6 +53,10 @@ Next:
         workers=args.workers,
         log_level=settings.log_level,
         access_log=False,
+        # One cap on the request head for either protocol: h11 reads it directly, the bounded httptools
+        # protocol reads it from the same field (imgorigin/ops/protocol.py).
+        http=BOUNDED if args.http == "httptools" else "h11",
+        h11_max_incomplete_event_size=settings.max_header_bytes,
         proxy_headers=True,
         forwarded_allow_ips=os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1"),
     )
@@ -92,6 +98,8 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=8080)
     serve.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="worker processes (default: CPUs)")
     serve.add_argument("--data-dir", help="same as IMGORIGIN_DATA_DIR")
+    serve.add_argument("--http", choices=("httptools", "h11"), default="httptools",
+                       help="HTTP/1.1 parser (default httptools, the faster; both cap the head at MAX_HEADER_BYTES)")
     serve.set_defaults(func=cmd_serve)
 
     sign = sub.add_parser("sign", help="print a signed delivery URL")

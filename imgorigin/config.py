@@ -86,6 +86,9 @@ class Settings:
     allow_unsigned: bool = setting(False, "serve unsigned delivery URLs (development and benchmarks only)", _bool)
     cache_size: int = setting(2 * 1024**3, "size cap of the derived-image cache in bytes (0 turns it off)", _size)
     max_upload_bytes: int = setting(32 * 1024**2, "largest accepted upload body in bytes", _size)
+    max_header_bytes: int = setting(
+        64 * 1024, "largest request line plus headers in bytes (431 beyond it, before anything is parsed)", _size
+    )
     max_source_pixels: int = setting(50_000_000, "largest accepted source image, width x height", int)
     max_source_side: int = setting(30_000, "largest accepted source width or height", int)
     max_frames: int = setting(500, "most frames accepted in an animated source", int)
@@ -240,6 +243,8 @@ class Settings:
             problems.append("IMGORIGIN_PUBLIC_URL must be http(s)://host[:port][/path], e.g. https://img.example.com")
         if self.max_render_cost < 0 or self.render_failure_ttl < 0 or self.eager_pending < 0:
             problems.append("IMGORIGIN_MAX_RENDER_COST, _RENDER_FAILURE_TTL and _EAGER_PENDING must not be negative")
+        if self.max_header_bytes < 4096:
+            problems.append("IMGORIGIN_MAX_HEADER_BYTES must be at least 4096 (a delivery URL may be 4 KiB)")
         if self.presets_file is not None and not self.presets_file.is_file():
             problems.append(f"IMGORIGIN_PRESETS_FILE {self.presets_file} does not exist")
         if problems:

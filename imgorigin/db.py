@@ -6,9 +6,11 @@ in worker threads, never on the event loop.
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from pathlib import Path
@@ -191,6 +193,13 @@ class Database:
                 db.table("users").add_column("role", str, not_null_default="user")
             if "kind" not in db.table("eager").columns_dict:
                 db.execute(f"alter table eager add column kind text not null default '{RENDER_JOB}'")
+            # Rows `imgorigin doctor --fix` took out of service (their original is missing), kept whole
+            # as JSON so that they can come back when the file does.
+            db.execute(
+                "create table if not exists quarantine ("
+                " image_id text primary key, user_id integer not null, row text not null,"
+                " reason text not null, quarantined_at text not null)"
+            )
 
     # users
 
@@ -303,6 +312,52 @@ class Database:
 
     def delete_image_any(self, image_id: str) -> None:
         self._db().execute("delete from images where id = ?", [image_id])
+
+    @contextmanager
+    def _transaction(self) -> Iterator[None]:
+        conn = self._db().conn
+        conn.execute("begin immediate")  # autocommit connection: the transaction must be explicit
+        try:
+            yield
+        except BaseException:
+            conn.execute("rollback")
+            raise
+        conn.execute("commit")
+
+    def quarantine_image(self, image_id: str, reason: str, now: str) -> None:
+        """Move the row out of service (in one transaction), whole, with the reason."""
+        db = self._db()
+        with self._transaction():
+            row = next(db.query("select * from images where id = ?", [image_id]), None)
+            if row is None:
+                return
+            db.execute(
+                "insert or replace into quarantine (image_id, user_id, row, reason, quarantined_at)"
+                " values (?, ?, ?, ?, ?)", [image_id, row["user_id"], json.dumps(row), reason, now],
+            )
+            db.execute("delete from images where id = ?", [image_id])
+
+    def quarantined(self) -> dict[str, str]:
+        """Image id -> why it is in quarantine."""
+        return {row[0]: row[1] for row in self._db().execute("select image_id, reason from quarantine")}
+
+    def restore_image(self, image_id: str) -> bool:
+        """Put a quarantined row back; False (and the row is dropped) when its user no longer exists."""
+        db = self._db()
+        with self._transaction():
+            found = db.execute("select row from quarantine where image_id = ?", [image_id]).fetchone()
+            if found is None:
+                return False
+            db.execute("delete from quarantine where image_id = ?", [image_id])
+            row = json.loads(found[0])
+            if db.execute("select 1 from users where id = ?", [row["user_id"]]).fetchone() is None:
+                return False
+            columns = [name for name in row if name in db.table("images").columns_dict]
+            db.execute(
+                f"insert or ignore into images ({', '.join(columns)}) values ({', '.join('?' * len(columns))})",
+                [row[name] for name in columns],
+            )
+        return True
 
     def ping(self) -> None:
         self._db().execute("select 1").fetchone()

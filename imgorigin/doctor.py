@@ -3,13 +3,19 @@
 The write order makes most damage impossible: an upload is renamed into place before its row is
 committed, and deletes remove the row before the files. What can remain, and what ``--fix`` does:
 
-- a row whose original is missing (storage lost or edited by hand): the row and its cache entries go;
+- a row whose original is missing (storage lost or edited by hand): the row is moved, whole, to the
+  ``quarantine`` table and its cache entries go; once the original is back, the next run restores it;
 - an original or pyramid level with no row (a crash between rename and commit, or during a delete),
   older than the grace period so an upload in flight is never touched: the file goes;
 - spooled uploads left in ``tmp/`` by a killed worker, older than the grace period: removed;
 - derived images cached for an image that no longer exists: evicted.
 
-The exit status is 0 when nothing is (left) wrong, 1 otherwise.
+A repair never takes metadata or originals out wholesale: ``--fix`` changes nothing, says why and
+exits 2 when the storage looks absent (rows but not one original: an unmounted volume, a wrong bucket),
+when the database looks absent (originals but no rows), or when more than ``--max-loss`` of the rows
+(or of the originals) would go, beyond a few. ``--force`` overrides that after a human has looked.
+
+The exit status is 0 when nothing is (left) wrong, 1 otherwise, 2 when a repair was refused.
 """
 
 from __future__ import annotations
@@ -24,9 +30,16 @@ from pathlib import Path
 from imgorigin.cache import DerivedCache
 from imgorigin.config import Settings, load_settings
 from imgorigin.db import Database
+from imgorigin.errors import Unavailable
+from imgorigin.library import now_iso
 from imgorigin.storage import Storage, make_storage, original_key
 
 DEFAULT_GRACE = 3600.0
+DEFAULT_MAX_LOSS = 0.1
+# Up to this many rows (or originals) may go whatever their share: a small library loses one image.
+ALWAYS_ALLOWED = 10
+LOST_ROW = "row without file"
+ORPHAN = "file without row"
 # Pyramid levels are stored as "pyramid/<id>_<denominator>".
 _LEVEL_PREFIX = "pyramid"
 
@@ -43,6 +56,12 @@ class Finding:
 class Report:
     findings: list[Finding] = field(default_factory=list)
     in_grace: int = 0
+    rows: int = 0
+    originals: int = 0
+    quarantined: int = 0
+
+    def count(self, kind: str, prefix: str = "") -> int:
+        return sum(1 for f in self.findings if f.kind == kind and f.subject.startswith(prefix))
 
     @property
     def remaining(self) -> list[Finding]:
@@ -73,18 +92,28 @@ def examine(settings: Settings, db: Database, storage: Storage, cache: DerivedCa
     now = time.time() if now is None else now
     report = Report()
     ids = db.all_image_ids()
+    report.rows = len(ids)
 
     lost = {image_id for image_id in ids if not storage.exists(original_key(image_id))}
     for image_id in sorted(lost):
-        def drop_row(image_id: str = image_id) -> None:
-            db.delete_image_any(image_id)
+        def set_aside(image_id: str = image_id) -> None:
+            db.quarantine_image(image_id, "original missing", now_iso())
             cache.evict_image(image_id)
 
-        report.findings.append(Finding("row without file", image_id, drop_row))
+        report.findings.append(Finding(LOST_ROW, image_id, set_aside))
+
+    quarantined = db.quarantined()
+    for image_id in sorted(quarantined):
+        if storage.exists(original_key(image_id)):
+            report.findings.append(Finding("quarantined row whose original is back", image_id,
+                                           partial(db.restore_image, image_id)))
+        else:
+            report.quarantined += 1
 
     for prefix in ("originals", _LEVEL_PREFIX):
         for key in list(storage.keys(prefix)):
-            if _image_of(key) in ids - lost:  # a lost original's levels go with its row
+            report.originals += prefix == "originals"
+            if _image_of(key) in (ids - lost) | quarantined.keys():  # a lost original's levels go with its row
                 continue
             modified = _modified(storage, key)
             if modified is not None and now - modified < grace:
@@ -116,20 +145,50 @@ def repair(report: Report) -> None:
             finding.fixed = True
 
 
-def run(settings: Settings, *, fix: bool, grace: float, out: Callable[[str], None] = print) -> int:
+def refusal(settings: Settings, report: Report, max_loss: float) -> str | None:
+    """Why ``--fix`` must not run on this report, or None."""
+    rows_going, files_going = report.count(LOST_ROW), report.count(ORPHAN, "originals/")
+    where = f"bucket {settings.s3_bucket!r}" if settings.storage == "s3" else str(settings.data_dir / "originals")
+    if rows_going and report.originals == 0:
+        return (f"the storage looks absent: {report.rows} image row(s) but not one original in {where}. "
+                "Is the volume mounted, the bucket the right one?")
+    if files_going and report.rows == 0:
+        return (f"the database looks absent: {report.originals} original(s) in {where} but no image row in "
+                f"{settings.db_path}. Is this the right data directory?")
+    for going, total, what in ((rows_going, report.rows, "image rows have no original"),
+                               (files_going, report.originals, "originals have no row")):
+        if going > max(ALWAYS_ALLOWED, max_loss * total):
+            return (f"{going} of {total} {what} ({going / total:.0%}), more than --max-loss {max_loss:.0%}: "
+                    "that looks like a storage or configuration problem, not crash debris")
+    return None
+
+
+def run(settings: Settings, *, fix: bool, grace: float, out: Callable[[str], None] = print,
+        max_loss: float = DEFAULT_MAX_LOSS, force: bool = False) -> int:
     db = Database(settings.db_path)
     storage = make_storage(settings)
     cache = DerivedCache(settings.cache_dir, settings.cache_size)
+    refused = None
     try:
         report = examine(settings, db, storage, cache, grace)
-        if fix:
+        refused = refusal(settings, report, max_loss) if fix and not force else None
+        if fix and refused is None:
             repair(report)
+    except Unavailable as exc:
+        out(f"refused: the storage cannot be read ({exc.detail or exc.message}); nothing was changed")
+        return 2
     finally:
         cache.close()
     for finding in report.findings:
         out(f"{'fixed' if finding.fixed else 'problem'}: {finding.kind}: {finding.subject}")
     if report.in_grace:
         out(f"note: {report.in_grace} recent file(s) without a row left alone (younger than {grace:g}s)")
+    if report.quarantined:
+        out(f"note: {report.quarantined} row(s) in quarantine, their original still missing "
+            "(restored by the next run once the file is back)")
+    if refused is not None:
+        out(f"refused: {refused} Nothing was changed; --force repairs anyway (rows are quarantined, not deleted).")
+        return 2
     remaining = len(report.remaining)
     out(f"{len(report.findings)} problem(s) found, {len(report.findings) - remaining} fixed, {remaining} remaining")
     return 1 if remaining else 0
@@ -137,7 +196,7 @@ def run(settings: Settings, *, fix: bool, grace: float, out: Callable[[str], Non
 
 def cmd_doctor(args: argparse.Namespace) -> int:
     settings = load_settings(data_dir=Path(args.data_dir)) if args.data_dir else load_settings()
-    return run(settings, fix=args.fix, grace=args.grace)
+    return run(settings, fix=args.fix, grace=args.grace, max_loss=args.max_loss, force=args.force)
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -145,5 +204,10 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     doctor.add_argument("--fix", action="store_true", help="repair what is found")
     doctor.add_argument("--grace", type=float, default=DEFAULT_GRACE,
                         help=f"seconds a file without a row may be an upload in flight (default {DEFAULT_GRACE:g})")
+    doctor.add_argument("--max-loss", type=float, default=DEFAULT_MAX_LOSS,
+                        help=f"largest share of rows (or originals) --fix may take out beyond {ALWAYS_ALLOWED} "
+                             f"(default {DEFAULT_MAX_LOSS:g})")
+    doctor.add_argument("--force", action="store_true",
+                        help="repair even when the storage or the database looks absent, or past --max-loss")
     doctor.add_argument("--data-dir", help="same as IMGORIGIN_DATA_DIR")
     doctor.set_defaults(func=cmd_doctor)

@@ -56,8 +56,9 @@ def _layer(body: dict[str, Any]) -> str:
             raise _fail("image", "an image id")
         return f"l_{image}"
     text = body["text"]
-    if not isinstance(text, str) or not text.strip() or len(text) > MAX_TEXT:
-        raise _fail("text", f"a string of 1 to {MAX_TEXT} characters")
+    if (not isinstance(text, str) or not text.strip() or len(text) > MAX_TEXT
+            or any(ord(c) < 32 and c != "\n" for c in text)):  # as the URL parser: control characters refused
+        raise _fail("text", f"a string of 1 to {MAX_TEXT} printable characters")
     font = body.get("font", "arial")
     if not isinstance(font, str) or (font_key(font) not in FONTS and font_key(font) not in FONT_ALIASES):
         raise _fail("font", "one of " + ", ".join(sorted({*FONTS, *FONT_ALIASES})))

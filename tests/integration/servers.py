@@ -110,8 +110,9 @@ class MotoServer:
 class Origin:
     """``imgorigin serve`` in a subprocess on loopback, configured through IMGORIGIN_* like production."""
 
-    def __init__(self, tmp_path: Path, env: dict[str, str], workers: int = 1) -> None:
+    def __init__(self, tmp_path: Path, env: dict[str, str], workers: int = 1, args: Sequence[str] = ()) -> None:
         self.port = free_port()
+        self.args = tuple(args)
         self.log = tmp_path / "origin.log"
         self.workers = workers
         self.env = {
@@ -135,7 +136,7 @@ class Origin:
         with open(self.log, "ab") as out:
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "imgorigin", "serve", "--host", "127.0.0.1", "--port", str(self.port),
-                 "--workers", str(self.workers)],
+                 "--workers", str(self.workers), *self.args],
                 stdout=out, stderr=subprocess.STDOUT, env=self.env,
             )
         wait_for_http(self.base + "/healthz", self.process, self.log)
