@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from urllib.parse import urlsplit
@@ -24,10 +25,12 @@ from imgorigin.api.v1_1.errors import cloudinary_status
 from imgorigin.clouds.accounts import publish_once
 from imgorigin.config import Settings
 from imgorigin.delivery import routes as delivery
-from imgorigin.errors import ImgOriginError
+from imgorigin.errors import ImgOriginError, InsufficientStorage
+from imgorigin.ops import disk
 from imgorigin.ops import routes as ops
 from imgorigin.ops.access import Observe
 from imgorigin.ops.background import background
+from imgorigin.ops.disk import is_disk_full
 from imgorigin.services import Services
 
 log = logging.getLogger("imgorigin")
@@ -73,7 +76,22 @@ async def on_http_error(request: Request, exc: Exception) -> Response:
                           dict(exc.headers or {}))
 
 
+def _disk_full(request: Request, exc: Exception) -> Response:
+    log.error("disk full on %s %s: %r", request.method, request.url.path, exc)
+    full = InsufficientStorage(disk.MESSAGE, retry_after=disk.RETRY_AFTER)
+    return error_response(request, full.status, full.code, full.message, full.headers())
+
+
+async def on_write_error(request: Request, exc: Exception) -> Response:
+    """OSError and SQLite's OperationalError: a full disk is an operating condition, not a bug."""
+    if is_disk_full(exc):
+        return _disk_full(request, exc)
+    raise exc
+
+
 async def on_unexpected(request: Request, exc: Exception) -> Response:
+    if is_disk_full(exc):  # wrapped in another exception type on its way up
+        return _disk_full(request, exc)
     log.exception("unhandled error on %s %s", request.method, request.url.path)
     return error_response(request, 500, "internal_error", "Internal error", {})
 
@@ -162,6 +180,8 @@ def create_app(settings: Settings) -> Starlette:
         exception_handlers={
             ImgOriginError: on_imgorigin_error,
             HTTPException: on_http_error,
+            OSError: on_write_error,
+            sqlite3.OperationalError: on_write_error,
             Exception: on_unexpected,
         },
         lifespan=lifespan,

@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import contextlib
+import logging
+import sqlite3
 import time
 from pathlib import Path
 
 import diskcache
 
 from imgorigin import errors
+from imgorigin.ops.disk import free_bytes, is_disk_full
 from imgorigin.transform.values import OutputFormat
+
+log = logging.getLogger("imgorigin.cache")
 
 # Small derivatives stay inside diskcache's SQLite file (one read per hit); larger ones become files.
 _INLINE_LIMIT = 256 * 1024
@@ -21,9 +26,16 @@ class DerivedCache:
 
     Eviction is least-recently-stored rather than LRU: LRU would turn every cache hit into a write to
     the shared SQLite file, and hits are the hot path of the whole service.
+
+    The cap is also held against free space: before each store it becomes at most what the cache holds
+    plus what the disk has free above ``min_free``, so a disk shared with originals and the database
+    fills with derivatives only up to that floor (older entries are evicted first, as for the cap).
     """
 
-    def __init__(self, directory: Path, size_limit: int) -> None:
+    def __init__(self, directory: Path, size_limit: int, min_free: int = 0) -> None:
+        self.directory = directory
+        self.size_limit = size_limit
+        self.min_free = min_free
         self.enabled = size_limit > 0
         self._cache = diskcache.Cache(
             str(directory),
@@ -47,7 +59,7 @@ class DerivedCache:
         return self._cache is not None and key in self._cache
 
     def put(self, key: str, fmt: OutputFormat, data: bytes, image_id: str, layers: tuple[str, ...] = ()) -> None:
-        if self._cache is not None:
+        if self._cache is not None and self._fits(len(data)):
             self._cache.set(key, (fmt.value, data), tag=image_id)
             # An entry has one tag: the images drawn as overlays get a small pointer tagged with theirs,
             # so deleting an overlay image also drops every derivative that shows it.
@@ -57,6 +69,19 @@ class DerivedCache:
     def discard(self, key: str) -> None:
         if self._cache is not None:
             self._cache.delete(key)
+
+    def _fits(self, size: int) -> bool:
+        """Set the cap from free space (evicting down to it), and whether ``size`` more bytes fit."""
+        assert self._cache is not None
+        if not self.min_free:
+            return True
+        volume: int = self._cache.volume()
+        limit = max(0, min(self.size_limit, volume + free_bytes(self.directory) - self.min_free))
+        if limit != self._cache.size_limit:
+            self._cache.reset("size_limit", max(limit, 1))
+        if volume > limit:
+            self._cache.cull()
+        return size < limit
 
     def evict_image(self, image_id: str) -> int:
         if self._cache is None:
@@ -131,9 +156,23 @@ class RateLimiter:
         self._cache = diskcache.Cache(str(directory), statistics=False, size_limit=64 * 1024**2)
 
     def take(self, bucket: str, rate_per_minute: float, burst: float | None = None) -> float | None:
-        """Take one token; None if allowed, otherwise the seconds until a token is available."""
+        """Take one token; None if allowed, otherwise the seconds until a token is available.
+
+        On a full disk the bucket cannot be written and the request is let through: the limits must not
+        turn a full disk into an outage of cached-path renders and logins. ``/readyz`` is failing by
+        then, and uploads and sign-ups, which need the disk, are refused on their own.
+        """
         if rate_per_minute <= 0:
             return None
+        try:
+            return self._take(bucket, rate_per_minute, burst)
+        except sqlite3.OperationalError as exc:
+            if not is_disk_full(exc):
+                raise
+            log.warning("rate limit %s not applied: the disk is full", bucket)
+            return None
+
+    def _take(self, bucket: str, rate_per_minute: float, burst: float | None) -> float | None:
         capacity = burst if burst is not None else max(1.0, rate_per_minute)
         per_second = rate_per_minute / 60
         now = time.time()

@@ -85,6 +85,10 @@ class Settings:
     allow_short_signatures: bool = setting(False, "also accept Cloudinary's 8-character SHA-1 signatures", _bool)
     allow_unsigned: bool = setting(False, "serve unsigned delivery URLs (development and benchmarks only)", _bool)
     cache_size: int = setting(2 * 1024**3, "size cap of the derived-image cache in bytes (0 turns it off)", _size)
+    min_free_disk: int = setting(
+        512 * 1024**2, "free bytes kept on the data directory's disk: below it uploads and sign-ups answer 507, "
+        "/readyz is not ready and the derived cache shrinks", _size,
+    )
     max_upload_bytes: int = setting(32 * 1024**2, "largest accepted upload body in bytes", _size)
     max_header_bytes: int = setting(
         64 * 1024, "largest request line plus headers in bytes (431 beyond it, before anything is parsed)", _size
@@ -243,6 +247,8 @@ class Settings:
             problems.append("IMGORIGIN_PUBLIC_URL must be http(s)://host[:port][/path], e.g. https://img.example.com")
         if self.max_render_cost < 0 or self.render_failure_ttl < 0 or self.eager_pending < 0:
             problems.append("IMGORIGIN_MAX_RENDER_COST, _RENDER_FAILURE_TTL and _EAGER_PENDING must not be negative")
+        if self.min_free_disk < 0:
+            problems.append("IMGORIGIN_MIN_FREE_DISK must be 0 (no floor) or positive")
         if self.max_header_bytes < 4096:
             problems.append("IMGORIGIN_MAX_HEADER_BYTES must be at least 4096 (a delivery URL may be 4 KiB)")
         if self.presets_file is not None and not self.presets_file.is_file():

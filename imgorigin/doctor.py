@@ -12,7 +12,7 @@ committed, and deletes remove the row before the files. What can remain, and wha
 
 A repair never takes metadata or originals out wholesale: ``--fix`` changes nothing, says why and
 exits 2 when the storage looks absent (rows but not one original: an unmounted volume, a wrong bucket),
-when the database looks absent (originals but no rows), or when more than ``--max-loss`` of the rows
+when the database looks absent (originals, more than one, but no rows), or when more than ``--max-loss`` of the rows
 (or of the originals) would go, beyond a few. ``--force`` overrides that after a human has looked.
 
 The exit status is 0 when nothing is (left) wrong, 1 otherwise, 2 when a repair was refused.
@@ -152,7 +152,7 @@ def refusal(settings: Settings, report: Report, max_loss: float) -> str | None:
     if rows_going and report.originals == 0:
         return (f"the storage looks absent: {report.rows} image row(s) but not one original in {where}. "
                 "Is the volume mounted, the bucket the right one?")
-    if files_going and report.rows == 0:
+    if files_going > 1 and report.rows == 0:  # one is what a crash before the first commit leaves
         return (f"the database looks absent: {report.originals} original(s) in {where} but no image row in "
                 f"{settings.db_path}. Is this the right data directory?")
     for going, total, what in ((rows_going, report.rows, "image rows have no original"),

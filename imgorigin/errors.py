@@ -92,6 +92,13 @@ class TooManyRequests(ImgOriginError):
     code = "rate_limited"
 
 
+class InsufficientStorage(ImgOriginError):
+    """The disk this node writes to is full (or below the floor kept free); retry later."""
+
+    status = 507
+    code = "insufficient_storage"
+
+
 class Unavailable(ImgOriginError):
     """Overloaded, or a dependency (storage, model) is missing or down; safe to retry later, elsewhere too."""
 

@@ -50,7 +50,7 @@ class Services:
     def build(cls, settings: Settings) -> Services:
         configure_libvips(allow_svg=settings.allow_svg)
         storage = make_storage(settings)
-        cache = DerivedCache(settings.cache_dir, settings.cache_size)
+        cache = DerivedCache(settings.cache_dir, settings.cache_size, settings.min_free_disk)
         renderer = Renderer(settings, storage, cache)
         metrics = Metrics(settings.state_dir / "metrics", gauges=lambda: {
             "imgorigin_renders_in_flight": renderer.slots.in_flight,

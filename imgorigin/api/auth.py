@@ -14,6 +14,7 @@ from imgorigin.clouds.accounts import publish_account
 from imgorigin.delivery.routes import client_ip
 from imgorigin.errors import BadRequest, Forbidden, TooManyRequests, Unauthorized
 from imgorigin.library import now_iso
+from imgorigin.ops.disk import require_space
 from imgorigin.registration import claim_invite, create_invite, is_admin, settle_invite
 from imgorigin.security import check_password_rules, hash_password, issue_token, verify_password_timing_safe
 
@@ -64,6 +65,7 @@ async def register(request: Request) -> JSONResponse:
     wait = services.rate_limiter.take(f"register-ip:{client_ip(request)}", rate / 60, burst=rate)
     if wait is not None:
         raise TooManyRequests("Too many new accounts from this address; retry later", retry_after=max(1, round(wait)))
+    require_space(services.settings.data_dir, services.settings.min_free_disk)
     invite = await _registration_allowed(request, body)
     try:
         hashed = await in_thread(hash_password, password, services.settings.bcrypt_rounds)

@@ -32,6 +32,7 @@ from imgorigin.delivery.url import refuse_proxy_rewrites
 from imgorigin.eager import parse_eager, record_eager
 from imgorigin.errors import BadRequest, NotFound, PayloadTooLarge, TooManyRequests
 from imgorigin.library import delete_image, get_image, require_own_layers, store_upload
+from imgorigin.ops.disk import require_space
 from imgorigin.storage import original_key
 from imgorigin.transform.plan import parse
 from imgorigin.transform.values import OutputFormat, parse_output_format
@@ -50,6 +51,7 @@ async def upload(request: Request) -> JSONResponse:
         wait = services.rate_limiter.take(bucket, settings.upload_rate)
         if wait is not None:
             raise TooManyRequests("Too many uploads; retry shortly", retry_after=max(1, round(wait)))
+    require_space(settings.data_dir, settings.min_free_disk)
     received = await receive_upload(request, settings.max_upload_bytes, settings.data_dir / "tmp")
     try:
         if settings.user_quota and (

@@ -34,6 +34,7 @@ _ERROR_DESCRIPTIONS = {
     422: "An image of an accepted type that is broken or over the pixel caps",
     429: "Rate limited; see Retry-After",
     503: "Overloaded or a dependency is down; see Retry-After",
+    507: "The server is out of disk space; see Retry-After",
 }
 _RETRY_AFTER = {"Retry-After": {"description": "Seconds to wait", "schema": {"type": "string"}}}
 
@@ -164,7 +165,7 @@ def _responses() -> dict[str, Any]:
     answers: dict[str, Any] = {}
     for status, description in _ERROR_DESCRIPTIONS.items():
         answer = _json(_ref("Error"), description)
-        if status in (429, 503):
+        if status in (429, 503, 507):
             answer["headers"] = _RETRY_AFTER
         answers[f"E{status}"] = answer
     answers["Plain"] = {"description": "A delivery-plane error: a short plain-text message",
@@ -203,7 +204,7 @@ _DELIVERY = {
                 "headers": {"ETag": {"schema": _string()}, "Cache-Control": {"schema": _string()}}},
         "304": {"description": "Not modified (If-None-Match matched)"},
         **{str(status): {"$ref": "#/components/responses/Plain"}
-           for status in (400, 401, 403, 404, 413, 415, 422, 429, 503)},
+           for status in (400, 401, 403, 404, 413, 415, 422, 429, 503, 504)},
     },
 }
 
@@ -215,7 +216,7 @@ OPERATIONS: dict[tuple[str, str], dict[str, Any]] = {
                    "administrator's token, =invite an invitation code",
         "requestBody": _body(_ref("Registration")),
         "responses": {"201": _json(_ref("Session"), "The new user and a token"),
-                      **_errors(400, 401, 403, 409, 413, 429, 503)},
+                      **_errors(400, 401, 403, 409, 413, 429, 503, 507)},
     },
     ("/invites", "post"): {
         "tags": ["auth"], "summary": "An invitation code that registers one account (administrators only)",
@@ -248,7 +249,8 @@ OPERATIONS: dict[tuple[str, str], dict[str, Any]] = {
              "eager": _string(
                 description="transformations to render in the background, separated by '|', each with an optional "
                             "format: c_fill,w_400,h_300/webp|w_1200.avif (docs/operations.md)")}, ["file"])}}},
-        "responses": {"201": _json(_ref("Image"), "The stored image"), **_errors(*_COMMON, 409, 413, 415, 422)},
+        "responses": {"201": _json(_ref("Image"), "The stored image"),
+                      **_errors(*_COMMON, 409, 413, 415, 422, 507)},
     },
     ("/images", "get"): {
         "tags": ["images"], "summary": "The caller's images, newest first",

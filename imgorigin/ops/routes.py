@@ -1,4 +1,4 @@
-"""``GET /readyz`` (storage and database reachable) and ``GET /metrics`` (Prometheus text format).
+"""``GET /readyz`` (storage and database reachable, disk above its floor) and ``GET /metrics`` (Prometheus text format).
 
 ``/healthz`` answers as long as the process serves HTTP: a load balancer restarts on it. ``/readyz``
 checks the dependencies: a load balancer stops sending traffic on it, without restarting anything.
@@ -15,6 +15,7 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
 from imgorigin.errors import Unavailable
+from imgorigin.ops.disk import low_disk
 from imgorigin.services import Services
 
 log = logging.getLogger("imgorigin.ops")
@@ -36,8 +37,13 @@ async def readyz(request: Request) -> Response:
         except Exception as exc:
             log.warning("readiness check %s failed: %s", name, getattr(exc, "detail", None) or exc)
             failing.append(name)
-    if failing:
-        raise Unavailable(f"Not ready: {' and '.join(failing)} unreachable", retry_after=5, code="not_ready")
+    problems = [f"{' and '.join(failing)} unreachable"] if failing else []
+    low = low_disk(services.settings.data_dir, services.settings.min_free_disk)
+    if low is not None:
+        log.warning("readiness: %s", low)
+        problems.append(low)
+    if problems:
+        raise Unavailable(f"Not ready: {'; '.join(problems)}", retry_after=5, code="not_ready")
     return JSONResponse({"status": "ready"}, headers={"Cache-Control": "no-store"})
 
 
