@@ -31,6 +31,8 @@ from tests.integration.servers import Nginx, Origin
 pytestmark = pytest.mark.integration
 
 NGINX_CONF = Path(__file__).parents[2] / "nginx.conf"
+# The slow renders below must reach libvips: no cost bound refusing them up front.
+UNBOUNDED = {"IMGORIGIN_MAX_RENDER_COST": "0"}
 
 
 @dataclass
@@ -130,7 +132,7 @@ def test_the_version_segment_is_not_in_nginxs_key(make_edge: MakeEdge) -> None:
 
 
 def test_a_render_timeout_is_not_retried_on_the_other_node(make_edge: MakeEdge) -> None:
-    fast_deadline = {"IMGORIGIN_RENDER_TIMEOUT": "0.2"}
+    fast_deadline = {**UNBOUNDED, "IMGORIGIN_RENDER_TIMEOUT": "0.2"}
     edge = make_edge(fast_deadline, fast_deadline)
     addresses = {f"127.0.0.1:{node.port}" for node in edge.nodes}
     edge.access_log()
@@ -149,7 +151,8 @@ def test_a_render_timeout_is_not_retried_on_the_other_node(make_edge: MakeEdge) 
 
 def test_a_busy_node_is_still_skipped(make_edge: MakeEdge) -> None:
     """Node 0 has one render slot and no queue; while a long render holds it, its 503 goes to node 1."""
-    edge = make_edge({"IMGORIGIN_RENDER_CONCURRENCY": "1", "IMGORIGIN_RENDER_QUEUE": "0"}, {}, upstreams=(0, 1, 1))
+    edge = make_edge({**UNBOUNDED, "IMGORIGIN_RENDER_CONCURRENCY": "1", "IMGORIGIN_RENDER_QUEUE": "0"}, {},
+                     upstreams=(0, 1, 1))
     busy, spare = (f"127.0.0.1:{node.port}" for node in edge.nodes)
     long_render = edge.nodes[0].base + edge.path("c_scale,h_5000,w_8000/e_sharpen:2000", "png")
 
