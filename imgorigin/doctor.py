@@ -11,9 +11,10 @@ committed, and deletes remove the row before the files. What can remain, and wha
 - derived images cached for an image that no longer exists: evicted.
 
 A repair never takes metadata or originals out wholesale: ``--fix`` changes nothing, says why and
-exits 2 when the storage looks absent (rows but not one original: an unmounted volume, a wrong bucket),
-when the database looks absent (originals, more than one, but no rows), or when more than ``--max-loss`` of the rows
-(or of the originals) would go, beyond a few. ``--force`` overrides that after a human has looked.
+exits 2 when the storage cannot be read or looks absent (rows but not one original: an unmounted
+volume, a wrong bucket), when the database looks absent (originals, more than one, but no rows), or
+when more than ``--max-loss`` of the rows (or of the originals) would go, beyond a few. ``--force``
+overrides that after a human has looked.
 
 The exit status is 0 when nothing is (left) wrong, 1 otherwise, 2 when a repair was refused.
 """
@@ -168,15 +169,15 @@ def run(settings: Settings, *, fix: bool, grace: float, out: Callable[[str], Non
     db = Database(settings.db_path)
     storage = make_storage(settings)
     cache = DerivedCache(settings.cache_dir, settings.cache_size)
-    refused = None
     try:
-        report = examine(settings, db, storage, cache, grace)
+        try:
+            report = examine(settings, db, storage, cache, grace)
+        except Unavailable as exc:
+            out(f"refused: the storage cannot be read ({exc.detail or exc.message}); nothing was changed")
+            return 2
         refused = refusal(settings, report, max_loss) if fix and not force else None
         if fix and refused is None:
             repair(report)
-    except Unavailable as exc:
-        out(f"refused: the storage cannot be read ({exc.detail or exc.message}); nothing was changed")
-        return 2
     finally:
         cache.close()
     for finding in report.findings:

@@ -38,16 +38,18 @@ def rss(pid: int) -> int:
     return int(Path(f"/proc/{pid}/statm").read_text().split()[1]) * PAGE
 
 
-def oversized_request(port: int, header_bytes: int) -> tuple[bytes, float]:
-    """Send one header line of ``header_bytes`` while reading: (the status line, seconds to it)."""
+def oversized_request(port: int, size: int, where: str = "header") -> tuple[bytes, float]:
+    """Send a header line (or a URL) of ``size`` bytes while reading: (the status line, seconds to it)."""
+    start, end = ((b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Big: ", b"\r\n\r\n") if where == "header"
+                  else (b"GET /t/", b" HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"))
     with socket.create_connection(("127.0.0.1", port), timeout=20) as sock:
         def send() -> None:
             try:
-                sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Big: ")
+                sock.sendall(start)
                 chunk = b"a" * 65536
-                for _ in range(header_bytes // len(chunk)):
+                for _ in range(size // len(chunk)):
                     sock.sendall(chunk)
-                sock.sendall(b"\r\n\r\n")
+                sock.sendall(end)
             except OSError:  # the server stopped listening to us: expected
                 pass
 
@@ -76,6 +78,8 @@ def test_a_20_mb_header_line_is_refused_quickly_without_memory_growth(origin: tu
         status, elapsed = oversized_request(server.port, 20 * 1024 * 1024)
         assert status == EXPECTED[http]
         assert elapsed < 5, f"refused after {elapsed:.1f}s"
+    status, elapsed = oversized_request(server.port, 20 * 1024 * 1024, where="url")  # the request line counts too
+    assert status == EXPECTED[http] and elapsed < 5
     growth = rss(server.process.pid) - before
     assert growth < 16 * 1024 * 1024, f"RSS grew by {growth / 1e6:.0f} MB"
     assert httpx.get(server.base + "/healthz").json() == {"status": "ok"}
