@@ -152,7 +152,8 @@ def test_the_snippets_say_what_the_tested_nginx_conf_says() -> None:
     assert _directives(locations) == _directives(server), "copy nginx.conf's server block into the snippet"
     http_level = _directives((DEPLOY / "nginx" / "snippets" / "imgorigin-http.conf").read_text())
     conf_lines = _directives(conf)
-    for block_start in ("map $uri $imgorigin_negotiated {", 'map "$imgorigin_negotiated:$http_accept"',
+    for block_start in ("map $request_uri $imgorigin_path {", "map $imgorigin_path $imgorigin_negotiated {",
+                        'map "$imgorigin_negotiated:$http_accept"',
                         "map $http_host $imgorigin_host {", "proxy_cache_path", "log_format imgorigin"):
         start = next(i for i, line in enumerate(conf_lines) if line.startswith(block_start))
         mine = next(i for i, line in enumerate(http_level) if line.startswith(block_start))
