@@ -50,9 +50,6 @@ def error_response(request: Request, status: int, code: str, message: str, heade
     """
     headers = {**headers, "Cache-Control": "no-store", "X-Imgorigin-Error": code}
     if _is_delivery(request):
-        # The code as a header too, for proxies and logs: nginx retries "overloaded" (503) on another
-        # node but must not retry "render_timeout" (504), which would fail the same way there.
-        headers["X-Imgorigin-Error"] = code
         return PlainTextResponse(message + "\n", status_code=status, headers=headers)
     if request.url.path.startswith(CLOUDINARY_API):
         status = cloudinary_status(status)
