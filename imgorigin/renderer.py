@@ -40,7 +40,7 @@ log = logging.getLogger("imgorigin.render")
 BG_REMOVAL_WAIT = 5.0  # seconds a render waits for a free background-removal slot
 
 # Bump when rendering changes what a URL produces, so old cache entries stop matching.
-RENDER_VERSION = "1"
+RENDER_VERSION = "2"
 
 
 def cache_key(image_id: str, plan: Transformation, fmt: str) -> str:

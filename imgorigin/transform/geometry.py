@@ -14,6 +14,9 @@ from imgorigin.transform import params as p
 from imgorigin.transform.plan import Component, Limits
 from imgorigin.transform.values import CropMode, Gravity, Length, round_half_up
 
+# c_fill_pad fills while that crops away at most this share of the covering image, and pads beyond.
+FILL_PAD_MAX_CROP = 0.2
+
 
 @dataclass(frozen=True)
 class Box:
@@ -95,7 +98,7 @@ def _crop_region(size: tuple[int, int], w: int | None, h: int | None, component:
 
 def plan_resize(size: tuple[int, int], component: Component) -> Resize | None:
     """The resize a component asks of an image of ``size`` (width, height), or None if it asks none."""
-    if not component.has(p.WIDTH, p.HEIGHT, p.ASPECT_RATIO):
+    if not component.has(p.WIDTH, p.HEIGHT, p.ASPECT_RATIO) or component.effect_qualifiers & {"w", "h"}:
         return None
     width, height = size
     mode = component.get(p.CROP) or CropMode.SCALE
@@ -119,7 +122,14 @@ def plan_resize(size: tuple[int, int], component: Component) -> Resize | None:
         factor = {CropMode.FIT: fit, CropMode.LIMIT: min(fit, 1.0), CropMode.MFIT: max(fit, 1.0)}[mode]
         return Resize(size if factor == 1.0 else _scale_to(size, factor))
 
-    if mode in (CropMode.FILL, CropMode.LFILL, CropMode.THUMB):
+    if mode is CropMode.FILL_PAD and w is not None and h is not None:
+        covered = _scale_to(size, cover)
+        if 1 - (w * h) / (covered[0] * covered[1]) > FILL_PAD_MAX_CROP:
+            mode = CropMode.PAD  # filling would cut away too much of the image: pad it instead
+        else:
+            mode, gravity = CropMode.FILL, Gravity.AUTO
+
+    if mode in (CropMode.FILL, CropMode.LFILL, CropMode.THUMB, CropMode.AUTO, CropMode.FILL_PAD):
         if w is None or h is None:
             factor = cover if mode is not CropMode.LFILL else min(cover, 1.0)
             return Resize(_scale_to(size, factor))
@@ -127,7 +137,7 @@ def plan_resize(size: tuple[int, int], component: Component) -> Resize | None:
         scaled = _scale_to(size, factor)
         # Rounding may leave the scaled image a pixel short of the target: never crop past its edge.
         cw, ch = min(w, scaled[0]), min(h, scaled[1])
-        if mode is CropMode.THUMB and gravity is None:
+        if mode in (CropMode.THUMB, CropMode.AUTO) and gravity is None:
             gravity = Gravity.AUTO
         gravity = gravity or Gravity.CENTER
         if gravity is Gravity.AUTO:

@@ -13,6 +13,7 @@ from typing import Any, Generic, TypeVar
 
 from imgorigin.errors import InvalidTransformation
 from imgorigin.transform import values as v
+from imgorigin.transform.autobg import Background, parse_background
 from imgorigin.transform.colors import Color, parse_color
 from imgorigin.transform.flags import Flags, parse_flags
 from imgorigin.transform.layers import LayerSource, parse_layer
@@ -69,7 +70,9 @@ HEIGHT: Param[v.Length] = register(Param(
 ))
 CROP: Param[v.CropMode] = register(Param(
     "c", "crop mode", v.enum_parser(v.CropMode, "a crop mode"),  # type: ignore[arg-type]
-    "How w_ and h_ are met: scale (default), fit, limit, mfit, fill, lfill, pad, lpad, crop, thumb.",
+    "How w_ and h_ are met: scale (default), fit, limit, mfit, fill, lfill, pad, lpad, crop, thumb, auto "
+    "(fill, cropping where libvips finds the image least interesting) or fill_pad (fill when that crops at "
+    "most a fifth of the image, pad otherwise).",
     "c_fill", lambda m: m.value,
 ))
 GRAVITY: Param[v.Gravity] = register(Param(
@@ -101,9 +104,11 @@ ANGLE: Param[v.Angle] = register(Param(
     "Rotate clockwise by any angle, hflip/vflip to mirror, ignore to skip EXIF orientation.", "a_90",
     _canonical,
 ))
-BACKGROUND: Param[Color] = register(Param(
-    "b", "background", parse_color,
-    "Background colour for padding, rotation corners and flattening alpha: a name or rgb:RRGGBB[AA].",
+BACKGROUND: Param[Background] = register(Param(
+    "b", "background", parse_background,
+    "Background colour for padding, rotation corners and flattening alpha: a name or rgb:RRGGBB[AA], "
+    "or auto[:border|predominant|border_contrast|predominant_contrast], the colour that covers most of "
+    "the image's edges (the default) or of the whole image, or black or white, whichever contrasts with it.",
     "b_blue", _canonical,
 ))
 QUALITY: Param[v.Quality] = register(Param(

@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 
 from imgorigin.errors import InvalidTransformation
 from imgorigin.transform import params as p
+from imgorigin.transform.autobg import AutoBackground
 from imgorigin.transform.effects.blend import BLEND_MODES
 from imgorigin.transform.flags import LAYER_APPLY, OUTPUT_FLAGS, RELATIVE, TILED, Flags
 from imgorigin.transform.layers import ImageLayer, LayerSource
@@ -63,6 +64,12 @@ class Component:
     def has(self, *params: p.Param[Any]) -> bool:
         return any(param.key in self._index for param in params)
 
+    @property
+    def effect_qualifiers(self) -> frozenset[str]:
+        """The keys this component's effect reads as its own qualifiers (e_blur_region's x_ y_ w_ h_)."""
+        call = self._index.get("e")
+        return frozenset() if call is None else frozenset(call.unit.qualifiers)
+
     def canonical(self) -> str:
         own = ",".join(p.PARAMS[key].canonical(value) for key, value in self.values)
         if self.overlay is None:
@@ -107,19 +114,44 @@ class Transformation:
 _RESIZE_PARAMS = (p.WIDTH, p.HEIGHT, p.ASPECT_RATIO)
 
 
+def _check_qualifiers(component: Component, qualifiers: frozenset[str], raw: str) -> None:
+    """x_ y_ (and w_ h_) that qualify the effect cannot also crop or resize in the same component."""
+    name = component.get(p.EFFECT).name  # type: ignore[union-attr]
+    region = {"w", "h"} <= qualifiers
+    clash = [param for param in (p.CROP, p.ASPECT_RATIO, p.DPR, p.GRAVITY) if component.has(param)]
+    if not region:
+        clash = [param for param in clash if param is p.CROP and component.get(p.CROP) is CropMode.CROP]
+    if clash:
+        used = "x_, y_, w_ and h_" if region else "x_ and y_"
+        raise InvalidTransformation(
+            f"{clash[0].key}_ cannot stand with e_{name}, whose {used} qualify the effect: put it in its "
+            f"own component ({raw})"
+        )
+
+
 def _check_component(component: Component, raw: str, limits: Limits) -> None:
+    qualifiers = component.effect_qualifiers & {"w", "h", "x", "y"}
+    if qualifiers:
+        _check_qualifiers(component, qualifiers, raw)
+        if {"w", "h"} <= qualifiers:
+            return
     crop = component.get(p.CROP)
     dpr = component.get(p.DPR)
     if dpr is not None and dpr > limits.max_dpr:
         raise InvalidTransformation(f"Invalid dpr_{p.DPR.format_value(dpr)}: the largest dpr is {limits.max_dpr}")
     if crop is not None and not component.has(*_RESIZE_PARAMS):
         raise InvalidTransformation(f"c_{crop.value} needs w_, h_ or ar_ in the same component ({raw})")
-    if component.has(p.X, p.Y) and crop is not CropMode.CROP:
+    if component.has(p.X, p.Y) and crop is not CropMode.CROP and not qualifiers:
         raise InvalidTransformation(f"x_ and y_ need c_crop in the same component ({raw})")
     if component.has(p.GRAVITY) and crop not in {
         CropMode.FILL, CropMode.LFILL, CropMode.PAD, CropMode.LPAD, CropMode.CROP, CropMode.THUMB,
+        CropMode.AUTO, CropMode.FILL_PAD,
     }:
-        raise InvalidTransformation(f"g_ needs c_fill, c_lfill, c_pad, c_lpad, c_crop or c_thumb ({raw})")
+        raise InvalidTransformation(
+            f"g_ needs c_fill, c_lfill, c_pad, c_lpad, c_crop, c_thumb, c_auto or c_fill_pad ({raw})"
+        )
+    if crop is CropMode.FILL_PAD and component.get(p.GRAVITY) not in (None, Gravity.AUTO):
+        raise InvalidTransformation(f"c_fill_pad chooses with g_auto: other gravities do not apply ({raw})")
     if dpr is not None and not component.has(p.WIDTH, p.HEIGHT):
         raise InvalidTransformation(f"dpr_ needs w_ or h_ in the same component ({raw})")
     for param in (p.WIDTH, p.HEIGHT):
@@ -211,6 +243,9 @@ def _refuse_blend(component: Component, raw: str) -> None:
 def _check_layer_component(component: Component, raw: str, limits: Limits) -> None:
     if component.has(p.LAYER, p.UNDERLAY):
         raise InvalidTransformation(f"Overlays cannot be nested: close the first with fl_layer_apply ({raw})")
+    background = component.get(p.BACKGROUND)
+    if isinstance(background, AutoBackground):
+        raise InvalidTransformation(f"b_auto measures the image itself; it cannot stand inside an overlay ({raw})")
     output = [key for key, _ in component.values if p.PARAMS[key].output]
     if output:
         raise InvalidTransformation(

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from imgorigin.errors import InvalidTransformation, Unprocessable
 from imgorigin.transform import frames, pngreduce
 from imgorigin.transform import params as p
+from imgorigin.transform.autobg import background_of, resolve_on_source
 from imgorigin.transform.colors import WHITE, Color
 from imgorigin.transform.cost import check_cost
 from imgorigin.transform.deadline import Deadline
@@ -52,6 +53,8 @@ class RenderContext:
     open_layer: LayerOpener | None = None
     # The co_ of the component being applied (e_colorize reads it); set per component by step_effects.
     color: Color | None = None
+    # The component whose effect is being applied, for effects qualified by its x_, y_, w_, h_.
+    component: Component | None = None
     # The renderer's bounded, lazily loaded model for e_background_removal (None: not offered here).
     background_remover: BackgroundRemover | None = None
     # The render's deadline and memory budget: every evaluation of pixels goes through it.
@@ -139,7 +142,7 @@ def step_resize(canvas: Canvas, component: Component, ctx: RenderContext) -> Non
         return
     check_output_size(resize.scaled, ctx.limits)
     check_output_size(resize.output, ctx.limits)
-    background = component.get(p.BACKGROUND) or ctx.background
+    background = background_of(component) or ctx.background
     if canvas.image is None and resize.scaled != canvas.header.size:
         canvas.image = normalise(
             load_scaled(canvas.source_for(resize.scaled, ctx), *resize.scaled, no_rotate=ctx.no_rotate,
@@ -222,7 +225,7 @@ def step_rotate(canvas: Canvas, component: Component, ctx: RenderContext) -> Non
     angle = component.get(p.ANGLE)
     if angle is None:
         return
-    background = component.get(p.BACKGROUND) or ctx.background
+    background = background_of(component) or ctx.background
     image = canvas.random_access(ctx)
     for mode in angle.modes:
         if mode is Flip.HFLIP:
@@ -245,7 +248,8 @@ def step_effects(canvas: Canvas, component: Component, ctx: RenderContext) -> No
     if call is None:
         return
     image = canvas.random_access(ctx) if call.unit.random_access else canvas.pixels(ctx)
-    canvas.image = call.unit.apply(image, call.arg, dataclasses.replace(ctx, color=component.get(p.COLOR)))
+    effect_ctx = dataclasses.replace(ctx, color=component.get(p.COLOR), component=component)
+    canvas.image = call.unit.apply(image, call.arg, effect_ctx)
 
 
 def step_radius(canvas: Canvas, component: Component, ctx: RenderContext) -> None:
@@ -291,7 +295,7 @@ class Rendered:
 def _background_of(plan: Transformation) -> Color | None:
     found = None
     for component in plan:
-        found = component.get(p.BACKGROUND) or found
+        found = background_of(component) or found
     return found
 
 
@@ -356,6 +360,7 @@ def build(
 ) -> pyvips.Image:
     """Build the lazy libvips pipeline for ``plan``; what it must compute on the way (memory copies,
     smart crops...) runs under ``deadline``, and the rest when it is encoded."""
+    plan = resolve_on_source(plan, blob, header)
     first = plan.components[0] if plan.components else None
     angle = first.get(p.ANGLE) if first is not None else None
     ctx = RenderContext(header, limits, fmt, no_rotate=bool(angle and angle.ignores_exif),
@@ -434,7 +439,7 @@ def adds_alpha(plan: Transformation) -> bool:
             component.has(p.RADIUS)
             or (opacity is not None and opacity < 100)
             or (border is not None and border.color.a < 255)
-            or (effect is not None and effect.name == "background_removal")
+            or (effect is not None and effect.unit.adds_alpha)
         ):
             return True
     return False

@@ -130,6 +130,8 @@ class CropMode(StrEnum):
     LPAD = "lpad"
     CROP = "crop"
     THUMB = "thumb"
+    AUTO = "auto"
+    FILL_PAD = "fill_pad"
 
 
 class Gravity(StrEnum):

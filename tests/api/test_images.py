@@ -222,7 +222,7 @@ def test_transform_keeps_the_original_format_by_default(alice: Account) -> None:
         ({"transformations": {"resize": {}}}, "transformations.resize: expected width and/or height"),
         (
             {"transformations": {"resize": {"width": 10, "mode": "stretch"}}},
-            "transformations.resize.mode: expected one of fill, fit, lfill, limit, lpad, mfit, pad, scale, thumb",
+            "transformations.resize.mode: expected one of auto, fill, fill_pad, fit, lfill, limit, lpad, mfit, pad, scale, thumb",
         ),
         (
             {"transformations": {"crop": {"width": 10}}},

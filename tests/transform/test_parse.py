@@ -80,10 +80,10 @@ def test_effects_parse_with_defaults() -> None:
         (
             "c_stretch,w_10",
             "Invalid c_stretch: expected a crop mode: one of scale, fit, limit, mfit, fill, lfill, "
-            "pad, lpad, crop, thumb for crop mode",
+            "pad, lpad, crop, thumb, auto, fill_pad for crop mode",
         ),
         ("c_fill", "c_fill needs w_, h_ or ar_ in the same component (c_fill)"),
-        ("g_north,w_10", "g_ needs c_fill, c_lfill, c_pad, c_lpad, c_crop or c_thumb (g_north,w_10)"),
+        ("g_north,w_10", "g_ needs c_fill, c_lfill, c_pad, c_lpad, c_crop, c_thumb, c_auto or c_fill_pad (g_north,w_10)"),
         ("w_300,x_5", "x_ and y_ need c_crop in the same component (w_300,x_5)"),
         ("zz_1", "Unknown parameter zz_ in 'zz_1'"),
         ("grayscale", "Unknown parameter 'grayscale': expected key_value, such as w_300"),
@@ -94,7 +94,7 @@ def test_effects_parse_with_defaults() -> None:
         ("q_80/q_70", "Parameter q_ may appear only once in a transformation"),
         ("q_101", "Invalid q_101: expected an integer between 1 and 100, or auto[:best|good|eco|low] for quality"),
         ("f_bmp", "Invalid f_bmp: expected auto or one of jpg, png, webp, avif, gif, tiff for format"),
-        ("b_notacolour", "Invalid b_notacolour: expected a colour name (blue) or rgb:RRGGBB[AA] for background"),
+        ("b_notacolour", "Invalid b_notacolour: expected a colour name (blue), rgb:RRGGBB[AA] or auto[:<mode>] for background"),
         (
             "a_400",
             "Invalid a_400: expected degrees between -360 and 360, hflip, vflip or ignore (several joined "
@@ -112,7 +112,8 @@ def test_effects_parse_with_defaults() -> None:
             "Invalid ar_0:1: expected a ratio such as 16:9 or a decimal such as 1.5 (between 0.01 "
             "and 100) for aspect ratio",
         ),
-        ("e_nope", "Invalid e_nope: expected a known effect ("),
+        ("e_nope", "Invalid e_nope: expected a known effect such as grayscale, blur, sepia (all are listed in docs/transformations.md) for effect"),
+        ("e_sepai", "Invalid e_sepai: expected a known effect such as sepia (all are listed in docs/transformations.md) for effect"),
         ("e_sepia:0", "Invalid e_sepia:0: expected an integer between 1 and 100 after e_sepia: for effect"),
         ("e_grayscale:5", "Invalid e_grayscale:5: expected no value after e_grayscale: for effect"),
     ],

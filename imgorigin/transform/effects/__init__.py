@@ -7,6 +7,7 @@ module level, so parsing a URL stays free of it.
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -29,6 +30,11 @@ class Effect:
     format_arg: Callable[[Any], str | None] = lambda arg: None if arg is None else str(arg)
     # Reads pixels out of order (find a bounding box, run a model): the canvas must be in memory.
     random_access: bool = False
+    # Keys of other parameters of its component that the effect reads (x_, y_, w_, h_, co_): there they
+    # qualify the effect (e_blur_region,w_100) instead of resizing or cropping the image.
+    qualifiers: frozenset[str] = frozenset()
+    # Makes pixels transparent, so f_auto must pick a format with alpha.
+    adds_alpha: bool = False
 
 
 EFFECTS: dict[str, Effect] = {}
@@ -41,6 +47,8 @@ def effect(
     example: str,
     format_arg: Callable[[Any], str | None] | None = None,
     random_access: bool = False,
+    qualifiers: frozenset[str] = frozenset(),
+    adds_alpha: bool = False,
 ) -> Callable[[Applier], Applier]:
     """Declare an effect; the decorated function is its libvips implementation, its docstring the docs."""
 
@@ -50,6 +58,7 @@ def effect(
         EFFECTS[name] = Effect(
             name, parse_arg, apply, (apply.__doc__ or "").strip(), example,
             format_arg or (lambda arg: None if arg is None else str(arg)), random_access,
+            qualifiers, adds_alpha,
         )
         return apply
 
@@ -72,6 +81,18 @@ def optional_int(default: int, low: int, high: int) -> Callable[[str | None], in
     return parse_arg
 
 
+def split_args(raw: str) -> list[str]:
+    """An effect's ':'-separated values, keeping a colour written ``rgb:RRGGBB`` in one piece."""
+    parts = raw.split(":")
+    tokens: list[str] = []
+    while parts:
+        part = parts.pop(0)
+        if part.lower() == "rgb" and parts:
+            part = f"{part}:{parts.pop(0)}"
+        tokens.append(part)
+    return tokens
+
+
 @dataclass(frozen=True)
 class EffectCall:
     name: str
@@ -90,7 +111,9 @@ def parse_effect(raw: str) -> EffectCall:
     name, sep, arg = raw.partition(":")
     unit = EFFECTS.get(name)
     if unit is None:
-        raise ValueError(f"a known effect ({', '.join(sorted(EFFECTS))})")
+        # The whole list no longer fits a short error body: name the closest ones.
+        close = difflib.get_close_matches(name, EFFECTS, n=3, cutoff=0.5) or ["grayscale", "blur", "sepia"]
+        raise ValueError(f"a known effect such as {', '.join(close)} (all are listed in docs/transformations.md)")
     try:
         value = unit.parse_arg(arg if sep else None)
     except ValueError as exc:
@@ -100,11 +123,16 @@ def parse_effect(raw: str) -> EffectCall:
 
 # Importing the unit modules registers them.
 from imgorigin.transform.effects import (  # noqa: E402, F401
+    artistic,
+    auto,
     background_removal,
     blend,
     blur,
     color,
     colorize,
+    recolor,
+    regions,
+    shadow,
     tone,
     trim,
 )

@@ -115,7 +115,8 @@ class BackgroundRemover:
         return mask.cast("uchar")
 
 
-@effect("background_removal", parse_arg=no_value, example="e_background_removal", random_access=True)
+@effect("background_removal", parse_arg=no_value, example="e_background_removal", random_access=True,
+        adds_alpha=True)
 def background_removal(image: pyvips.Image, arg: None, ctx: RenderContext) -> pyvips.Image:
     """Makes the background transparent, keeping the main subject (a person, an animal, a product).
     In a format without alpha (JPEG) the background becomes the ``b_`` colour, white by default.

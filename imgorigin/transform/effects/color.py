@@ -12,11 +12,8 @@ if TYPE_CHECKING:
 
     from imgorigin.transform.render import RenderContext
 
-_SEPIA = [
-    [0.393, 0.769, 0.189],
-    [0.349, 0.686, 0.168],
-    [0.272, 0.534, 0.131],
-]
+# Rec. 709 luma weights, ImageMagick's default pixel intensity.
+_LUMA = [[0.2126, 0.7152, 0.0722]]
 
 
 @effect("grayscale", parse_arg=no_value, example="e_grayscale")
@@ -27,6 +24,20 @@ def grayscale(image: pyvips.Image, arg: None, ctx: RenderContext) -> pyvips.Imag
 
 @effect("sepia", parse_arg=optional_int(80, 1, 100), example="e_sepia:50")
 def sepia(image: pyvips.Image, level: int, ctx: RenderContext) -> pyvips.Image:
-    """Sepia toning; the level 1-100 (default 80) blends the toned image over the original."""
-    strength = level / 100
-    return on_rgb(image, lambda colour: colour.recomb(_SEPIA) * strength + colour * (1 - strength))
+    """Sepia toning as ImageMagick's sepia-tone, with the level 1-100 (default 80) as its threshold:
+    every pixel becomes a brown tone of its own intensity (red >= green >= blue on any input), and a
+    higher level gives a darker, stronger tone. Example: ``e_sepia:50``."""
+    threshold = 255 * level / 100
+
+    def tone(rgb: pyvips.Image) -> pyvips.Image:
+        intensity = rgb.recomb(_LUMA)
+        # Each curve is the intensity moved by a fixed amount (so the detail stays) and clipped; the
+        # shifts decrease from red to blue, which keeps red >= green >= blue everywhere.
+        red = intensity + (255 - threshold)
+        green = intensity + (255 - 7 * threshold / 6)
+        blue = intensity - threshold / 6
+        floor = threshold / 7  # ImageMagick's floor in the shadows, on all three so the order holds
+        bands = [(band > 255).ifthenelse(255, (band < floor).ifthenelse(floor, band)) for band in (red, green, blue)]
+        return bands[0].bandjoin(bands[1:]).copy(interpretation="srgb")
+
+    return on_rgb(image, tone)

@@ -6,8 +6,8 @@ import itertools
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from imgorigin.transform.colors import Color, parse_color
-from imgorigin.transform.effects import effect, optional_int
+from imgorigin.transform.colors import BLACK, WHITE, Color, parse_color
+from imgorigin.transform.effects import effect, optional_int, split_args
 from imgorigin.transform.effects.bands import on_rgb
 from imgorigin.transform.values import int_between
 
@@ -46,18 +46,6 @@ class Tint:
         return ":".join(parts)
 
 
-def _tokens(raw: str) -> list[str]:
-    """Split on ':' but keep ``rgb:RRGGBB`` together."""
-    tokens: list[str] = []
-    parts = raw.split(":")
-    while parts:
-        part = parts.pop(0)
-        if part.lower() == "rgb" and parts:
-            part = f"{part}:{parts.pop(0)}"
-        tokens.append(part)
-    return tokens
-
-
 def parse_tint(raw: str | None) -> Tint:
     expected = (
         "[equalize:][amount 0-100][:colour[:position 0-100p]]... with up to "
@@ -65,7 +53,7 @@ def parse_tint(raw: str | None) -> Tint:
     )
     if raw is None:
         return Tint()
-    tokens = _tokens(raw)
+    tokens = split_args(raw)
     equalize = bool(tokens) and tokens[0] == "equalize"
     if equalize:
         tokens.pop(0)
@@ -88,7 +76,13 @@ def parse_tint(raw: str | None) -> Tint:
 
 
 def _gradient(stops: tuple[tuple[Color, int | None], ...]) -> list[list[float]]:
-    """256 RGB entries: the stops' colours at their lightness positions, linear in between."""
+    """256 RGB entries: the stops' colours at their lightness positions, linear in between.
+
+    One colour is a duotone, black to the colour (at its position, the middle by default) to white,
+    so a full-strength tint keeps the picture's light and shade instead of painting it flat."""
+    if len(stops) == 1:
+        colour, position = stops[0]
+        stops = ((BLACK, 0), (colour, 50 if position is None else position), (WHITE, 100))
     if stops[0][1] is None:
         count = len(stops)
         placed = [(c, 50.0 if count == 1 else i * 100 / (count - 1)) for i, (c, _) in enumerate(stops)]
@@ -113,8 +107,9 @@ def _gradient(stops: tuple[tuple[Color, int | None], ...]) -> list[list[float]]:
 
 @effect("tint", parse_arg=parse_tint, example="e_tint:80:blue:yellow", format_arg=Tint.canonical)
 def tint(image: pyvips.Image, spec: Tint, ctx: RenderContext) -> pyvips.Image:
-    """Blends each pixel with a colour chosen by its lightness: one colour is a flat wash, several form
-    a gradient from the darkest pixels to the lightest (evenly spread, or at the given positions in %).
+    """Blends each pixel with a colour chosen by its lightness: one colour tints the image in shades of
+    that colour (black to the colour to white, so light and shade stay), several form a gradient from
+    the darkest pixels to the lightest (evenly spread, or at the given positions in %).
     ``e_tint[:equalize][:amount][:colour1[:pos1p]][:colour2[:pos2p]]...``: amount 0-100 (default 60),
     colours default red, up to 10; ``equalize`` first spreads the lightness histogram.
     Example: ``e_tint:80:blue:yellow``."""

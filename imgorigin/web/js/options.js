@@ -18,8 +18,8 @@ const image = (id, label, group, token) => ({ id, label, group, kind: "image", c
 // Controls offered only when another control allows them: the grammar refuses g_ outside the crop modes
 // that place a region, b_ padding outside the pad modes, a crop mode or dpr_ without a size.
 const sized = (v) => v.width !== "" || v.height !== "" || v.aspect !== "";
-const placing = (v) => sized(v) && ["fill", "lfill", "pad", "lpad", "thumb"].includes(v.mode);
-const padding = (v) => sized(v) && ["pad", "lpad"].includes(v.mode);
+const placing = (v) => sized(v) && ["fill", "lfill", "pad", "lpad", "thumb", "auto"].includes(v.mode);
+const padding = (v) => sized(v) && ["pad", "lpad", "fill_pad"].includes(v.mode);
 const only = (option, when) => ({ ...option, when });
 
 const GRAVITIES = ["auto", "center", "north", "north_east", "east", "south_east", "south", "south_west", "west", "north_west"];
@@ -46,12 +46,12 @@ export const OPTIONS = [
   number("crop_x", "Region x", "crop", [0, 8192, 1], key("x")),
   number("crop_y", "Region y", "crop", [0, 8192, 1], key("y")),
 
-  only(select("mode", "Resize mode", "resize", ["scale", "fit", "limit", "mfit", "fill", "lfill", "pad", "lpad", "thumb"], key("c"), "fill"), sized),
+  only(select("mode", "Resize mode", "resize", ["scale", "fit", "limit", "mfit", "fill", "lfill", "pad", "lpad", "thumb", "auto", "fill_pad"], key("c"), "fill"), sized),
   number("width", "Width (px)", "resize", [1, 4096, 1], key("w"), "300"),
   number("height", "Height (px)", "resize", [1, 4096, 1], key("h"), "200"),
   text("aspect", "Aspect ratio", "resize", "16:9", key("ar")),
   only(select("gravity", "Gravity (fill, pad, thumb)", "resize", GRAVITIES, key("g"), "auto"), placing),
-  only(text("background", "Padding colour", "resize", "white or rgb:ff8800", key("b")), padding),
+  only(text("background", "Padding colour", "resize", "white, rgb:ff8800 or auto", key("b")), padding),
   only(select("dpr", "Device pixel ratio", "resize", ["1.0", "1.5", "2.0", "3.0"], key("dpr")), (v) => v.width !== "" || v.height !== ""),
 
   number("angle", "Rotate (degrees)", "rotate", [-360, 360, 1], key("a")),
@@ -75,6 +75,18 @@ export const OPTIONS = [
   text("tint", "Tint (amount:colours)", "effects", "80:blue:yellow", effect("tint")),
   number("pixelate", "Pixelate (1–200)", "effects", [1, 200, 1], effect("pixelate")),
   number("vignette", "Vignette (0–100)", "effects", [0, 100, 1], effect("vignette")),
+  check("improve", "Improve", "effects", effect("improve")),
+  number("auto_contrast", "Auto contrast (blend 0–100)", "effects", [0, 100, 1], effect("auto_contrast")),
+  number("auto_color", "Auto colour (blend 0–100)", "effects", [0, 100, 1], effect("auto_color")),
+  number("auto_brightness", "Auto brightness (blend 0–100)", "effects", [0, 100, 1], effect("auto_brightness")),
+  text("cartoonify", "Cartoonify (lines:reduction or bw)", "effects", "50:60", effect("cartoonify")),
+  text("replace_color", "Replace colour (to:tolerance:from)", "effects", "blue:60:rgb:2b38aa", effect("replace_color")),
+  number("make_transparent", "Make background transparent (tolerance 0–100)", "effects", [0, 100, 1], effect("make_transparent")),
+  text("gradient_fade", "Gradient fade ([symmetric:]strength,y_...)", "effects", "40,y_0.3", effect("gradient_fade")),
+  text("shadow", "Shadow (strength,x_..,y_..,co_..)", "effects", "50,x_10,y_10", effect("shadow")),
+  text("outline", "Outline (mode:width:blur)", "effects", "outer:5:0", effect("outline")),
+  text("blur_region", "Blur a region (strength,x_,y_,w_,h_)", "effects", "300,x_10,y_10,w_100,h_80", effect("blur_region")),
+  text("pixelate_region", "Pixelate a region (size,x_,y_,w_,h_)", "effects", "10,x_10,y_10,w_100,h_80", effect("pixelate_region")),
 
   image("underlay", "Behind transparent parts", "underlay", companion),
 
