@@ -30,6 +30,7 @@ import pyvips  # noqa: E402
 from imgorigin.transform import params as p  # noqa: E402
 from imgorigin.transform.effects import EFFECTS  # noqa: E402
 from imgorigin.transform.effects.blend import BLEND_MODES  # noqa: E402
+from imgorigin.transform.faces import FaceDetector  # noqa: E402
 from imgorigin.transform.flags import FLAGS  # noqa: E402
 from imgorigin.transform.plan import Limits, parse  # noqa: E402
 from imgorigin.transform.render import render  # noqa: E402
@@ -50,7 +51,9 @@ DEMOS: dict[str, list[str]] = {
     "c": ["c_scale,w_240,h_120", "c_fit,w_200,h_200", "c_fill,w_200,h_200", "c_pad,w_240,h_120,b_black",
           "c_crop,w_150,h_150,g_north_west", "c_thumb,w_150,h_150", "c_auto,w_150,h_200",
           "c_fill_pad,w_240,h_120,b_auto"],
-    "g": ["c_fill,w_120,h_200,g_west", "c_fill,w_120,h_200,g_east", "c_fill,w_120,h_200,g_auto"],
+    "g": ["c_fill,w_120,h_200,g_west", "c_fill,w_120,h_200,g_east", "c_fill,w_120,h_200,g_auto",
+          "c_thumb,g_face,w_150,h_150", "c_fill,g_faces,w_120,h_200", "c_crop,g_face,w_120,h_150"],
+    "z": ["c_thumb,g_face,w_150,h_150,z_0.75", "c_thumb,g_face,w_150,h_150,z_1.5"],
     "x": ["c_crop,w_150,h_150,x_220,y_60"],
     "y": ["c_crop,w_200,h_100,y_0.5"],
     "ar": ["c_fill,ar_16:9,w_240", "c_fill,ar_1:1,w_160"],
@@ -83,13 +86,13 @@ DEFAULTS: dict[str, str] = {
     "c": "`scale`", "g": "`center` (`c_crop` with x_/y_: `north_west`)", "a": "none; EXIF orientation is applied",
     "b": "transparent where the format has alpha, else white", "q": "80 (JPEG, WebP), 55 (AVIF)",
     "f": "the extension", "o": "100", "co": "black (text)", "dpr": "1.0", "pg": "every frame",
-    "x": "0", "y": "0", "fl": "none", "e": "none", "l": "none", "r": "none", "bo": "none",
+    "x": "0", "y": "0", "z": "1.0", "fl": "none", "e": "none", "l": "none", "r": "none", "bo": "none",
     "w": "the image's width", "h": "the image's height", "ar": "the image's",
 }
 # Demos rendered from the animation (pg_ picks frames of it) rather than from the photo.
 ANIMATED = {"pg"}
 SECTIONS = [
-    ("Size and crop", ["w", "h", "c", "g", "x", "y", "ar", "dpr"]),
+    ("Size and crop", ["w", "h", "c", "g", "z", "x", "y", "ar", "dpr"]),
     ("Rotation and background", ["a", "b"]),
     ("Shape", ["r", "bo", "o"]),
     ("Overlays", ["l", "u", "co", "fl"]),
@@ -130,6 +133,9 @@ class Gallery:
         self.photo = self._save(work / "photo.png", base)
         self.logo = self._save(work / "logo.png", pyvips.Image.thumbnail(str(PHOTOS / "logo.png"), 200))
         self.animation = self._save(work / "animation.gif", self._animation(base))
+        # Face demos (g_face, z_, e_*_faces) need a person: the astronaut photo.
+        self.portrait = self._save(work / "portrait.png", pyvips.Image.thumbnail(str(PHOTOS / "astronaut.png"), 400))
+        self.detector = FaceDetector()
         self.remover = self._remover(models)
         self.rendered: dict[str, tuple[str, int, int, int]] = {}
 
@@ -165,10 +171,11 @@ class Gallery:
     def render(self, transformation: str, animated: bool = False) -> str:
         """Render once; returns the markdown image for ``transformation``."""
         if transformation not in self.rendered:
-            source = self.animation if animated else self.photo
+            source = self.animation if animated else self.portrait if "face" in transformation else self.photo
             header = read_header(source, SourceLimits())
             fmt = OutputFormat.WEBP
             result = render(source, header, parse(transformation), fmt, Limits(), open_layer=self.open_layer,
+                            face_detector=self.detector,
                             **({"background_remover": self.remover} if self.remover else {}))
             image = pyvips.Image.new_from_buffer(result.data, "", **({"n": -1} if animated else {}))
             scale = min(1.0, THUMB_SIDE / max(image.width, result.height))

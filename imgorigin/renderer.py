@@ -27,6 +27,8 @@ from imgorigin.pyramid import level_picker, stored_header
 from imgorigin.storage import Storage, original_key
 from imgorigin.transform.deadline import Deadline, MemoryBudget
 from imgorigin.transform.effects.background_removal import BackgroundRemover
+from imgorigin.transform.faces import FaceDetector
+from imgorigin.transform.formats import keeps_graphics_exact
 from imgorigin.transform.levels import PyramidPolicy
 from imgorigin.transform.params import PAGE
 from imgorigin.transform.plan import Limits, Transformation
@@ -137,6 +139,10 @@ class Renderer:
         self.background_remover = BackgroundRemover(
             settings.model_dir, settings.bg_removal_concurrency, min(BG_REMOVAL_WAIT, settings.render_timeout)
         )
+        # The face detector likewise: one per worker, loaded on first use, bounded like the model.
+        self.face_detector = FaceDetector(
+            settings.bg_removal_concurrency, min(BG_REMOVAL_WAIT, settings.render_timeout)
+        )
         self.slots = RenderSlots(
             settings.effective_render_concurrency, settings.render_queue, settings.render_timeout
         )
@@ -231,7 +237,8 @@ class Renderer:
             if self.pyramid is not None:
                 levels = level_picker(self.storage, image_id, header, self.pyramid)
             rendered = render(original, header, plan, fmt, self.limits, levels=levels, open_layer=self.open_layer,
-                              background_remover=self.background_remover,
+                              background_remover=self.background_remover, face_detector=self.face_detector,
+                              auto_format=variant.startswith("auto:"),
                               deadline=deadline or Deadline(self.settings.render_timeout, memory=self.memory,
                                                             max_copy_bytes=self.settings.render_memory))
         except ImgOriginError as exc:
@@ -297,6 +304,8 @@ def final_format(
     frames = header.pages if wanted is None else (wanted.last or header.pages) - wanted.first + 1
     if variant.startswith("auto:") and frames > 1:
         return OutputFormat.WEBP if variant in ("auto:avif", "auto:webp") else OutputFormat.GIF
+    if variant == "auto:avif" and keeps_graphics_exact(plan, header):
+        return OutputFormat.WEBP  # lossless WebP: lossless AVIF is larger and far slower
     if chosen is None:
         return OutputFormat.PNG if header.has_alpha or adds_alpha(plan) else OutputFormat.JPEG
     return chosen

@@ -104,10 +104,23 @@ def _attachment_name(raw: str | None) -> str | None:
     return raw
 
 
+PROGRESSIVE_MODES = ("semi", "steep", "none")
+
+
+def _progressive_mode(raw: str | None) -> str | None:
+    if raw is not None and raw not in PROGRESSIVE_MODES:
+        raise ValueError("semi, steep or none")
+    return raw
+
+
 PROGRESSIVE = register(Flag(
     "progressive",
-    "Output flag: progressive JPEG (interlaced PNG and GIF), which shows a coarse image early.",
-    "fl_progressive",
+    "Output flag: progressive JPEG (interlaced PNG and GIF), which shows a coarse image early. "
+    "fl_progressive and fl_progressive:steep use the standard progression (a preview, then many "
+    "refinements); fl_progressive:semi lets the encoder choose fewer scans for the smallest file; "
+    "fl_progressive:none writes a baseline image.",
+    "fl_progressive:semi",
+    parse_arg=_progressive_mode,
 )).name
 ATTACHMENT = register(Flag(
     "attachment",
@@ -121,7 +134,30 @@ KEEP_IPTC = register(Flag(
     "Output flag: keep the IPTC, XMP and EXIF metadata (copyright, captions) that is stripped by default.",
     "fl_keep_iptc",
 )).name
-OUTPUT_FLAGS = frozenset({PROGRESSIVE, ATTACHMENT, KEEP_IPTC})
+LOSSY = register(Flag(
+    "lossy",
+    "Output flag: with f_auto, a PNG or GIF original is sent as lossy WebP or AVIF (without it, as "
+    "lossless WebP, so graphics stay exact); a GIF output is quantised more loosely across frames.",
+    "f_auto,fl_lossy",
+)).name
+STRIP_PROFILE = register(Flag(
+    "strip_profile",
+    "Output flag: send no colour profile. Every output already has its pixels converted to sRGB and "
+    "its profile removed, so this only states it (and keeps a URL from Cloudinary working).",
+    "fl_strip_profile",
+)).name
+ANIMATED = register(Flag(
+    "animated",
+    "Output flag: the result must stay animated when the original is: with a format that cannot "
+    "animate (f_jpg, f_png, f_avif) it is a 400 instead of a still of the first frame.",
+    "fl_animated",
+)).name
+AWEBP = register(Flag(
+    "awebp",
+    "Output flag: as fl_animated, for an animated WebP (f_webp or f_auto).",
+    "fl_awebp",
+)).name
+OUTPUT_FLAGS = frozenset({PROGRESSIVE, ATTACHMENT, KEEP_IPTC, LOSSY, STRIP_PROFILE, ANIMATED, AWEBP})
 
 
 def output_flags(components: Iterable[Flags | None]) -> Flags:

@@ -77,8 +77,14 @@ CROP: Param[v.CropMode] = register(Param(
 ))
 GRAVITY: Param[v.Gravity] = register(Param(
     "g", "gravity", v.enum_parser(v.Gravity, "a gravity"),  # type: ignore[arg-type]
-    "Which part is kept by fill/crop or where pad places the image: a compass point or auto (smart crop).",
+    "Which part is kept by fill/crop or where pad places the image: a compass point, auto (smart crop), "
+    "face (the largest face), faces (all of them) or auto:faces (the faces, else the smart crop).",
     "g_north_east", lambda g: g.value,
+))
+ZOOM: Param[float] = register(Param(
+    "z", "zoom", v.number_between(0.1, 10),
+    "With c_thumb or c_crop and a face gravity: above 1 crops closer to the face, below 1 shows more "
+    "around it (z_0.75).", "z_0.75", v.format_decimal,
 ))
 X: Param[v.Length] = register(Param(
     "x", "x offset", v.offset_parser(GRAMMAR_MAX_SIDE),

@@ -150,7 +150,19 @@ def _check_component(component: Component, raw: str, limits: Limits) -> None:
         raise InvalidTransformation(
             f"g_ needs c_fill, c_lfill, c_pad, c_lpad, c_crop, c_thumb, c_auto or c_fill_pad ({raw})"
         )
-    if crop is CropMode.FILL_PAD and component.get(p.GRAVITY) not in (None, Gravity.AUTO):
+    gravity = component.get(p.GRAVITY)
+    if gravity in (Gravity.FACE, Gravity.FACES, Gravity.AUTO_FACES) and crop not in {
+        CropMode.FILL, CropMode.LFILL, CropMode.CROP, CropMode.THUMB, CropMode.AUTO,
+    }:
+        raise InvalidTransformation(
+            f"g_{gravity} needs c_fill, c_lfill, c_crop, c_thumb or c_auto ({raw})"
+        )
+    if component.has(p.ZOOM) and (crop not in (CropMode.THUMB, CropMode.CROP) or gravity not in (
+            Gravity.FACE, Gravity.FACES, Gravity.AUTO_FACES)):
+        raise InvalidTransformation(
+            f"z_ needs c_thumb or c_crop with g_face, g_faces or g_auto:faces in the same component ({raw})"
+        )
+    if crop is CropMode.FILL_PAD and gravity not in (None, Gravity.AUTO):
         raise InvalidTransformation(f"c_fill_pad chooses with g_auto: other gravities do not apply ({raw})")
     if dpr is not None and not component.has(p.WIDTH, p.HEIGHT):
         raise InvalidTransformation(f"dpr_ needs w_ or h_ in the same component ({raw})")
@@ -204,8 +216,8 @@ def _placement(items: dict[str, Any], raw: str) -> dict[str, Any]:
         raise InvalidTransformation(
             f"fl_relative belongs with the overlay's w_/h_, not where it is placed ({raw})"
         )
-    if items.get("g") is Gravity.AUTO:
-        raise InvalidTransformation(f"g_auto cannot place an overlay: use a compass point ({raw})")
+    if items.get("g") in (Gravity.AUTO, Gravity.FACE, Gravity.FACES, Gravity.AUTO_FACES):
+        raise InvalidTransformation(f"g_{items['g']} cannot place an overlay: use a compass point ({raw})")
     effect = items.get("e")
     if effect is not None and effect.name not in BLEND_MODES:
         raise InvalidTransformation(

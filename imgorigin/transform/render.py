@@ -20,7 +20,9 @@ from imgorigin.transform.autobg import background_of, resolve_on_source
 from imgorigin.transform.colors import WHITE, Color
 from imgorigin.transform.cost import check_cost
 from imgorigin.transform.deadline import Deadline
-from imgorigin.transform.flags import KEEP_IPTC, PROGRESSIVE, Flags, output_flags
+from imgorigin.transform.facecrop import aim, faces_of, wants_faces
+from imgorigin.transform.flags import KEEP_IPTC, LOSSY, PROGRESSIVE, Flags, output_flags
+from imgorigin.transform.formats import LOSSY_GIF_ERROR, lossless_webp, refuse_still
 from imgorigin.transform.geometry import Resize, check_output_size, plan_resize
 from imgorigin.transform.overlay import step_overlay
 from imgorigin.transform.plan import Component, Limits, Transformation
@@ -33,6 +35,7 @@ if TYPE_CHECKING:
     import pyvips
 
     from imgorigin.transform.effects.background_removal import BackgroundRemover
+    from imgorigin.transform.faces import FaceDetector
     from imgorigin.transform.levels import LevelPicker
 
 LayerOpener = Callable[[str], tuple[Blob, Header]]
@@ -59,6 +62,8 @@ class RenderContext:
     background_remover: BackgroundRemover | None = None
     # The render's deadline and memory budget: every evaluation of pixels goes through it.
     deadline: Deadline = field(default_factory=Deadline)
+    # And its face detector, for g_face and the _faces effects.
+    face_detector: FaceDetector | None = None
 
 
 @dataclass
@@ -140,6 +145,8 @@ def step_resize(canvas: Canvas, component: Component, ctx: RenderContext) -> Non
     resize = plan_resize(canvas.size, component)
     if resize is None:
         return
+    if wants_faces(component):
+        resize = aim(resize, component, canvas.size, faces_of(canvas, ctx))
     check_output_size(resize.scaled, ctx.limits)
     check_output_size(resize.output, ctx.limits)
     background = background_of(component) or ctx.background
@@ -357,6 +364,7 @@ def build(
     *,
     background_remover: BackgroundRemover | None = None,
     deadline: Deadline | None = None,
+    face_detector: FaceDetector | None = None,
 ) -> pyvips.Image:
     """Build the lazy libvips pipeline for ``plan``; what it must compute on the way (memory copies,
     smart crops...) runs under ``deadline``, and the rest when it is encoded."""
@@ -365,7 +373,8 @@ def build(
     angle = first.get(p.ANGLE) if first is not None else None
     ctx = RenderContext(header, limits, fmt, no_rotate=bool(angle and angle.ignores_exif),
                         background=_background_of(plan), open_layer=open_layer,
-                        background_remover=background_remover, deadline=deadline or Deadline())
+                        background_remover=background_remover, deadline=deadline or Deadline(),
+                        face_detector=face_detector)
     wanted = plan.output(p.PAGE)
     first_page = 0
     if wanted is not None:
@@ -375,6 +384,7 @@ def build(
         first_page = wanted.first - 1
         header = dataclasses.replace(header, pages=last - first_page)
     if header.pages > 1 and not fmt.supports_animation:
+        refuse_still(plan, fmt)
         header = dataclasses.replace(header, pages=1)
     if ctx.no_rotate and header.orientation in (5, 6, 7, 8):
         # a_ignore: the stored pixels, not the upright view, are what the steps see and size against.
@@ -397,11 +407,15 @@ def build(
     return image
 
 
-def encode(image: pyvips.Image, fmt: OutputFormat, plan: Transformation, deadline: Deadline) -> bytes:
+def encode(
+    image: pyvips.Image, fmt: OutputFormat, plan: Transformation, deadline: Deadline, lossless: bool = False
+) -> bytes:
     import pyvips
 
     flags = output_flags(component.get(p.FLAGS) for component in plan)
     suffix, options = save_options(fmt, flags)
+    if lossless:
+        options = {**options, "lossless": True}
     quality = plan.output(p.QUALITY)
     try:
         if quality is not None and quality.value is not None and "Q" in options:
@@ -449,10 +463,12 @@ def save_options(fmt: OutputFormat, flags: Flags) -> tuple[str, dict[str, object
     """The libvips saver suffix and options for ``fmt`` with the output flags, at default quality."""
     q = DEFAULT_QUALITY.get(fmt, 80)
     keep = KEEP_METADATA if KEEP_IPTC in flags else "none"
-    progressive = PROGRESSIVE in flags
+    progressive = PROGRESSIVE in flags and flags.value(PROGRESSIVE) != "none"
     options: dict[str, object]
     if fmt is OutputFormat.JPEG:
         options = {"Q": q, "optimize_coding": True, "interlace": progressive}
+        if progressive and flags.value(PROGRESSIVE) == "semi":
+            options["optimize_scans"] = True  # the encoder picks fewer scans, for the smallest file
     elif fmt is OutputFormat.WEBP:
         options = {"Q": q, "effort": 4}
     elif fmt is OutputFormat.AVIF:
@@ -468,6 +484,8 @@ def save_options(fmt: OutputFormat, flags: Flags) -> tuple[str, dict[str, object
         # PSNR and the same bytes (dithering dominates GIF's look); a 100-frame GIF stays well inside
         # the render timeout.
         options = {"interlace": progressive, "effort": 1}
+        if LOSSY in flags:
+            options["interframe_maxerror"] = LOSSY_GIF_ERROR
     else:
         options = {"compression": "deflate"}
     return f".{fmt.value}", {**options, "keep": keep}
@@ -485,6 +503,8 @@ def render(
     levels: LevelPicker | None = None,
     open_layer: LayerOpener | None = None,
     background_remover: BackgroundRemover | None = None,
+    face_detector: FaceDetector | None = None,
+    auto_format: bool = False,
 ) -> Rendered:
     """Render ``plan`` on an original to ``fmt`` within ``deadline`` (or ``timeout`` seconds).
     Raises ImgOriginError subclasses only.
@@ -495,11 +515,11 @@ def render(
     with deadline or Deadline(timeout) as limit:
         try:
             image = build(blob, header, plan, fmt, limits, levels, open_layer,
-                          background_remover=background_remover, deadline=limit)
+                          background_remover=background_remover, deadline=limit, face_detector=face_detector)
         except pyvips.Error as exc:
             limit.check()
             raise Unprocessable("The image could not be rendered", detail=str(exc), code="render_failed") from None
-        data = encode(image, fmt, plan, limit)
+        data = encode(image, fmt, plan, limit, lossless=lossless_webp(plan, header, fmt, auto_format))
         return Rendered(data, fmt, image.width, _page_height(image))
 
 

@@ -145,6 +145,9 @@ class Gravity(StrEnum):
     SOUTH = "south"
     SOUTH_EAST = "south_east"
     AUTO = "auto"
+    FACE = "face"  # the largest face
+    FACES = "faces"  # all the faces
+    AUTO_FACES = "auto:faces"  # the faces, or where libvips' attention looks when there are none
 
     @property
     def anchor(self) -> tuple[float, float]:

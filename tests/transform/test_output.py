@@ -206,7 +206,8 @@ def test_output_flag_errors_are_exact() -> None:
         parse("fl_attachment:bad.name")
     assert str(raised.value) == (
         "Invalid fl_attachment:bad.name: expected known flags joined by '.' "
-        "(attachment, keep_iptc, layer_apply, progressive, relative, tiled) for flags"
+        "(animated, attachment, awebp, keep_iptc, layer_apply, lossy, progressive, relative, strip_profile, tiled) "
+        "for flags"
     )
     with pytest.raises(InvalidTransformation) as raised:
         parse("fl_attachment:a b")

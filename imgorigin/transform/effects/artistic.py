@@ -62,7 +62,7 @@ def cartoonify(image: pyvips.Image, spec: Cartoon, ctx: RenderContext) -> pyvips
     colour, alpha = split_alpha(image)
     if colour.bands < 3:
         colour = colour.colourspace("srgb")
-    median = colour.median(5).copy_memory()  # read twice below: colours and edges
+    median = ctx.deadline.copy_memory(colour.median(5))  # read twice below: colours and edges
     smooth = median
     reduction = spec.colour_reduction
     levels = max(2, round(12 - 9 * reduction / 100))

@@ -18,6 +18,7 @@ from imgorigin.transform.values import int_between
 if TYPE_CHECKING:
     import pyvips
 
+    from imgorigin.transform.deadline import Deadline
     from imgorigin.transform.render import RenderContext
     from imgorigin.transform.values import Length
 
@@ -111,23 +112,23 @@ def parse_outline(raw: str | None) -> Outline:
 _EDGE_LEVEL = 255 * 0.02275
 
 
-def _grown(shape: pyvips.Image, width: int) -> pyvips.Image:
+def _grown(shape: pyvips.Image, width: int, deadline: Deadline) -> pyvips.Image:
     """Coverage (0-1) of ``shape`` (0/255) grown by ``width`` pixels, with round corners.
 
     A wide Gaussian thresholded where a straight edge's blur reaches ``width``: its cost does not
     grow with the width, where a dilation by a disc (or libvips' nearest-fill distance) takes seconds."""
-    blurred = gaussian(shape.cast("float"), width / 2)
+    blurred = gaussian(shape.cast("float"), width / 2, deadline)
     ramp = (blurred - _EDGE_LEVEL / 2) / _EDGE_LEVEL  # about a pixel of anti-aliasing
     return (ramp > 1).ifthenelse(1.0, (ramp < 0).ifthenelse(0.0, ramp))
 
 
-def _inner_band(shape: pyvips.Image, width: int) -> pyvips.Image:
+def _inner_band(shape: pyvips.Image, width: int, deadline: Deadline) -> pyvips.Image:
     """Coverage (0-1) of the band ``width`` pixels deep inside the edge of ``shape``."""
     margin = 2 * width
     # Background all around, so an opaque image has an edge along its border.
     outside = (shape ^ 255).embed(margin, margin, shape.width + 2 * margin, shape.height + 2 * margin,
                                   background=[255])
-    near_edge = _grown(outside, width).crop(margin, margin, shape.width, shape.height)
+    near_edge = _grown(outside, width, deadline).crop(margin, margin, shape.width, shape.height)
     return near_edge * (shape / 255)
 
 
@@ -146,13 +147,13 @@ def outline(image: pyvips.Image, spec: Outline, ctx: RenderContext) -> pyvips.Im
     layer = rgba(image).embed(grow, grow, image.width + 2 * grow, image.height + 2 * grow)
     shape = (layer[3] > 127).ifthenelse(255, 0).cast("uchar")
     if outward:
-        line = _grown(shape, spec.width)
+        line = _grown(shape, spec.width, ctx.deadline)
     elif spec.mode is OutlineMode.INNER:
-        line = _inner_band(shape, spec.width)
+        line = _inner_band(shape, spec.width, ctx.deadline)
     else:
         line = shape / 255
     if sigma > 0:
-        line = gaussian(line.copy_memory(), sigma)
+        line = gaussian(ctx.deadline.copy_memory(line), sigma, ctx.deadline)
     drawn = solid(ctx.color or BLACK, line)
     if spec.mode is OutlineMode.OUTER:
         out = drawn.composite2(layer, pyvips.BlendMode.OVER)
