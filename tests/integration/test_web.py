@@ -324,6 +324,11 @@ SAMPLES: list[dict[str, str]] = [
      "blackwhite": "40", "brightness": "20", "contrast": "20", "saturation": "-20", "gamma": "20"},
     {"trim": "10", "blur": "50", "sharpen": "100", "unsharp_mask": "100", "pixelate": "5", "vignette": "30",
      "colorize": "40", "colorize_color": "blue", "tint": "80:blue:yellow"},
+    {"improve": "true", "auto_contrast": "80", "auto_color": "80", "auto_brightness": "50", "cartoonify": "50:60",
+     "replace_color": "blue:60:rgb:2b38aa", "make_transparent": "10", "gradient_fade": "40,y_0.3",
+     "shadow": "50,x_10,y_10", "outline": "outer:5:0", "blur_region": "300,x_10,y_10,w_100,h_80",
+     "pixelate_region": "10,x_10,y_10,w_100,h_80", "blur_faces": "500", "pixelate_faces": "10", "mode": "fill_pad", "width": "120", "height": "120",
+     "background": "auto"},
     {"radius": "20", "border": "4px_solid_black", "opacity": "80", "caption": "Hi, there", "caption_size": "20",
      "caption_color": "yellow", "caption_gravity": "north", "watermark_gravity": "north", "watermark_opacity": "50"},
 ]

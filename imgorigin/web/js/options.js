@@ -87,6 +87,8 @@ export const OPTIONS = [
   text("outline", "Outline (mode:width:blur)", "effects", "outer:5:0", effect("outline")),
   text("blur_region", "Blur a region (strength,x_,y_,w_,h_)", "effects", "300,x_10,y_10,w_100,h_80", effect("blur_region")),
   text("pixelate_region", "Pixelate a region (size,x_,y_,w_,h_)", "effects", "10,x_10,y_10,w_100,h_80", effect("pixelate_region")),
+  number("blur_faces", "Blur faces (1–2000)", "effects", [1, 2000, 1], effect("blur_faces")),
+  number("pixelate_faces", "Pixelate faces (1–200)", "effects", [1, 200, 1], effect("pixelate_faces")),
 
   image("underlay", "Behind transparent parts", "underlay", companion),
 
