@@ -71,7 +71,9 @@ DEMOS: dict[str, list[str]] = {
           "l_text:dejavuserif_32_italic:Hello%2C%20cat,co_rgb:ffd700/fl_layer_apply,g_north_west,x_10,y_10",
           "l_logo/e_grayscale/w_100/fl_layer_apply,g_center,o_60",
           "l_text:arial_20_bold_center:A%20cat%20called%20Chelsea%2C%20wrapped%20to%20220%20px,"
-          "co_white,c_fit,w_220/fl_layer_apply,g_south,y_12"],
+          "co_white,c_fit,w_220/fl_layer_apply,g_south,y_12",
+          "l_logo/l_text:arial_60_bold:LOGO,co_white/fl_layer_apply,g_center/w_120/fl_layer_apply,g_south_east,x_10,y_10",
+          "l_text:arial_28_bold:Chelsea%0Athe%20cat,co_white/fl_layer_apply,g_south_west,x_12,y_12"],
     "u": ["r_max/u_logo,c_fill,w_1.0,h_1.0,fl_relative"],
     "pg": ["pg_1", "pg_2", "pg_3", "pg_2-3"],
     "r": ["r_30", "r_max", "r_40:0"],

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
 
 from imgorigin.delivery.accept import negotiate
+from imgorigin.delivery.anypath import AnyPathRoute
 from imgorigin.delivery.url import split
 from imgorigin.errors import InvalidTransformation, TooManyRequests, Unauthorized
 from imgorigin.renderer import cache_key, etag_of
@@ -87,4 +87,4 @@ def attachment_header(plan: Transformation, image_id: str, fmt: OutputFormat) ->
     return f'attachment; filename="{flags.value(ATTACHMENT) or image_id}.{fmt.value}"'
 
 
-routes = [Route("/t/{path:path}", deliver, methods=["GET", "HEAD"])]
+routes = [AnyPathRoute("/t/{path:path}", deliver, methods=["GET", "HEAD"])]

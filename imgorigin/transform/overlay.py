@@ -108,7 +108,8 @@ def _image_layer(source: ImageLayer, plan: Transformation, ctx: RenderContext) -
         raise NotFound(f"No such overlay image: l_{source.image_id}", code="layer_not_found")
     blob, header = ctx.open_layer(source.image_id)
     header = dataclasses.replace(header, pages=1)  # an animated layer lends its first frame
-    layer_ctx = RenderContext(header, ctx.limits, OutputFormat.PNG, deadline=ctx.deadline)
+    layer_ctx = RenderContext(header, ctx.limits, OutputFormat.PNG, deadline=ctx.deadline, open_layer=ctx.open_layer,
+                              face_detector=ctx.face_detector)
     canvas = Canvas(blob, header)
     apply_components(canvas, plan, layer_ctx)
     return canvas.pixels(layer_ctx)
@@ -183,7 +184,8 @@ def _text_layer(source: TextLayer, plan: Transformation, ctx: RenderContext) -> 
     alpha = (mask * (colour.a / 255)).cast("uchar") if colour.a < 255 else mask
     image = ink.bandjoin(alpha)
     header = Header("png", image.width, image.height, 1, True, 1)
-    layer_ctx = RenderContext(header, ctx.limits, OutputFormat.PNG, deadline=ctx.deadline)
+    layer_ctx = RenderContext(header, ctx.limits, OutputFormat.PNG, deadline=ctx.deadline, open_layer=ctx.open_layer,
+                              face_detector=ctx.face_detector)
     canvas = Canvas(Blob(), header, image=image)
     apply_components(canvas, plan, layer_ctx)
     return canvas.pixels(layer_ctx)

@@ -91,11 +91,14 @@ class Transformation:
         return "/".join(component.canonical() for component in self.components)
 
     def layer_ids(self) -> tuple[str, ...]:
-        """The other images this plan draws as overlays (l_<id>)."""
-        return tuple(
-            c.overlay.source.image_id for c in self.components
-            if c.overlay is not None and isinstance(c.overlay.source, ImageLayer)
-        )
+        """The other images this plan draws as overlays (l_<id>), nested ones included."""
+        found: list[str] = []
+        for c in self.components:
+            if c.overlay is not None:
+                if isinstance(c.overlay.source, ImageLayer):
+                    found.append(c.overlay.source.image_id)
+                found.extend(c.overlay.transformation.layer_ids())
+        return tuple(found)
 
     def output(self, param: p.Param[T]) -> T | None:
         """The value of an output parameter, wherever it stands (the parser allows it only once)."""
@@ -253,8 +256,6 @@ def _refuse_blend(component: Component, raw: str) -> None:
 
 
 def _check_layer_component(component: Component, raw: str, limits: Limits) -> None:
-    if component.has(p.LAYER, p.UNDERLAY):
-        raise InvalidTransformation(f"Overlays cannot be nested: close the first with fl_layer_apply ({raw})")
     background = component.get(p.BACKGROUND)
     if isinstance(background, AutoBackground):
         raise InvalidTransformation(f"b_auto measures the image itself; it cannot stand inside an overlay ({raw})")
@@ -278,11 +279,32 @@ def _check_layer_component(component: Component, raw: str, limits: Limits) -> No
     _check_component(component, raw, limits)
 
 
-def _group_overlays(components: list[Component], raws: list[str], limits: Limits) -> list[Component]:
+# A layer may hold layers (text on a logo, then the logo on the image), this many deep.
+MAX_LAYER_DEPTH = 2
+
+
+def _closing(components: list[Component], start: int) -> int | None:
+    """The fl_layer_apply that closes the overlay opened at ``start``, skipping nested l_ ... runs."""
+    depth = 0
+    for k in range(start + 1, len(components)):
+        applies = LAYER_APPLY in _apply_flags(components[k])
+        if components[k].has(p.LAYER, p.UNDERLAY) and not applies:
+            depth += 1
+        elif applies:
+            if depth == 0:
+                return k
+            depth -= 1
+    return None
+
+
+def _group_overlays(
+    components: list[Component], raws: list[str], limits: Limits, depth: int = 0
+) -> list[Component]:
     """Fold ``l_`` ... ``fl_layer_apply`` runs into single components that carry an ``Overlay``.
 
     Without a later fl_layer_apply, the l_ component is the whole overlay (Cloudinary's short form,
     ``l_logo,w_100,g_south_east,x_10``): its g_, x_, y_, o_ place the layer, the rest transform it.
+    Inside a run, another closed l_ ... fl_layer_apply run is an overlay of the layer (``depth`` 1).
     """
     grouped: list[Component] = []
     index = 0
@@ -292,6 +314,15 @@ def _group_overlays(components: list[Component], raws: list[str], limits: Limits
             raise InvalidTransformation(f"l_ and u_ cannot share a component ({raw})")
         under = component.has(p.UNDERLAY)
         source = component.get(p.UNDERLAY) if under else component.get(p.LAYER)
+        if source is not None and depth >= MAX_LAYER_DEPTH:
+            raise InvalidTransformation(
+                f"Overlays nest {MAX_LAYER_DEPTH} deep at most: close one with fl_layer_apply first ({raw})"
+            )
+        if source is None and depth > 0:
+            _check_layer_component(component, raw, limits)
+            grouped.append(component)
+            index += 1
+            continue
         if source is None:
             flags = _apply_flags(component)
             needs_layer = [name for name in (LAYER_APPLY, RELATIVE, TILED) if name in flags]
@@ -303,8 +334,7 @@ def _group_overlays(components: list[Component], raws: list[str], limits: Limits
             index += 1
             continue
         items = {key: value for key, value in component.values if key not in ("l", "u")}
-        close = next((k for k in range(index + 1, len(components))
-                      if LAYER_APPLY in _apply_flags(components[k])), None)
+        close = _closing(components, index)
         if close is None or LAYER_APPLY in _apply_flags(component):
             place = {key: value for key, value in items.items() if key in PLACEMENT_KEYS or _is_blend(key, value)}
             rest = {key: value for key, value in items.items() if key not in place}
@@ -318,9 +348,7 @@ def _group_overlays(components: list[Component], raws: list[str], limits: Limits
             close = index
         else:
             layer_parts = _layer_part(items, raw, limits)
-            for inner in range(index + 1, close):
-                _check_layer_component(components[inner], raws[inner], limits)
-                layer_parts.append(components[inner])
+            layer_parts += _group_overlays(components[index + 1:close], raws[index + 1:close], limits, depth + 1)
             placement = _placement(dict(components[close].values), raws[close])
         if under and "e" in placement:
             raise InvalidTransformation(f"Blend modes apply to l_ overlays, not to u_ underlays ({raw})")

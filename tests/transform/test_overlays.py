@@ -133,7 +133,8 @@ def test_text_layer_decoding() -> None:
 @pytest.mark.parametrize(("text", "message"), [
     ("fl_layer_apply", "fl_layer_apply needs an overlay (l_) before it (fl_layer_apply)"),
     ("w_10,fl_relative", "fl_relative needs an overlay (l_) before it (w_10,fl_relative)"),
-    ("l_a/l_b/fl_layer_apply", "Overlays cannot be nested: close the first with fl_layer_apply (l_b)"),
+    ("l_a/l_b/l_c/fl_layer_apply/fl_layer_apply/fl_layer_apply",
+     "Overlays nest 2 deep at most: close one with fl_layer_apply first (l_c)"),
     ("l_a/fl_layer_apply,w_10",
      "Parameter w_ cannot stand with fl_layer_apply: it places the overlay with g_, x_, y_ and o_ only "
      "(fl_layer_apply,w_10)"),
