@@ -97,8 +97,9 @@ def background_of(component: Component) -> Color | None:
 SAMPLE_SIDE = 128
 
 
-def resolve_on_source(plan: Transformation, blob: Blob, header: Header) -> Transformation:
-    """``resolve`` against a shrink-on-load copy of the source at most ``SAMPLE_SIDE`` pixels a side."""
+def resolve_on_source(plan: Transformation, blob: Blob | Callable[[], Blob], header: Header) -> Transformation:
+    """``resolve`` against a shrink-on-load copy of the source at most ``SAMPLE_SIDE`` pixels a side
+    (``blob`` may be what fetches the original: it is called only when the plan holds a b_auto)."""
 
     def sample() -> pyvips.Image:
         from imgorigin.transform.render import normalise
@@ -107,6 +108,6 @@ def resolve_on_source(plan: Transformation, blob: Blob, header: Header) -> Trans
         width, height = header.size
         scale = min(1.0, SAMPLE_SIDE / max(width, height))
         size = (max(1, round(width * scale)), max(1, round(height * scale)))
-        return normalise(load_scaled(blob, *size, no_rotate=False))
+        return normalise(load_scaled(blob() if callable(blob) else blob, *size, no_rotate=False))
 
     return resolve(plan, sample)

@@ -47,9 +47,11 @@ def faces_of(canvas: Canvas, ctx: RenderContext) -> tuple[Face, ...]:
         width, height = canvas.header.size
         scale = min(1.0, PROXY_SIDE / max(width, height))
         size = (max(1, round_half_up(width * scale)), max(1, round_half_up(height * scale)))
-        key = f"{source_identity(canvas.blob)}#{canvas.page}#{int(ctx.no_rotate)}"
+        # An upload-time level serves the proxy when there is one: no fetch of the original.
+        blob = canvas.source_for(size, ctx)
+        key = f"{source_identity(blob)}#{canvas.page}#{int(ctx.no_rotate)}"
         return detector.faces(key, lambda: normalise(load_scaled(
-            canvas.blob, *size, no_rotate=ctx.no_rotate, pages=1, page=canvas.page)))
+            blob, *size, no_rotate=ctx.no_rotate, pages=1, page=canvas.page)))
     image = canvas.random_access(ctx)
     return detector.faces(None, lambda: image)
 
