@@ -20,11 +20,15 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from imgorigin import pages
 from imgorigin.api import account, auth, capabilities, images, keys, openapi, search, v1_1
+from imgorigin.api import cloud as cloud_api
 from imgorigin.api.v1_1.errors import PREFIX as CLOUDINARY_API
 from imgorigin.api.v1_1.errors import cloudinary_status
 from imgorigin.clouds.accounts import publish_once
 from imgorigin.config import Settings
+from imgorigin.delivery import cloudroutes
 from imgorigin.delivery import routes as delivery
+from imgorigin.delivery.cloudpath import layout_of as cloud_layout
+from imgorigin.delivery.fetch import Flights
 from imgorigin.errors import ImgOriginError, InsufficientStorage
 from imgorigin.ops import disk
 from imgorigin.ops import routes as ops
@@ -39,7 +43,8 @@ DELIVERY_PREFIX = "/t/"
 
 
 def _is_delivery(request: Request) -> bool:
-    return request.url.path.startswith(DELIVERY_PREFIX)
+    path = request.url.path
+    return path.startswith(DELIVERY_PREFIX) or cloud_layout(path)
 
 
 def error_response(request: Request, status: int, code: str, message: str, headers: dict[str, str]) -> Response:
@@ -162,9 +167,9 @@ def create_app(settings: Settings) -> Starlette:
         ))
     # A render node (IMGORIGIN_ROLE=render) mounts delivery, health and metrics only; a control node
     # the API and the playground; the default node both.
-    delivery_routes = [*delivery.routes] if settings.serves_delivery else []
-    control_routes = [*auth.routes, *images.routes, *account.routes, *keys.routes, *openapi.routes,
-                      *capabilities.routes, *search.routes, *v1_1.routes]
+    delivery_routes = [*delivery.routes, *cloudroutes.routes] if settings.serves_delivery else []
+    control_routes = [*auth.routes, *images.routes, *account.routes, *keys.routes, *cloud_api.routes,
+                      *openapi.routes, *capabilities.routes, *search.routes, *v1_1.routes]
     app = Starlette(
         routes=[
             *delivery_routes,
@@ -184,4 +189,5 @@ def create_app(settings: Settings) -> Starlette:
         lifespan=lifespan,
     )
     app.state.services = services
+    app.state.fetch_flights = Flights()
     return app

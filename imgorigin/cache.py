@@ -196,6 +196,25 @@ class RateLimiter:
             self._cache.set(key, calls, expire=window + 60)
         return calls, start + window
 
+    def remember(self, bucket: str, member: str, limit: int, expire: float) -> bool:
+        """Add ``member`` to the set ``bucket`` (which lives ``expire`` seconds from its first member);
+        False when it is new and the set already holds ``limit`` members."""
+        if limit <= 0:
+            return True
+        key = f"set:{bucket}"
+        with self._cache.transact():
+            members = self._cache.get(key)
+            if members is None:
+                self._cache.set(key, (member,), expire=expire)
+                return True
+            if member in members:
+                return True
+            if len(members) >= limit:
+                return False
+            # diskcache has no "keep the expiry": the set lives at most twice ``expire``, never less
+            self._cache.set(key, (*members, member), expire=expire)
+            return True
+
     def close(self) -> None:
         self._cache.close()
 

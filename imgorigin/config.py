@@ -77,6 +77,21 @@ class Settings:
     )
     role: str = setting("all", "what this node serves: all, control (API, playground) or render (delivery only)")
     default_cloud: str = setting("", "the account served at /image/upload/... (a CNAME or private-CDN host)")
+    unsigned_policy: str = setting(
+        "strict", "unsigned URLs in Cloudinary's layouts, unless the account chose: strict, allowlist or open"
+    )
+    unsigned_render_rate: float = setting(
+        30.0, "new unsigned renders per minute per client IP under the open policy (0: unlimited)", float
+    )
+    unsigned_variants_per_day: int = setting(
+        50, "distinct unsigned derivatives of one image per day under the open policy (0: unlimited)", int
+    )
+    fetch_allowed_hosts: tuple[str, ...] = setting(
+        (), "hosts the fetch delivery type may read from: host, host:port, *.domain or * (empty: fetch off)", _csv
+    )
+    fetch_max_bytes: int = setting(20 * 1024**2, "largest remote image the fetch delivery type reads", _size)
+    fetch_timeout: float = setting(10.0, "seconds a remote fetch may take in all", float)
+    fetch_refresh: float = setting(7 * 86400.0, "seconds before a fetched image is fetched again", float)
     state_ttl: float = setting(
         10.0, "seconds a render node keeps an account's published state (keys, policy, public ids)", float
     )
@@ -216,6 +231,12 @@ class Settings:
             problems.append(f"IMGORIGIN_KEY_SECRET must be at least {MIN_SECRET_BYTES} bytes")
         if self.role not in ROLES:
             problems.append("IMGORIGIN_ROLE must be all, control or render")
+        if self.unsigned_policy not in ("strict", "allowlist", "open"):
+            problems.append("IMGORIGIN_UNSIGNED_POLICY must be strict, allowlist or open")
+        if self.unsigned_render_rate < 0 or self.unsigned_variants_per_day < 0:
+            problems.append("IMGORIGIN_UNSIGNED_RENDER_RATE and _UNSIGNED_VARIANTS_PER_DAY must not be negative")
+        if self.fetch_max_bytes <= 0 or self.fetch_timeout <= 0 or self.fetch_refresh < 0:
+            problems.append("IMGORIGIN_FETCH_MAX_BYTES and _TIMEOUT must be positive, _FETCH_REFRESH not negative")
         if self.state_ttl < 0:
             problems.append("IMGORIGIN_STATE_TTL must be 0 or positive")
         if self.registration not in {"open", "closed", "invite"}:

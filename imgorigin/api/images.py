@@ -25,6 +25,7 @@ from imgorigin.api.eager import eager_json
 from imgorigin.api.search import search_terms
 from imgorigin.api.transform_body import to_transformation
 from imgorigin.api.uploads import receive_upload
+from imgorigin.clouds.accounts import allow_eager
 from imgorigin.clouds.publicids import Naming
 from imgorigin.clouds.records import find_image
 from imgorigin.delivery.routes import client_ip
@@ -86,6 +87,7 @@ async def upload(request: Request) -> JSONResponse:
     body = image_json(request, record)
     if eager:
         await in_thread(record_eager, services, record.id, eager, extension_of(record))
+        await in_thread(allow_eager, services, user, [spec.transformation for spec in eager])
     if services.eager is not None:  # eager renders, or the levels the upload left for later
         services.eager.notify()
     if eager:

@@ -13,6 +13,7 @@ from imgorigin.errors import NotFound
 from imgorigin.library import now_iso
 from imgorigin.services import Services
 from imgorigin.storage import make_storage
+from imgorigin.transform.plan import parse
 
 log = logging.getLogger("imgorigin.clouds")
 
@@ -55,6 +56,16 @@ def revoke_api_key(services: Services, user: User, api_key: str) -> None:
     if not records.delete_key(services.db, user.id, api_key):
         raise NotFound("No such API key", code="api_key_not_found")
     publish_account(services, user)  # render nodes stop accepting it within IMGORIGIN_STATE_TTL
+
+
+def allow_eager(services: Services, user: User, transformations: list[str]) -> None:
+    """Eagerly created derivatives are served unsigned under the ``allowlist`` policy (canonical form)."""
+    canonical = [parse(services.presets.expand(text), services.renderer.limits).canonical()
+                 for text in transformations]
+    known = set(records.allowed_transformations(services.db, user.id))
+    if set(canonical) - known:
+        records.allow_transformations(services.db, user.id, canonical)
+        publish_account(services, user)
 
 
 def unpublish_account(services: Services, user: User, public_ids: list[str]) -> None:

@@ -166,6 +166,19 @@ def allow_transformations(db: Database, user_id: int, transformations: list[str]
     )
 
 
+def replace_allowed(db: Database, user_id: int, transformations: list[str]) -> None:
+    conn = db.connection()
+    conn.execute("begin immediate")
+    try:
+        conn.execute("delete from allowed_transformations where user_id = ?", [user_id])
+        conn.executemany("insert or ignore into allowed_transformations (user_id, transformation) values (?, ?)",
+                         [(user_id, text) for text in transformations])
+    except BaseException:
+        conn.execute("rollback")
+        raise
+    conn.execute("commit")
+
+
 def disallow_transformation(db: Database, user_id: int, transformation: str) -> bool:
     cursor = db.connection().execute(
         "delete from allowed_transformations where user_id = ? and transformation = ?", [user_id, transformation]

@@ -135,6 +135,9 @@ class Published:
         with self._lock:
             self._entries.pop(key, None)
 
+    def forget_pointer(self, cloud: str, public_id: str) -> None:
+        self.forget(pointer_key(cloud, public_id))
+
     def account(self, cloud: str) -> AccountState | None:
         data = self._read(account_key(cloud))
         try:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -41,15 +43,25 @@ async def deliver(request: Request) -> Response:
         raise InvalidTransformation(
             f"Unknown extension .{url.extension}: expected jpg, png, webp, avif, gif or tiff"
         ) from None
+    return await serve(request, services, url.image_id, plan, extension, IMMUTABLE)
+
+
+async def serve(request: Request, services: Services, image_id: str, plan: Transformation,
+                extension: OutputFormat, cache_control: str,
+                on_miss: Callable[[str], None] | None = None) -> Response:
+    """The response for one derivative of a stored image, whichever layout named it: f_auto negotiation,
+    ETag and 304, the cache, the render limit per client IP on a miss (and ``on_miss``, given the cache
+    key), the render itself."""
+    settings = services.settings
     fmt = plan.output_format(extension)
-    headers = {"Cache-Control": IMMUTABLE}
+    headers = {"Cache-Control": cache_control}
     if fmt is None:
         fmt, variant = negotiate(request.headers.get("accept", ""))
         headers["Vary"] = "Accept"
     else:
         variant = fmt.value
 
-    key = cache_key(url.image_id, plan, variant)
+    key = cache_key(image_id, plan, variant)
     etag = etag_of(key)
     headers["ETag"] = etag
     if request.headers.get("if-none-match") == etag and key in services.renderer.cache:
@@ -60,9 +72,11 @@ async def deliver(request: Request) -> Response:
         wait = services.rate_limiter.take(f"render:{client_ip(request)}", settings.render_rate)
         if wait is not None:
             raise TooManyRequests("Too many new renders; retry shortly", retry_after=max(1, round(wait)))
-        derived = await services.renderer.derive(url.image_id, plan, fmt, variant, gone=lambda: disconnected(request))
+        if on_miss is not None:
+            on_miss(key)
+        derived = await services.renderer.derive(image_id, plan, fmt, variant, gone=lambda: disconnected(request))
     headers["X-Cache"] = "HIT" if derived.cached else "MISS"
-    disposition = attachment_header(plan, url.image_id, derived.format)
+    disposition = attachment_header(plan, image_id, derived.format)
     if disposition is not None:
         headers["Content-Disposition"] = disposition
     body = b"" if request.method == "HEAD" else derived.data

@@ -60,3 +60,36 @@ def test_an_unknown_role_is_refused_at_start(tmp_path: Path) -> None:
 
     with pytest.raises(SettingsError, match="IMGORIGIN_ROLE must be all, control or render"):
         make_settings(tmp_path, role="worker")
+
+
+def test_a_render_node_serves_cloudinary_layouts_from_published_state(tmp_path: Path) -> None:
+    import io
+
+    import cloudinary.utils
+
+    from tests.conftest import photo
+
+    control_settings = make_settings(tmp_path, role="control", state_ttl=0.0)
+    with TestClient(create_app(control_settings)) as control:
+        alice = register(control, "alice")
+        key = control.post("/me/api-keys", headers=alice.headers).json()
+        control.post("/images", headers=alice.headers, data={"public_id": "cat", "folder": "samples/animals"},
+                     files={"file": ("r.jpg", io.BytesIO(photo("rocket.jpg")), "image/jpeg")})
+        url, _ = cloudinary.utils.cloudinary_url(
+            "samples/animals/cat", cloud_name="alice", api_key=key["api_key"], api_secret=key["api_secret"],
+            secure=True, secure_distribution="testserver", sign_url=True, long_url_signature=True,
+            format="png", width=33, crop="scale")
+        path = str(url).removeprefix("https://testserver")
+
+        # the same data directory stands for the shared bucket (test_cluster does it with S3)
+        render_settings = make_settings(tmp_path, role="render", data_dir=control_settings.data_dir,
+                                        state_ttl=0.0)
+        with TestClient(create_app(render_settings)) as render:
+            response = render.get(path)
+            assert response.status_code == 200
+            assert pyvips.Image.new_from_buffer(response.content, "").width == 33
+            # a key revoked on the control node stops working on the render node
+            control.delete(f"/me/api-keys/{key['api_key']}", headers=alice.headers)
+            assert render.get(path.replace("w_33", "w_34")).status_code == 403
+            assert render.get(path).status_code == 403  # even for a cached derivative
+            assert render.post("/me/api-keys", headers=alice.headers).status_code == 404

@@ -1,0 +1,79 @@
+"""``/me/cloud``: the account's delivery settings for Cloudinary's layouts.
+
+``GET`` answers the cloud name, the unsigned policy (the account's own, or null to follow the server's
+``IMGORIGIN_UNSIGNED_POLICY``), the policy in effect and the transformations allowed unsigned under
+``allowlist``. ``PUT`` changes ``unsigned_policy`` and/or ``allowed_transformations`` (replaced whole,
+stored in canonical form). Changes reach render nodes within ``IMGORIGIN_STATE_TTL``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from imgorigin.api.common import current_user, in_thread, json_body, services_of
+from imgorigin.clouds import records
+from imgorigin.clouds.accounts import publish_account
+from imgorigin.clouds.state import POLICIES
+from imgorigin.db import User
+from imgorigin.errors import BadRequest
+from imgorigin.services import Services
+from imgorigin.transform.plan import parse
+
+MAX_ALLOWED = 200
+
+
+def _answer(services: Services, user: User) -> dict[str, Any]:
+    own = records.unsigned_policy(services.db, user.id)
+    return {
+        "cloud_name": user.username,
+        "unsigned_policy": own or None,
+        "effective_unsigned_policy": own or services.settings.unsigned_policy,
+        "allowed_transformations": records.allowed_transformations(services.db, user.id),
+    }
+
+
+def _update(services: Services, user: User, body: dict[str, Any]) -> dict[str, Any]:
+    unknown = set(body) - {"unsigned_policy", "allowed_transformations"}
+    if unknown:
+        raise BadRequest(f"Unknown field(s): {', '.join(sorted(unknown))}", code="invalid_cloud_settings")
+    if "unsigned_policy" in body:
+        policy = body["unsigned_policy"]
+        if policy is not None and policy not in POLICIES:
+            raise BadRequest("unsigned_policy: expected strict, allowlist, open or null", code="invalid_cloud_settings")
+        records.set_unsigned_policy(services.db, user.id, policy or "")
+    if "allowed_transformations" in body:
+        items = body["allowed_transformations"]
+        if not isinstance(items, list) or len(items) > MAX_ALLOWED or not all(isinstance(i, str) for i in items):
+            raise BadRequest(f"allowed_transformations: expected a list of at most {MAX_ALLOWED} strings",
+                             code="invalid_cloud_settings")
+        canonical = []
+        for index, text in enumerate(items):
+            try:
+                canonical.append(parse(services.presets.expand(text), services.renderer.limits).canonical())
+            except BadRequest as exc:
+                raise BadRequest(f"allowed_transformations[{index}]: {exc.message}",
+                                 code="invalid_transformation") from None
+        records.replace_allowed(services.db, user.id, canonical)
+    publish_account(services, user)
+    return _answer(services, user)
+
+
+async def show(request: Request) -> JSONResponse:
+    user = await current_user(request)
+    return JSONResponse(await in_thread(_answer, services_of(request), user))
+
+
+async def update(request: Request) -> JSONResponse:
+    user = await current_user(request)
+    body = await json_body(request)
+    return JSONResponse(await in_thread(_update, services_of(request), user, body))
+
+
+routes = [
+    Route("/me/cloud", show, methods=["GET"]),
+    Route("/me/cloud", update, methods=["PUT"]),
+]

@@ -1,0 +1,142 @@
+"""``/<cloud>/image/fetch/[<transformations>/]<remote URL>``: a remote image, fetched once and stored.
+
+The remote URL stands as Cloudinary's SDKs escape it (``?`` as ``%3F``...) and is decoded once. The
+fetched bytes pass the checks of an upload (type sniffed by libvips, caps, a full decode) and are stored
+as an original named by a hash of (cloud, URL, content); the account's published state maps the URL to
+it, so every render node and every derivative uses the one copy. After ``IMGORIGIN_FETCH_REFRESH``
+seconds the next request fetches it again (and keeps serving the old copy if the remote fails).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+import os
+import re
+import tempfile
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from urllib.parse import unquote
+
+import anyio.to_thread
+from starlette.requests import Request
+from starlette.responses import Response
+
+from imgorigin.clouds.policy import open_brakes
+from imgorigin.clouds.remote import check_url, download
+from imgorigin.clouds.state import Pointer
+from imgorigin.delivery.cloud import UNVERSIONED, CloudDelivery, split_default
+from imgorigin.delivery.cloudpath import CloudPath
+from imgorigin.delivery.routes import client_ip, serve
+from imgorigin.errors import BadRequest, ImgOriginError
+from imgorigin.services import Services
+from imgorigin.storage import original_key
+from imgorigin.transform.plan import parse
+from imgorigin.transform.source import Blob, read_header, verify_decodes
+from imgorigin.transform.values import OutputFormat, parse_output_format
+
+log = logging.getLogger("imgorigin.fetch")
+
+FETCH_NAME = "\nfetch\n"  # prefix of a fetched URL's entry among the public ids: no public id holds "\n"
+_COLLAPSED = re.compile(r"^(https?):/+(?!/)")
+
+
+class Flights:
+    """One fetch per remote URL at a time in this process: the others wait for it and reuse its result."""
+
+    def __init__(self) -> None:
+        self._locks: dict[tuple[str, str], asyncio.Lock] = {}
+
+    @asynccontextmanager
+    async def one(self, cloud: str, url: str) -> AsyncIterator[None]:
+        lock = self._locks.setdefault((cloud, url), asyncio.Lock())
+        try:
+            async with lock:
+                yield
+        finally:
+            if not lock.locked() and self._locks.get((cloud, url)) is lock:
+                del self._locks[(cloud, url)]
+
+
+def remote_url(raw: str) -> str:
+    try:
+        url = unquote(raw, errors="strict")
+    except UnicodeDecodeError:
+        raise BadRequest("The remote URL is not valid UTF-8 once decoded", code="invalid_fetch_url") from None
+    # Proxies merge "//" into "/" (nginx's merge_slashes): https:/host/x is https://host/x.
+    return _COLLAPSED.sub(lambda m: f"{m[1]}://", url, count=1)
+
+
+def _store(services: Services, cloud: str, url: str, old: Pointer | None) -> Pointer:
+    """Download, check like an upload, store; runs in a render slot's thread."""
+    settings = services.settings
+    tmp_dir = settings.data_dir / "tmp"
+    tmp_dir.mkdir(parents=True, exist_ok=True)
+    fd, name = tempfile.mkstemp(dir=tmp_dir, prefix="fetch-")
+    os.close(fd)
+    path = Path(name)
+    try:
+        download(url, settings.fetch_allowed_hosts, path, settings.fetch_max_bytes, settings.fetch_timeout)
+        blob = Blob(path=path)
+        header = read_header(blob, services.renderer.source_limits)
+        verify_decodes(blob, header, timeout=settings.render_timeout, keep=False)
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        image_id = hashlib.sha256(f"{cloud}\0{url}\0{digest}".encode()).hexdigest()[:32]
+        if not services.storage.exists(original_key(image_id)):
+            services.storage.put(original_key(image_id), path)
+    finally:
+        path.unlink(missing_ok=True)
+    pointer = Pointer(image_id, int(time.time()), header.format)
+    services.publisher.pointer(cloud, FETCH_NAME + url, pointer)
+    if old is not None and old.image_id != image_id:  # the remote image changed: drop the old copy
+        services.storage.delete(original_key(old.image_id))
+        services.cache.evict_image(old.image_id)
+    return pointer
+
+
+async def fetched(services: Services, flights: Flights, cloud: str, url: str) -> Pointer:
+    """The stored copy of ``url``, fetched now if there is none or it is older than the refresh period."""
+    refresh = services.settings.fetch_refresh
+    pointer = await anyio.to_thread.run_sync(services.published.pointer, cloud, FETCH_NAME + url)
+    if pointer is not None and time.time() - pointer.version < refresh:
+        return pointer
+    async with flights.one(cloud, url):
+        services.published.forget_pointer(cloud, FETCH_NAME + url)
+        current = await anyio.to_thread.run_sync(services.published.pointer, cloud, FETCH_NAME + url)
+        if current is not None and time.time() - current.version < refresh:
+            return current
+        try:
+            return await services.renderer.slots.run(_store, services, cloud, url, current)
+        except ImgOriginError as exc:
+            if current is None or exc.status < 500:
+                raise
+            log.warning("refreshing %s failed (%s); serving the stored copy", url, exc.message)
+            return current
+
+
+async def deliver_fetch(request: Request, delivery: CloudDelivery, url: CloudPath) -> Response:
+    services = delivery.services
+    policy = delivery.authorize(request, url)
+    remote = remote_url(url.rest)
+    check_url(remote, services.settings.fetch_allowed_hosts)  # refused before any other work
+    transformation, default_id = split_default(url.transformation)
+    transformation = await delivery.with_layer_ids(transformation)
+    plan = parse(delivery.presets.expand(transformation), services.renderer.limits)
+    try:
+        pointer = await fetched(services, request.app.state.fetch_flights, delivery.cloud, remote)
+    except ImgOriginError as exc:
+        default = await delivery.pointer(default_id) if default_id is not None and exc.status == 404 else None
+        if default is None:
+            raise
+        pointer = default
+    try:
+        extension = parse_output_format(pointer.format)
+    except ValueError:
+        extension = OutputFormat.PNG
+    on_miss = None
+    if policy == "open":
+        on_miss = open_brakes(services.settings, services.rate_limiter, client_ip(request), pointer.image_id)
+    return await serve(request, services, pointer.image_id, plan, extension, UNVERSIONED, on_miss)
