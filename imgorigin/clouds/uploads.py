@@ -19,9 +19,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from imgorigin.clouds.publicids import Naming
+from imgorigin.clouds.remote import download
 from imgorigin.clouds.tags import parse_context, parse_tags, set_context, set_tags
 from imgorigin.db import ImageRecord
-from imgorigin.errors import BadRequest, Forbidden, PayloadTooLarge
+from imgorigin.errors import BadRequest, PayloadTooLarge
 from imgorigin.library import store_upload
 from imgorigin.services import Services
 from imgorigin.transform.plan import parse
@@ -63,9 +64,19 @@ def from_data_uri(text: str, limit: int, spool_dir: Path) -> Received:
 
 
 def from_url(services: Services, url: str) -> Received:
-    """A remote image (``file=https://...``), under the fetch allow-list and SSRF rules."""
-    raise Forbidden("Remote URLs are fetched only from hosts in IMGORIGIN_FETCH_ALLOWED_HOSTS",
-                    code="fetch_not_allowed")
+    """A remote image (``file=https://...``), under the fetch allow-list and SSRF rules (``remote.py``)."""
+    settings = services.settings
+    spool_dir = settings.data_dir / "tmp"
+    path = spool_bytes(b"", spool_dir)
+    try:
+        limit = min(settings.fetch_max_bytes, settings.max_upload_bytes)
+        download(url, settings.fetch_allowed_hosts, path, limit, settings.fetch_timeout)
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
+    name = url.split("?", 1)[0].rstrip("/").rsplit("/", 1)[-1] or "file"
+    return Received(path, name, digest)
 
 
 def convert(services: Services, received: Received, fmt: str) -> Received:

@@ -154,3 +154,19 @@ def test_the_resolved_address_is_the_one_connected_to(tmp_path: Path, origin: Or
         download(f"http://rebind.example.org:{port}/coffee.png", ("*.example.org:" + str(port),), into, 10**6, 5.0,
                  resolver)
     assert origin.hits == {"/coffee.png": 1}
+
+
+def test_the_upload_api_reads_remote_files_under_the_same_rules(cloud: Cloud, origin: Origin) -> None:
+    import hashlib
+
+    from imgorigin.clouds.uploads import from_url
+
+    services = cloud.client.app.state.services  # type: ignore[attr-defined]
+    received = from_url(services, base(origin) + "/coffee.png?size=full")
+    assert received.path.read_bytes() == photo("coffee.png")
+    assert (received.filename, received.sha256) == ("coffee.png", hashlib.sha256(photo("coffee.png")).hexdigest())
+    received.path.unlink()
+    with pytest.raises(Forbidden, match="Fetching from this host is not allowed"):
+        from_url(services, "http://169.254.169.254/latest/meta-data/")
+    spooled = sorted((services.settings.data_dir / "tmp").glob("upload-*"))
+    assert spooled == []  # nothing left behind by the refusal
