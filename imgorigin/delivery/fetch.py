@@ -82,7 +82,7 @@ def _store(services: Services, cloud: str, url: str, old: Pointer | None) -> Poi
         download(url, settings.fetch_allowed_hosts, path, settings.fetch_max_bytes, settings.fetch_timeout)
         blob = Blob(path=path)
         header = read_header(blob, services.renderer.source_limits)
-        verify_decodes(blob, header, timeout=settings.render_timeout, keep=False)
+        verify_decodes(blob, header, timeout=settings.render_timeout)
         digest = hashlib.sha256(path.read_bytes()).hexdigest()
         image_id = hashlib.sha256(f"{cloud}\0{url}\0{digest}".encode()).hexdigest()[:32]
         if not services.storage.exists(original_key(image_id)):
