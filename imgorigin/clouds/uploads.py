@@ -1,10 +1,11 @@
 """An upload through Cloudinary's Upload API: where the bytes come from, the options, and what follows.
 
 The bytes arrive as a multipart file part, a base64 ``data:`` URI, or a remote ``http(s)`` URL fetched
-under the fetch allow-list and its SSRF rules. With ``format`` the image is converted before it is stored
-(the stored original is then in that format, as on Cloudinary). After the image is stored under its
-public id, its tags and context are written and its eager derivatives rendered (or queued, with
-``eager_async``), and they become servable unsigned under the account's ``allowlist`` policy.
+under the fetch allow-list and its SSRF rules (``clouds/remote.py``). With ``format`` the image is
+converted before it is stored (the stored original is then in that format, as on Cloudinary). After the
+image is stored under its public id, its tags and context are written and its eager derivatives rendered
+(or queued, with ``eager_async``), and they become servable unsigned under the account's ``allowlist``
+policy.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from imgorigin.clouds.publicids import Naming
 from imgorigin.clouds.remote import download
 from imgorigin.clouds.tags import parse_context, parse_tags, set_context, set_tags
 from imgorigin.db import ImageRecord
-from imgorigin.errors import BadRequest, PayloadTooLarge
+from imgorigin.errors import BadRequest, ImgOriginError, PayloadTooLarge
 from imgorigin.library import store_upload
 from imgorigin.services import Services
 from imgorigin.transform.plan import parse
@@ -64,19 +65,35 @@ def from_data_uri(text: str, limit: int, spool_dir: Path) -> Received:
 
 
 def from_url(services: Services, url: str) -> Received:
-    """A remote image (``file=https://...``), under the fetch allow-list and SSRF rules (``remote.py``)."""
+    """A remote image (``file=https://...``): only from ``IMGORIGIN_FETCH_ALLOWED_HOSTS``, through the
+    fetcher's SSRF rules (one pinned resolution, no private addresses unless listed exactly, redirects
+    re-checked), within the upload's size cap and the fetch time limit."""
     settings = services.settings
-    spool_dir = settings.data_dir / "tmp"
-    path = spool_bytes(b"", spool_dir)
+    path = spool_bytes(b"", settings.data_dir / "tmp")
     try:
-        limit = min(settings.fetch_max_bytes, settings.max_upload_bytes)
-        download(url, settings.fetch_allowed_hosts, path, limit, settings.fetch_timeout)
-        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        _download(services, url, path)
+        digest = hashlib.sha256()
+        with path.open("rb") as handle:
+            while chunk := handle.read(1024 * 1024):
+                digest.update(chunk)
     except BaseException:
         path.unlink(missing_ok=True)
         raise
-    name = url.split("?", 1)[0].rstrip("/").rsplit("/", 1)[-1] or "file"
-    return Received(path, name, digest)
+    name = url.split("?", 1)[0].rstrip("/").rsplit("/", 1)[-1]
+    return Received(path, name or "file", digest.hexdigest())
+
+
+def _download(services: Services, url: str, path: Path) -> None:
+    settings = services.settings
+    try:
+        limit = min(settings.fetch_max_bytes, settings.max_upload_bytes)
+        download(url, settings.fetch_allowed_hosts, path, limit, settings.fetch_timeout)
+    except ImgOriginError as exc:
+        if exc.status in (403, 413):  # not allowed, too large: as they are
+            raise
+        # Cloudinary's wording, and a 400: the SDKs must not raise NotFound for the asset being uploaded.
+        raise BadRequest(f"Error in loading {url[:2048]} - {exc.message}", code="remote_fetch_failed",
+                         detail=exc.detail) from None
 
 
 def convert(services: Services, received: Received, fmt: str) -> Received:

@@ -5,6 +5,8 @@ Fixtures live here, not in a conftest.py: the suite's tests import the root conf
 
 from __future__ import annotations
 
+import functools
+import http.server
 import io
 import threading
 import time
@@ -57,6 +59,7 @@ class Cloud:
     api_key: str
     api_secret: str
     services: Services
+    remote: str = ""  # a static file server on loopback that the server may fetch from (listed exactly)
 
     @property
     def options(self) -> dict[str, Any]:
@@ -84,31 +87,49 @@ class Cloud:
         return image_by_public_id(self.services.db, found[0].id, public_id)
 
 
-def new_cloud(base: str, services: Services, username: str) -> Cloud:
+def new_cloud(base: str, services: Services, username: str, remote: str = "") -> Cloud:
     registered = httpx.post(f"{base}/register", json={"username": username, "password": "correct horse battery"})
     assert registered.status_code == 201, registered.text
     token = registered.json()["token"]
     key = httpx.post(f"{base}/me/api-keys", headers={"Authorization": f"Bearer {token}"}).json()
-    return Cloud(base, key["cloud_name"], token, key["api_key"], key["api_secret"], services)
+    return Cloud(base, key["cloud_name"], token, key["api_key"], key["api_secret"], services, remote)
+
+
+@contextmanager
+def static_files(directory: Path) -> Iterator[str]:
+    """A plain HTTP server for ``directory`` on a free loopback port (a remote origin to fetch from)."""
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(directory))
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
 
 
 @pytest.fixture(scope="module", name="server")
-def server_fixture(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Services]]:
-    settings = make_settings(tmp_path_factory.mktemp("v1_1"), max_upload_bytes=2 * 1024 * 1024,
-                             admin_api_rate=1000)
-    app = create_app(settings)
-    with serving(app) as base:
-        yield base, app.state.services
+def server_fixture(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Services, str]]:
+    remote_dir = tmp_path_factory.mktemp("remote")
+    (remote_dir / "remote.png").write_bytes(png(24, 12, (10, 200, 10)))
+    (remote_dir / "notes.txt").write_text("not an image")
+    with static_files(remote_dir) as remote:
+        settings = make_settings(tmp_path_factory.mktemp("v1_1"), max_upload_bytes=2 * 1024 * 1024,
+                                 admin_api_rate=1000, fetch_allowed_hosts=(remote.split("//")[1],))
+        app = create_app(settings)
+        with serving(app) as base:
+            yield base, app.state.services, remote
 
 
 _counter = iter(range(10_000))
 
 
 @pytest.fixture(name="cloud")
-def cloud_fixture(server: tuple[str, Services]) -> Iterator[Cloud]:
+def cloud_fixture(server: tuple[str, Services, str]) -> Iterator[Cloud]:
     """A fresh account per test, and the SDK's global configuration set to it (restored afterwards)."""
-    base, services = server
-    account = new_cloud(base, services, f"site{next(_counter)}")
+    base, services, remote = server
+    account = new_cloud(base, services, f"site{next(_counter)}", remote)
     saved = dict(cloudinary.config().__dict__)
     cloudinary.config(**account.options)
     try:
@@ -119,8 +140,8 @@ def cloud_fixture(server: tuple[str, Services]) -> Iterator[Cloud]:
 
 
 @pytest.fixture(name="other")
-def other_fixture(server: tuple[str, Services]) -> Cloud:
-    base, services = server
+def other_fixture(server: tuple[str, Services, str]) -> Cloud:
+    base, services, _ = server
     return new_cloud(base, services, f"other{next(_counter)}")
 
 

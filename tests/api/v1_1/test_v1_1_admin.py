@@ -54,6 +54,7 @@ def test_resource_details_and_the_sdk_url_serving_it(cloud: Cloud) -> None:
     resource = cloudinary.api.resource("shop/shoe")
     assert (resource["width"], resource["height"], resource["format"], resource["folder"]) == (60, 40, "jpg", "shop")
     assert resource["context"] == {"custom": {"alt": "Shoe"}} and resource["derived"] == []
+    assert cloud.fetch(cloud.url("shop/shoe", format="jpg", width=30, crop="scale")).height == 20
     with pytest.raises(NotFound, match="Resource not found - shop/boot"):
         cloudinary.api.resource("shop/boot")
 
@@ -76,6 +77,8 @@ def test_named_transformations_reach_delivery_without_a_restart(cloud: Cloud) ->
     assert listed == [{"name": "t_small_fill", "allowed_for_strict": False, "used": False, "named": True}]
     details = cloudinary.api.transformation("t_small_fill")
     assert details["info"] == [{"c": "fill", "w": "30", "h": "20"}]
+    image = cloud.fetch(cloud.url("avatar", format="jpg", transformation="small_fill"))
+    assert (image.width, image.height) == (30, 20)
     with pytest.raises(AlreadyExists):
         cloudinary.api.create_transformation("small_fill", "w_10")
     with pytest.raises(BadRequest, match="Invalid"):

@@ -111,9 +111,13 @@ def test_hostile_parameters(cloud: Cloud) -> None:
 
 def test_remote_urls_go_through_the_fetch_rules(cloud: Cloud) -> None:
     for url in (f"{cloud.base}/healthz", "http://127.0.0.1:9/x.png", "http://169.254.169.254/latest/meta-data/",
-                "http://[::1]/x.png", "ftp://example.com/x.png"):
-        with pytest.raises((NotAllowed, BadRequest)):
+                "http://[::1]/x.png", "http://localhost./x.png", "http://2130706433/x.png"):
+        with pytest.raises(NotAllowed):
             cloudinary.uploader.upload(url, public_id="ssrf")
+    with pytest.raises(BadRequest, match=r"Error in loading http://127\.0\.0\.1:\d+/missing\.png"):
+        cloudinary.uploader.upload(f"{cloud.remote}/missing.png", public_id="ssrf")
+    with pytest.raises(BadRequest):
+        cloudinary.uploader.upload(f"{cloud.remote}/notes.txt", public_id="ssrf")
     for other_scheme in ("file:///etc/passwd", "gopher://127.0.0.1:6379/_INFO", "/etc/passwd"):
         answer = _post(cloud, "upload", _signed(cloud, public_id="ssrf", file=other_scheme))
         assert answer.status_code == 400, other_scheme

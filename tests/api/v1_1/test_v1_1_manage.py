@@ -5,6 +5,7 @@ from __future__ import annotations
 import cloudinary
 import cloudinary.api
 import cloudinary.uploader
+import httpx
 import pytest
 from cloudinary.exceptions import AlreadyExists, NotFound
 
@@ -15,10 +16,13 @@ from tests.api.v1_1.sdk import Cloud, cloud_fixture, jpeg, png, server_fixture, 
 def test_destroy_removes_row_file_and_delivery(cloud: Cloud) -> None:
     cloudinary.uploader.upload(stream(png(16, 16)), public_id="gone/soon")
     image_id = cloud.record("gone/soon").id
+    url = cloud.url("gone/soon", format="png")
+    assert cloud.fetch(url).width == 16
     assert cloudinary.uploader.destroy("gone/soon", invalidate=True) == {"result": "ok"}
     assert cloud.record("gone/soon") is None
     assert not cloud.services.storage.exists(original_key(image_id))
     assert cloudinary.uploader.destroy("gone/soon") == {"result": "not found"}
+    assert httpx.get(url).status_code == 404
 
 
 def test_rename_moves_the_public_id_and_refuses_to_clobber(cloud: Cloud) -> None:
@@ -28,6 +32,8 @@ def test_rename_moves_the_public_id_and_refuses_to_clobber(cloud: Cloud) -> None
     renamed = cloudinary.uploader.rename("old/name", "new/name")
     assert renamed["public_id"] == "new/name" and renamed["width"] == 20
     assert cloud.record("old/name") is None and cloud.record("new/name").id == image_id
+    assert cloud.fetch(cloud.url("new/name", format="png")).width == 20
+    assert httpx.get(cloud.url("old/name", format="png")).status_code == 404
     with pytest.raises(AlreadyExists, match="Resource already exists - taken"):
         cloudinary.uploader.rename("new/name", "taken")
     assert cloud.record("taken").width == 30
@@ -44,6 +50,8 @@ def test_explicit_renders_eager_derivatives_of_a_stored_image(cloud: Cloud) -> N
     assert result["public_id"] == "banner" and result["tags"] == ["explicit"]
     (eager,) = result["eager"]
     assert (eager["width"], eager["height"]) == (40, 40)
+    image = cloud.fetch(eager["secure_url"])
+    assert (image.width, image.height) == (40, 40)
     with pytest.raises(NotFound):
         cloudinary.uploader.explicit("missing", type="upload", eager=[{"width": 10}])
 

@@ -35,6 +35,10 @@ def test_upload_bytes_answers_cloudinarys_fields_and_stores_the_image(cloud: Clo
     stored = stored_file(cloud, "sunset")
     assert pyvips.Image.new_from_file(str(stored)).avg() == pytest.approx(pyvips.Image.new_from_buffer(
         png(64, 48), "").avg())
+    served = cloud.fetch(cloud.url("sunset", format="png", width=32, crop="scale"))
+    assert (served.width, served.height) == (32, 24)
+    assert mean_colour(served) == [200, 40, 40]
+    assert cloud.fetch(result["secure_url"]).width == 64
 
 
 def test_folder_and_public_id_make_a_folder_public_id(cloud: Cloud) -> None:
@@ -43,6 +47,8 @@ def test_folder_and_public_id_make_a_folder_public_id(cloud: Cloud) -> None:
     assert cloud.record("samples/animals/cat").format == "jpeg"
     assert cloudinary.api.root_folders()["folders"] == [{"name": "samples", "path": "samples"}]
     assert cloudinary.api.subfolders("samples")["folders"] == [{"name": "animals", "path": "samples/animals"}]
+    served = cloud.fetch(cloud.url("samples/animals/cat", format="jpg", width=20, crop="scale"))
+    assert (served.width, served.height) == (20, 15)
 
 
 def test_overwrite_false_refuses_and_keeps_the_stored_image(cloud: Cloud) -> None:
@@ -55,6 +61,7 @@ def test_overwrite_false_refuses_and_keeps_the_stored_image(cloud: Cloud) -> Non
     assert replaced["version"] > first["version"] and replaced["width"] == 50
     assert cloud.record("logo").width == 50
     assert mean_colour(pyvips.Image.new_from_file(str(stored_file(cloud, "logo")))) == [0, 0, 250]
+    assert mean_colour(cloud.fetch(cloud.url("logo", format="png", version=replaced["version"]))) == [0, 0, 250]
 
 
 def test_eager_renders_before_answering_with_urls_that_serve(cloud: Cloud) -> None:
@@ -65,6 +72,9 @@ def test_eager_renders_before_answering_with_urls_that_serve(cloud: Cloud) -> No
     assert first["transformation"] == "c_fill,h_80,w_100"
     assert (first["width"], first["height"], first["format"]) == (100, 80, "jpg")
     assert (second["width"], second["height"], second["format"]) == (50, 33, "png")
+    image = cloud.fetch(first["secure_url"])
+    assert (image.width, image.height) == (100, 80)
+    assert cloud.fetch(second["secure_url"]).width == 50
 
 
 def test_eager_async_queues_the_derivatives(cloud: Cloud) -> None:
@@ -73,6 +83,7 @@ def test_eager_async_queues_the_derivatives(cloud: Cloud) -> None:
     assert result["eager"][0]["status"] == "processing"
     jobs = cloud.services.db.eager_for(cloud.record("later").id)
     assert [(job.transformation, job.format) for job in jobs] == [("c_scale,w_60", "jpg")]
+    assert cloud.fetch(result["eager"][0]["secure_url"]).width == 60
 
 
 def test_a_data_uri_and_a_format_conversion(cloud: Cloud) -> None:
@@ -82,6 +93,14 @@ def test_a_data_uri_and_a_format_conversion(cloud: Cloud) -> None:
     assert cloud.record("inline").format == "webp"
     assert mean_colour(pyvips.Image.new_from_file(str(stored_file(cloud, "inline")))) == pytest.approx(
         [10, 20, 30], abs=2)
+
+
+def test_a_remote_url_from_an_allowed_host(cloud: Cloud) -> None:
+    result = cloudinary.uploader.upload(f"{cloud.remote}/remote.png", folder="fetched", use_filename=True,
+                                        unique_filename=False)
+    assert (result["public_id"], result["width"], result["height"]) == ("fetched/remote", 24, 12)
+    assert mean_colour(pyvips.Image.new_from_file(str(stored_file(cloud, "fetched/remote")))) == [10, 200, 10]
+    assert cloud.fetch(cloud.url("fetched/remote", format="png")).width == 24
 
 
 def test_use_filename_and_unique_filename(cloud: Cloud) -> None:
