@@ -186,6 +186,16 @@ class RateLimiter:
             self._cache.set(key, (tokens, now), expire=3600)
             return float((1 - tokens) / per_second)
 
+    def refund(self, bucket: str, rate_per_minute: float, burst: float | None = None) -> None:
+        """Give back a token taken for something that turned out not to count (a successful login)."""
+        if rate_per_minute <= 0:
+            return
+        capacity = burst if burst is not None else max(1.0, rate_per_minute)
+        key = f"bucket:{bucket}"
+        with self._cache.transact():
+            tokens, stamp = self._cache.get(key, (capacity, time.time()))
+            self._cache.set(key, (min(capacity, tokens + 1), stamp), expire=3600)
+
     def count(self, bucket: str, window: int, now: float | None = None) -> tuple[int, int]:
         """Count one call in a fixed window of ``window`` seconds: (calls so far in it, when it ends)."""
         now = time.time() if now is None else now

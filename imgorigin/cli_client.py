@@ -110,10 +110,14 @@ def cmd_login(args: argparse.Namespace) -> int:
 
 def cmd_logout(args: argparse.Namespace) -> int:
     profile = profile_name(args.profile)
-    # The token stays valid until it expires (JWTs are not revoked); forgetting it is what a client can do.
+    if args.everywhere:
+        # Revokes every token of the account on the server, copies elsewhere included.
+        logged_in(args).call("POST", "/me/logout-everywhere")
+    # Otherwise the token stays valid until it expires; forgetting it is what a client alone can do.
     if not forget_profile(profile):
         raise ClientError(f"no saved login for the profile {profile}")
-    print(f"logged out of the profile {profile} (removed from {credentials_path()})")
+    everywhere = " everywhere" if args.everywhere else ""
+    print(f"logged out{everywhere} of the profile {profile} (removed from {credentials_path()})")
     return 0
 
 
@@ -166,7 +170,7 @@ def cmd_rm(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
-_PIXELS = re.compile(r"^([wh])_(\d+)$")
+_PIXELS = re.compile(r"([wh])_([0-9]+)")
 
 
 def at_width(transformation: str, width: int) -> str:
@@ -181,7 +185,7 @@ def at_width(transformation: str, width: int) -> str:
         return "/".join([*components, f"w_{width}"])
     index = sizing[-1]
     tokens = components[index].split(",")
-    pixels = {m[1]: int(m[2]) for t in tokens if (m := _PIXELS.match(t))}
+    pixels = {m[1]: int(m[2]) for t in tokens if (m := _PIXELS.fullmatch(t))}
     tokens = [t for t in tokens if not t.startswith(("w_", "h_"))]
     if "w" in pixels and "h" in pixels:
         tokens.append(f"h_{max(1, round(pixels['h'] * width / pixels['w']))}")
@@ -265,7 +269,9 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     login.add_argument("--password", help="(default: $IMGORIGIN_PASSWORD, else a prompt)")
     login.add_argument("--register", action="store_true", help="create the account first")
 
-    add("logout", cmd_logout, "forget the profile's saved token")
+    logout = add("logout", cmd_logout, "forget the profile's saved token")
+    logout.add_argument("--everywhere", action="store_true",
+                        help="also revoke every token of the account on the server (all devices)")
     add("profiles", cmd_profiles, "list the saved logins: profile, server, user")
 
     ls = add("ls", cmd_ls, "list your images")

@@ -154,7 +154,10 @@ class Settings:
     transform_rate: float = setting(
         60.0, "POST /images/{id}/transform calls per minute per user and per client IP (0: unlimited)", float
     )
-    login_rate: float = setting(10.0, "login attempts per minute per username and per IP", float)
+    login_rate: float = setting(10.0, "failed logins per minute per (username, client network) (0: unlimited)", float)
+    login_ip_rate: float = setting(
+        30.0, "failed logins per minute per client network, whatever the username (0: unlimited)", float
+    )
     register_rate: float = setting(20.0, "accounts created per hour per client IP (0: unlimited)", float)
     upload_rate: float = setting(60.0, "uploads per minute per user and per client IP (0: unlimited)", float)
     user_quota: int = setting(0, "bytes of originals one user may store (0: unlimited)", _size)

@@ -6,12 +6,14 @@ in worker threads, never on the event loop.
 
 from __future__ import annotations
 
+import fcntl
 import json
+import os
 import sqlite3
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -26,9 +28,11 @@ class User:
     id: int
     username: str
     created_at: str
+    # Bumped by a password change and by "log out everywhere": tokens carry it, older ones stop working.
+    token_version: int = field(default=0, repr=False)
 
     def public(self) -> dict[str, Any]:
-        return asdict(self)
+        return {"id": self.id, "username": self.username, "created_at": self.created_at}
 
 
 @dataclass(frozen=True)
@@ -105,7 +109,9 @@ class Database:
     def __init__(self, path: Path) -> None:
         self.path = path
         self._local = threading.local()
-        self._migrate()
+        # Workers starting together on a fresh directory migrate one at a time (the first does the work).
+        with _exclusive(path.with_name(path.name + ".migrate.lock")):
+            self._migrate()
 
     def _db(self) -> sqlite_utils.Database:
         db = getattr(self._local, "db", None)
@@ -126,13 +132,7 @@ class Database:
     def _migrate(self) -> None:
         db = self._db()
         with db.conn:
-            if "users" not in db.table_names():
-                db.table("users").create(
-                    {"id": int, "username": str, "password_hash": str, "created_at": str},
-                    pk="id",
-                    not_null={"username", "password_hash"},
-                )
-                db.table("users").create_index(["username"], unique=True, if_not_exists=True)
+            _users_table(db.conn)
             if "images" not in db.table_names():
                 db.table("images").create(
                     {
@@ -214,12 +214,33 @@ class Database:
 
     def user_with_hash(self, username: str) -> tuple[User, str] | None:
         row = self._db().execute(
-            "select id, username, created_at, password_hash from users where username = ?", [username]
+            f"select {_USER_COLUMNS}, password_hash from users where username = ?", [username]
         ).fetchone()
-        return None if row is None else (User(row[0], row[1], row[2]), row[3])
+        return None if row is None else (User(*row[:4]), row[4])
 
     def user(self, user_id: int) -> User | None:
-        row = self._db().execute("select id, username, created_at from users where id = ?", [user_id]).fetchone()
+        row = self._db().execute(f"select {_USER_COLUMNS} from users where id = ?", [user_id]).fetchone()
+        return None if row is None else User(*row)
+
+    def password_hash(self, user_id: int) -> str | None:
+        row = self._db().execute("select password_hash from users where id = ?", [user_id]).fetchone()
+        return None if row is None else str(row[0])
+
+    def set_password(self, user_id: int, password_hash: str) -> User | None:
+        """Store a new hash and revoke every token issued so far; the user as it now is."""
+        row = self._db().execute(
+            "update users set password_hash = ?, token_version = token_version + 1 where id = ?"
+            f" returning {_USER_COLUMNS}",
+            [password_hash, user_id],
+        ).fetchone()
+        return None if row is None else User(*row)
+
+    def revoke_tokens(self, user_id: int) -> User | None:
+        """Log out everywhere: every token issued so far stops working."""
+        row = self._db().execute(
+            f"update users set token_version = token_version + 1 where id = ? returning {_USER_COLUMNS}",
+            [user_id],
+        ).fetchone()
         return None if row is None else User(*row)
 
     def delete_user(self, user_id: int) -> list[str]:
@@ -435,3 +456,62 @@ class Database:
             "update eager set lease_until = ?, error = ?, updated_at = ? where id = ? and state = 'pending'",
             [not_before, error, now, job_id],
         )
+
+
+_USER_COLUMNS = "id, username, created_at, token_version"
+# AUTOINCREMENT: a deleted account's id is never given to a new one (plain INTEGER PRIMARY KEY reuses the
+# highest id, and with it every token still held for the deleted account).
+_USERS_SQL = (
+    "create table {name} (id integer primary key autoincrement, username text not null,"
+    " password_hash text not null, created_at text, token_version integer not null default 0)"
+)
+
+
+def _users_table(conn: sqlite3.Connection) -> None:
+    """Create the users table, or rebuild one made before ids were AUTOINCREMENT (one transaction)."""
+    row = conn.execute("select sql from sqlite_master where type = 'table' and name = 'users'").fetchone()
+    if row is not None and "autoincrement" in row[0].lower():
+        return
+    conn.execute("pragma foreign_keys = off")  # images reference users: the rebuild must not cascade
+    try:
+        conn.execute("begin immediate")
+        try:
+            if row is None:
+                conn.execute(_USERS_SQL.format(name="users"))
+            else:
+                conn.execute(_USERS_SQL.format(name="users_new"))
+                _copy_users(conn)
+                conn.execute("drop table users")
+                conn.execute("alter table users_new rename to users")
+            conn.execute("create unique index if not exists idx_users_username on users (username)")
+            if conn.execute("pragma foreign_key_check").fetchone() is not None:
+                raise sqlite3.IntegrityError("users rebuild would break image ownership")
+        except BaseException:
+            conn.execute("rollback")
+            raise
+        conn.execute("commit")
+    finally:
+        conn.execute("pragma foreign_keys = on")
+
+
+def _copy_users(conn: sqlite3.Connection) -> None:
+    """Every column of the old users table, those added by later migrations (role...) included."""
+    old = conn.execute("pragma table_info(users)").fetchall()  # cid, name, type, notnull, default, pk
+    new = {row[1] for row in conn.execute("pragma table_info(users_new)")}
+    for _, name, kind, not_null, default, _ in old:
+        if name not in new:
+            declared = f'"{name}" {kind}' + (" not null" if not_null and default is not None else "")
+            conn.execute(f"alter table users_new add column {declared}"
+                         + (f" default {default}" if default is not None else ""))
+    columns = ", ".join(f'"{row[1]}"' for row in old)
+    conn.execute(f"insert into users_new ({columns}) select {columns} from users")
+
+
+@contextmanager
+def _exclusive(lock_path: Path) -> Iterator[None]:
+    fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import hmac
+import re
 import time
 from dataclasses import dataclass
 
@@ -18,6 +20,23 @@ PASSWORD_MIN = 8
 # bcrypt reads only the first 72 bytes; longer passwords are refused rather than silently truncated.
 PASSWORD_MAX_BYTES = 72
 BCRYPT_ROUNDS = 12
+
+
+# fullmatch, not match with "$": "$" also matches before a trailing newline ("victim\n" was a second
+# account shown as "victim"). ASCII only (no look-alike letters), starting and ending with a letter or digit
+# (no "victim." or "-victim" beside "victim"). Names are stored lowercased.
+USERNAME = re.compile(r"[a-z0-9](?:[a-z0-9_.-]{1,30})[a-z0-9]", re.IGNORECASE | re.ASCII)
+
+
+def check_username(username: object) -> str:
+    """The account name to store (lowercased), or 400."""
+    if not isinstance(username, str) or not USERNAME.fullmatch(username):
+        raise BadRequest(
+            "username must be 3-32 characters: letters, digits, '_', '.' or '-', "
+            "starting and ending with a letter or digit",
+            code="invalid_username",
+        )
+    return username.lower()
 
 
 def check_password_rules(password: object) -> str:
@@ -42,28 +61,47 @@ def verify_password(password: str, hashed: str) -> bool:
     return bcrypt.checkpw(password.encode(), hashed.encode())
 
 
-# A real hash to compare against when the user does not exist, so both failures take as long.
-_DUMMY_HASH = "$2b$12$3a5chxOlYkmR9T0dxdaM2.7ROmnCY9yNBNAbXRBZryW8OP8UqG8HW"
+@functools.cache
+def dummy_hash(rounds: int) -> str:
+    """A hash at the configured cost to check against when the user does not exist, so that both
+    failures take as long (a fixed cost-12 hash told which usernames exist when the cost was not 12)."""
+    return bcrypt.hashpw(b"no such user", bcrypt.gensalt(rounds)).decode()
 
 
-def verify_password_timing_safe(password: str, hashed: str | None) -> bool:
-    ok = verify_password(password, hashed or _DUMMY_HASH)
+def verify_password_timing_safe(password: str, hashed: str | None, rounds: int = BCRYPT_ROUNDS) -> bool:
+    ok = verify_password(password, hashed or dummy_hash(rounds))
     return ok and hashed is not None
 
 
-def issue_token(secret: str, user_id: int, ttl: int, now: float | None = None) -> str:
+@dataclass(frozen=True)
+class TokenClaims:
+    """What a token says: whose it is, which token version of the account, when it was issued."""
+
+    user_id: int
+    version: int
+    issued_at: int
+
+
+def issue_token(secret: str, user_id: int, version: int, ttl: int, now: float | None = None) -> str:
     issued = int(now if now is not None else time.time())
-    claims = {"sub": str(user_id), "iat": issued, "exp": issued + ttl}
+    claims = {"sub": str(user_id), "ver": version, "iat": issued, "exp": issued + ttl}
     return jwt.encode(claims, secret, algorithm=JWT_ALGORITHM)
 
 
-def read_token(secret: str, token: str) -> int:
-    """The user id in a valid token; anything else (expired, foreign key, alg none, no exp) is 401."""
+def read_token(secret: str, token: str) -> TokenClaims:
+    """The claims of a valid token; anything else (expired, foreign key, alg none, no exp or ver) is 401.
+
+    Whether the claims still match the account (it exists, same token version, created before the
+    token was issued) is for the caller, who has the database.
+    """
     try:
         claims = jwt.decode(
-            token, secret, algorithms=[JWT_ALGORITHM], options={"require": ["exp", "iat", "sub"]}
+            token, secret, algorithms=[JWT_ALGORITHM], options={"require": ["exp", "iat", "sub", "ver"]}
         )
-        return int(claims["sub"])
+        version, issued = claims["ver"], claims["iat"]
+        if not (isinstance(version, int) and isinstance(issued, int)) or isinstance(version, bool):
+            raise ValueError("ver and iat must be integers")
+        return TokenClaims(int(claims["sub"]), version, issued)
     except (jwt.PyJWTError, ValueError):
         raise Unauthorized("Invalid or expired token", code="invalid_token") from None
 

@@ -46,6 +46,7 @@ def make_settings(tmp_path: Path, **overrides: Any) -> Settings:
         "render_rate": 0.0,
         "transform_rate": 0.0,
         "login_rate": 0.0,
+        "login_ip_rate": 0.0,
         "register_rate": 0.0,
         "upload_rate": 0.0,
         "bcrypt_rounds": 4,

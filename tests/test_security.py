@@ -75,8 +75,10 @@ def test_password_hash_round_trip() -> None:
 
 
 def test_token_round_trip_and_expiry() -> None:
-    assert read_token(SECRET, issue_token(SECRET, 42, ttl=60)) == 42
-    expired = issue_token(SECRET, 42, ttl=60, now=time.time() - 120)
+    issued = int(time.time()) - 30
+    claims = read_token(SECRET, issue_token(SECRET, 42, 3, ttl=60, now=issued))
+    assert (claims.user_id, claims.version, claims.issued_at) == (42, 3, issued)
+    expired = issue_token(SECRET, 42, 0, ttl=60, now=time.time() - 120)
     with pytest.raises(Unauthorized):
         read_token(SECRET, expired)
 
@@ -90,6 +92,10 @@ def test_token_round_trip_and_expiry() -> None:
         jwt.encode({"sub": "1", "iat": int(time.time())}, SECRET, algorithm="HS256"),  # no exp
         jwt.encode({"sub": "1", "iat": int(time.time()), "exp": int(time.time()) + 60}, SECRET, algorithm="HS512"),
         jwt.encode({"sub": "1", "iat": int(time.time()), "exp": int(time.time()) + 60}, None, algorithm="none"),
+        # a token must carry the account's token version ("ver") as an integer
+        jwt.encode({"sub": "1", "iat": int(time.time()), "exp": int(time.time()) + 60}, SECRET, algorithm="HS256"),
+        jwt.encode({"sub": "1", "ver": "0", "iat": int(time.time()), "exp": int(time.time()) + 60}, SECRET,
+                   algorithm="HS256"),
         "not.a.token",
     ],
 )

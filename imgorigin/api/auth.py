@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from datetime import UTC, datetime
 
 from starlette.requests import Request
@@ -10,31 +9,27 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from imgorigin.api.common import current_user, in_thread, json_body, services_of
+from imgorigin.clients import client_key
 from imgorigin.clouds.accounts import publish_account
-from imgorigin.delivery.routes import client_ip
+from imgorigin.db import User
 from imgorigin.errors import BadRequest, Forbidden, TooManyRequests, Unauthorized
 from imgorigin.library import now_iso
 from imgorigin.ops.disk import require_space
 from imgorigin.registration import claim_invite, create_invite, is_admin, settle_invite
-from imgorigin.security import check_password_rules, hash_password, issue_token, verify_password_timing_safe
-
-USERNAME = re.compile(r"^[A-Za-z0-9_.-]{3,32}$")
-
-
-def _username(body: dict[str, object]) -> str:
-    username = body.get("username")
-    if not isinstance(username, str) or not USERNAME.match(username):
-        raise BadRequest(
-            "username must be 3-32 characters: letters, digits, '_', '.' or '-'", code="invalid_username"
-        )
-    return username.lower()
+from imgorigin.security import (
+    check_password_rules,
+    check_username,
+    hash_password,
+    issue_token,
+    verify_password_timing_safe,
+)
 
 
-def _token_answer(request: Request, user_json: dict[str, object], user_id: int, status: int) -> JSONResponse:
+def token_answer(request: Request, user: User, status: int) -> JSONResponse:
     settings = services_of(request).settings
-    token = issue_token(settings.jwt_secret, user_id, settings.jwt_ttl)
+    token = issue_token(settings.jwt_secret, user.id, user.token_version, settings.jwt_ttl)
     return JSONResponse(
-        {"user": user_json, "token": token, "token_type": "Bearer", "expires_in": settings.jwt_ttl},
+        {"user": user.public(), "token": token, "token_type": "Bearer", "expires_in": settings.jwt_ttl},
         status_code=status,
     )
 
@@ -58,11 +53,11 @@ async def _registration_allowed(request: Request, body: dict[str, object]) -> st
 async def register(request: Request) -> JSONResponse:
     services = services_of(request)
     body = await json_body(request)
-    username = _username(body)
+    username = check_username(body.get("username"))
     password = check_password_rules(body.get("password"))
     # Each account costs a bcrypt hash (about 250 ms of CPU at cost 12) and can fill the disk: throttle.
     rate = services.settings.register_rate
-    wait = services.rate_limiter.take(f"register-ip:{client_ip(request)}", rate / 60, burst=rate)
+    wait = services.rate_limiter.take(f"register-ip:{client_key(request)}", rate / 60, burst=rate)
     if wait is not None:
         raise TooManyRequests("Too many new accounts from this address; retry later", retry_after=max(1, round(wait)))
     require_space(services.settings.data_dir, services.settings.min_free_disk)
@@ -77,7 +72,7 @@ async def register(request: Request) -> JSONResponse:
     if invite is not None:
         await in_thread(settle_invite, services.db, invite, user)
     await in_thread(publish_account, services, user)  # its cloud exists for render nodes from now on
-    return _token_answer(request, user.public(), user.id, 201)
+    return token_answer(request, user, 201)
 
 
 async def invite(request: Request) -> JSONResponse:
@@ -92,23 +87,35 @@ async def invite(request: Request) -> JSONResponse:
 
 
 async def login(request: Request) -> JSONResponse:
+    """Throttled on failures only: per client network first, then per (username, network).
+
+    A token is taken from each bucket before bcrypt runs, so parallel guesses cannot all slip in before
+    the first failure is counted, and given back when the password is right. Keying the username's
+    bucket by network means a stranger's failures never lock the owner out from their own address.
+    """
     services = services_of(request)
     body = await json_body(request)
     username, password = body.get("username"), body.get("password")
     if not isinstance(username, str) or not isinstance(password, str):
         raise BadRequest("username and password are required strings", code="invalid_credentials_body")
     username = username.lower()
-    rate = services.settings.login_rate
-    for bucket in (f"login-user:{username}", f"login-ip:{client_ip(request)}"):
-        wait = services.rate_limiter.take(bucket, rate, burst=rate)
+    settings, limiter, network = services.settings, services.rate_limiter, client_key(request)
+    buckets = ((f"login-ip:{network}", settings.login_ip_rate), (f"login:{network}:{username}", settings.login_rate))
+    taken: list[tuple[str, float]] = []
+    for bucket, rate in buckets:
+        wait = limiter.take(bucket, rate, burst=rate)
         if wait is not None:
-            raise TooManyRequests("Too many login attempts; retry later", retry_after=max(1, round(wait)))
+            for earlier, earlier_rate in taken:  # a refused request is not a failure either
+                limiter.refund(earlier, earlier_rate, burst=earlier_rate)
+            raise TooManyRequests("Too many failed logins; retry later", retry_after=max(1, round(wait)))
+        taken.append((bucket, rate))
     found = await in_thread(services.db.user_with_hash, username)
-    ok = await in_thread(verify_password_timing_safe, password, found[1] if found else None)
+    ok = await in_thread(verify_password_timing_safe, password, found[1] if found else None, settings.bcrypt_rounds)
     if not ok or found is None:
         raise Unauthorized("Wrong username or password", code="invalid_credentials")
-    user = found[0]
-    return _token_answer(request, user.public(), user.id, 200)
+    for bucket, rate in taken:
+        limiter.refund(bucket, rate, burst=rate)
+    return token_answer(request, found[0], 200)
 
 
 routes = [

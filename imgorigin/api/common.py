@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any, TypeVar
 
 import anyio.to_thread
@@ -11,7 +12,7 @@ from starlette.requests import Request
 
 from imgorigin.db import ImageRecord, User
 from imgorigin.errors import BadRequest, PayloadTooLarge, Unauthorized
-from imgorigin.security import read_token
+from imgorigin.security import TokenClaims, read_token
 from imgorigin.services import Services
 from imgorigin.urls import signed_path
 
@@ -52,11 +53,20 @@ async def current_user(request: Request) -> User:
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise Unauthorized("Send 'Authorization: Bearer <token>' (from /login)", code="missing_token")
-    user_id = read_token(services.settings.jwt_secret, token.strip())
-    user = await in_thread(services.db.user, user_id)
-    if user is None:
+    claims = read_token(services.settings.jwt_secret, token.strip())
+    user = await in_thread(services.db.user, claims.user_id)
+    if user is None or not token_binds(claims, user):
         raise Unauthorized("Invalid or expired token", code="invalid_token")
     return user
+
+
+def token_binds(claims: TokenClaims, user: User) -> bool:
+    """A token opens only the account it was issued for: same token version, issued after its creation.
+
+    Ids are never reused, so the creation check only matters for databases from before that rule.
+    """
+    created = datetime.fromisoformat(user.created_at.replace("Z", "+00:00")).timestamp() if user.created_at else 0
+    return claims.version == user.token_version and claims.issued_at >= int(created)
 
 
 def base_url(request: Request) -> str:

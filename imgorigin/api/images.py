@@ -25,10 +25,10 @@ from imgorigin.api.eager import eager_json
 from imgorigin.api.search import search_terms
 from imgorigin.api.transform_body import to_transformation
 from imgorigin.api.uploads import receive_upload
+from imgorigin.clients import client_key
 from imgorigin.clouds.accounts import allow_eager
 from imgorigin.clouds.publicids import Naming
 from imgorigin.clouds.records import find_image
-from imgorigin.delivery.routes import client_ip
 from imgorigin.delivery.url import refuse_proxy_rewrites
 from imgorigin.eager import parse_eager, record_eager
 from imgorigin.errors import BadRequest, NotFound, PayloadTooLarge, TooManyRequests
@@ -40,7 +40,7 @@ from imgorigin.transform.values import OutputFormat, parse_output_format
 
 MAX_LIMIT = 100
 MAX_SIGN_ITEMS = 100
-SHA256_HEX = re.compile(r"^[0-9a-f]{64}$")
+SHA256_HEX = re.compile(r"[0-9a-f]{64}")
 
 
 async def upload(request: Request) -> JSONResponse:
@@ -48,7 +48,7 @@ async def upload(request: Request) -> JSONResponse:
     user = await current_user(request)
     settings = services.settings
     # Refused before the body is read: every upload costs a full decode and disk space.
-    for bucket in (f"upload:{user.id}", f"upload-ip:{client_ip(request)}"):
+    for bucket in (f"upload:{user.id}", f"upload-ip:{client_key(request)}"):
         wait = services.rate_limiter.take(bucket, settings.upload_rate)
         if wait is not None:
             raise TooManyRequests("Too many uploads; retry shortly", retry_after=max(1, round(wait)))
@@ -103,7 +103,7 @@ async def list_images(request: Request) -> JSONResponse:
     sha256 = request.query_params.get("sha256")
     if sha256 is not None:
         # Lets clients (the CLI) skip files already uploaded without sending their bytes.
-        if not SHA256_HEX.match(sha256):
+        if not SHA256_HEX.fullmatch(sha256):
             raise BadRequest("sha256 must be 64 lowercase hexadecimal characters", code="invalid_query")
         found = await in_thread(services.db.image_by_hash, user.id, sha256)
         records, total = ([found], 1) if found else ([], 0)
@@ -146,7 +146,7 @@ async def transform(request: Request) -> JSONResponse:
     plan = parse(transformation, services.renderer.limits)
     await in_thread(require_own_layers, services, user.id, plan)
     # Per user and per client IP: many accounts behind one address share the IP's bucket.
-    for bucket in (f"transform:{user.id}", f"transform-ip:{client_ip(request)}"):
+    for bucket in (f"transform:{user.id}", f"transform-ip:{client_key(request)}"):
         wait = services.rate_limiter.take(bucket, services.settings.transform_rate)
         if wait is not None:
             raise TooManyRequests("Too many transform calls; retry shortly", retry_after=max(1, round(wait)))

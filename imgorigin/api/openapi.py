@@ -236,6 +236,16 @@ OPERATIONS: dict[tuple[str, str], dict[str, Any]] = {
         "tags": ["auth"], "summary": "Delete the account with all its images and derived images",
         "responses": {"204": {"description": "Deleted; the token no longer works"}, **_errors(*_COMMON)},
     },
+    ("/me/password", "post"): {
+        "tags": ["auth"], "summary": "Change the password; every earlier token stops working, a new one is returned",
+        "requestBody": _body(_object({"password": _string(description="the current password"),
+                                      "new_password": _string(minLength=8)}, ["password", "new_password"])),
+        "responses": {"200": _json(_ref("Session"), "The user and a new token"), **_errors(*_COMMON, 403, 413)},
+    },
+    ("/me/logout-everywhere", "post"): {
+        "tags": ["auth"], "summary": "Log out everywhere: every token of the account, this one included, stops working",
+        "responses": {"204": {"description": "Every token issued so far is revoked"}, **_errors(*_COMMON)},
+    },
     ("/images", "post"): {
         "tags": ["images"], "summary": "Upload an image (multipart field 'file'); the type is sniffed from the bytes",
         "requestBody": {"required": True, "content": {"multipart/form-data": {"schema": _object(

@@ -52,7 +52,7 @@ def _bool(body: dict[str, Any], field: str) -> bool:
 def _layer(body: dict[str, Any]) -> str:
     if "image" in body:
         image = body["image"]
-        if not isinstance(image, str) or not image.isalnum() or len(image) > 64:
+        if not isinstance(image, str) or not (image.isascii() and image.isalnum()) or len(image) > 64:
             raise _fail("image", "an image id")
         return f"l_{image}"
     text = body["text"]

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from starlette.requests import Request
 from starlette.responses import Response
 
+from imgorigin.clients import client_key
 from imgorigin.delivery.accept import negotiate
 from imgorigin.delivery.anypath import AnyPathRoute
 from imgorigin.delivery.url import split
@@ -19,10 +20,6 @@ from imgorigin.transform.plan import Transformation, parse
 from imgorigin.transform.values import OutputFormat, parse_output_format
 
 IMMUTABLE = "public, max-age=31536000, immutable"
-
-
-def client_ip(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
 
 
 async def deliver(request: Request) -> Response:
@@ -69,7 +66,7 @@ async def serve(request: Request, services: Services, image_id: str, plan: Trans
 
     derived = services.renderer.lookup(key)
     if derived is None:
-        wait = services.rate_limiter.take(f"render:{client_ip(request)}", settings.render_rate)
+        wait = services.rate_limiter.take(f"render:{client_key(request)}", settings.render_rate)
         if wait is not None:
             raise TooManyRequests("Too many new renders; retry shortly", retry_after=max(1, round(wait)))
         if on_miss is not None:

@@ -13,9 +13,9 @@ from urllib.parse import unquote
 
 from imgorigin.errors import BadRequest, NotFound
 
-_SIGNATURE = re.compile(r"^s--[A-Za-z0-9_-]{1,64}--$")
-_VERSION = re.compile(r"^v\d{1,20}$")
-_ID = re.compile(r"^[A-Za-z0-9]{1,64}$")
+_SIGNATURE = re.compile(r"s--[A-Za-z0-9_-]{1,64}--")
+_VERSION = re.compile(r"v[0-9]{1,20}")
+_ID = re.compile(r"[A-Za-z0-9]{1,64}")
 MAX_PATH = 4096
 _ENCODED_SEPARATOR = re.compile(r"%(?:2f|5c)", re.IGNORECASE)
 _TEXT_LAYER = re.compile(r"^[lu]_text:")
@@ -46,7 +46,7 @@ def split(raw_path: str) -> DeliveryPath:
         raise BadRequest("Empty path segment ('//') in the URL")
     refuse_proxy_rewrites(raw_path)
     signature = None
-    if segments and _SIGNATURE.match(segments[0]):
+    if segments and _SIGNATURE.fullmatch(segments[0]):
         signature = segments.pop(0)
     if not segments or not segments[-1]:
         raise NotFound("No image in the URL: expected .../<id>.<ext>")
@@ -54,10 +54,10 @@ def split(raw_path: str) -> DeliveryPath:
     image_id, dot, extension = last.rpartition(".")
     if not dot or not extension:
         raise BadRequest(f"The image {last!r} needs an extension that sets the format, such as .jpg or .webp")
-    if not _ID.match(image_id):
+    if not _ID.fullmatch(image_id):
         raise NotFound("No such image")
     version = None
-    if segments and _VERSION.match(segments[-1]):
+    if segments and _VERSION.fullmatch(segments[-1]):
         version = segments.pop()
     return DeliveryPath(signature, "/".join(segments), version, image_id, extension)
 

@@ -21,7 +21,7 @@ NAMED: dict[str, str] = {
     "transparent": "00000000",
 }
 
-_HEX = re.compile(r"^(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{4}|[0-9a-fA-F]{6}|[0-9a-fA-F]{8})$")
+_HEX = re.compile(r"(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{4}|[0-9a-fA-F]{6}|[0-9a-fA-F]{8})")
 
 
 class Color(NamedTuple):
@@ -56,7 +56,7 @@ def _from_hex(digits: str) -> Color:
 
 def parse_color(raw: str) -> Color:
     """``blue``, ``rgb:00f``, ``rgb:0000ff80``, or ``#0000ff`` (as URL-encoded by some SDKs)."""
-    text = raw.strip()
+    text = raw
     lowered = text.lower()
     if lowered.startswith("rgb:"):
         digits = text[4:]
@@ -66,6 +66,6 @@ def parse_color(raw: str) -> Color:
         return _from_hex(NAMED[lowered])
     else:
         raise ValueError("a colour name (blue) or rgb:RRGGBB[AA]")
-    if not _HEX.match(digits):
+    if not _HEX.fullmatch(digits):
         raise ValueError("a colour name (blue) or rgb:RRGGBB[AA]")
     return _from_hex(digits)

@@ -94,12 +94,12 @@ TILED = register(Flag(
 )).name
 
 
-_ATTACHMENT_NAME = re.compile(r"^[A-Za-z0-9_-]{1,100}$")
+_ATTACHMENT_NAME = re.compile(r"[A-Za-z0-9_-]{1,100}")
 
 
 def _attachment_name(raw: str | None) -> str | None:
     # A plain name keeps the Content-Disposition header free of quoting and injection questions.
-    if raw is not None and not _ATTACHMENT_NAME.match(raw):
+    if raw is not None and not _ATTACHMENT_NAME.fullmatch(raw):
         raise ValueError("a file name of 1 to 100 letters, digits, '_' or '-'")
     return raw
 

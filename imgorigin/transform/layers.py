@@ -18,7 +18,7 @@ from urllib.parse import quote, unquote
 
 from imgorigin.transform.values import int_between
 
-_IMAGE_ID = re.compile(r"^[A-Za-z0-9]{1,64}$")
+_IMAGE_ID = re.compile(r"[A-Za-z0-9]{1,64}")
 MAX_TEXT = 500
 MAX_FONT_SIZE = 1000
 # DejaVu Sans (regular, bold) ships with the package so text works in any container; the other faces
@@ -118,7 +118,7 @@ def _decode(raw: str) -> str:
 
 def parse_layer(raw: str) -> LayerSource:
     if not raw.startswith("text:"):
-        if not _IMAGE_ID.match(raw):
+        if not _IMAGE_ID.fullmatch(raw):
             raise ValueError("an image id (letters and digits) or text:<font>_<size>:<text>")
         return ImageLayer(raw)
     _, _, rest = raw.partition(":")
@@ -153,7 +153,7 @@ def _styles(tokens: list[str]) -> dict[str, Any]:
         token = tokens[index]
         if token in ("letter", "line") and tokens[index + 1:index + 2] == ["spacing"]:
             name, raw = f"{token}_spacing", "_".join(tokens[index + 2:index + 3])
-            if name in found or not re.fullmatch(r"-?\d{1,4}", raw) or abs(int(raw)) > MAX_SPACING:
+            if name in found or not re.fullmatch(r"-?[0-9]{1,4}", raw) or abs(int(raw)) > MAX_SPACING:
                 raise ValueError(expected)
             found[name] = int(raw)
             index += 3

@@ -22,7 +22,7 @@ from pathlib import Path
 from imgorigin.errors import InvalidTransformation
 from imgorigin.transform.plan import parse
 
-_NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+_NAME = re.compile(r"[A-Za-z0-9_-]{1,64}")
 MAX_DEPTH = 1  # presets may not refer to presets: no loops, no surprises
 
 
@@ -46,7 +46,7 @@ class Presets:
             raise ValueError("the presets file must hold a JSON object of name -> preset")
         presets = []
         for name, body in raw.items():
-            if not _NAME.match(name):
+            if not _NAME.fullmatch(name):
                 raise ValueError(f"preset name {name!r} must be letters, digits, '_' or '-'")
             if isinstance(body, str):
                 body = {"transformation": body}

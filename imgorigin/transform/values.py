@@ -12,8 +12,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 
-_INT = re.compile(r"^-?\d{1,9}$")
-_DECIMAL = re.compile(r"^-?(?:\d{1,9}\.\d{1,12}|\.\d{1,12})$")
+_INT = re.compile(r"-?[0-9]{1,9}")
+_DECIMAL = re.compile(r"-?(?:[0-9]{1,9}\.[0-9]{1,12}|\.[0-9]{1,12})")
 DECIMAL_PLACES = 6
 
 
@@ -30,7 +30,7 @@ def format_number(value: float) -> str:
 
 def int_between(low: int, high: int) -> Callable[[str], int]:
     def parse(raw: str) -> int:
-        if not _INT.match(raw) or not low <= int(raw) <= high:
+        if not _INT.fullmatch(raw) or not low <= int(raw) <= high:
             raise ValueError(f"an integer between {low} and {high}")
         return int(raw)
 
@@ -39,7 +39,7 @@ def int_between(low: int, high: int) -> Callable[[str], int]:
 
 def number_between(low: float, high: float, *, exclusive_low: bool = False) -> Callable[[str], float]:
     def parse(raw: str) -> float:
-        if not (_INT.match(raw) or _DECIMAL.match(raw)):
+        if not (_INT.fullmatch(raw) or _DECIMAL.fullmatch(raw)):
             raise ValueError(f"a number between {format_number(low)} and {format_number(high)}")
         value = round(float(raw), DECIMAL_PLACES)
         too_low = value <= low if exclusive_low else value < low
@@ -79,11 +79,11 @@ MAX_RELATIVE = 100.0
 def length_parser(max_pixels: int) -> Callable[[str], Length]:
     def parse(raw: str) -> Length:
         expected = f"an integer between 1 and {max_pixels} (pixels) or a decimal such as 0.5 (a fraction)"
-        if _INT.match(raw):
+        if _INT.fullmatch(raw):
             if not 1 <= int(raw) <= max_pixels:
                 raise ValueError(expected)
             return Length(int(raw))
-        if _DECIMAL.match(raw):
+        if _DECIMAL.fullmatch(raw):
             value = round(float(raw), DECIMAL_PLACES)
             if not 0 < value <= MAX_RELATIVE:
                 raise ValueError(expected)
@@ -98,9 +98,9 @@ def offset_parser(max_pixels: int) -> Callable[[str], Length]:
 
     def parse(raw: str) -> Length:
         expected = f"an integer between -{max_pixels} and {max_pixels} or a decimal fraction such as 0.25"
-        if _INT.match(raw) and abs(int(raw)) <= max_pixels:
+        if _INT.fullmatch(raw) and abs(int(raw)) <= max_pixels:
             return Length(int(raw))
-        if _DECIMAL.match(raw) and abs(float(raw)) <= MAX_RELATIVE:
+        if _DECIMAL.fullmatch(raw) and abs(float(raw)) <= MAX_RELATIVE:
             return Length(round(float(raw), DECIMAL_PLACES), relative=True)
         raise ValueError(expected)
 
@@ -325,12 +325,12 @@ class PageRange:
         return f"{self.first}-{'' if self.last is None else self.last}"
 
 
-_PAGES = re.compile(r"^(\d{1,5})(?:(-)(\d{1,5})?)?$")
+_PAGES = re.compile(r"([0-9]{1,5})(?:(-)([0-9]{1,5})?)?")
 
 
 def parse_page_range(raw: str) -> PageRange:
     expected = "a frame number from 1, or frames such as 2-5 or 3- (to the last)"
-    match = _PAGES.match(raw)
+    match = _PAGES.fullmatch(raw)
     if not match:
         raise ValueError(expected)
     first = int(match[1])

@@ -39,17 +39,20 @@ def test_duplicate_username_is_409(client: TestClient) -> None:
         (
             {"username": "al", "password": "correct horse"},
             "invalid_username",
-            "username must be 3-32 characters: letters, digits, '_', '.' or '-'",
+            "username must be 3-32 characters: letters, digits, '_', '.' or '-', "
+            "starting and ending with a letter or digit",
         ),
         (
             {"username": "a/b/c", "password": "correct horse"},
             "invalid_username",
-            "username must be 3-32 characters: letters, digits, '_', '.' or '-'",
+            "username must be 3-32 characters: letters, digits, '_', '.' or '-', "
+            "starting and ending with a letter or digit",
         ),
         (
             {"password": "correct horse"},
             "invalid_username",
-            "username must be 3-32 characters: letters, digits, '_', '.' or '-'",
+            "username must be 3-32 characters: letters, digits, '_', '.' or '-', "
+            "starting and ending with a letter or digit",
         ),
         ({"username": "alice", "password": "short"}, "invalid_password", "password must be at least 8 characters"),
         ({"username": "alice", "password": "x" * 73}, "invalid_password", "password must be at most 72 bytes (UTF-8)"),

@@ -131,3 +131,16 @@ def test_errors_are_one_clear_line(server: str, tmp_path: Path) -> None:
     gone = imgorigin(config, "url", "nope", "w_10")
     assert gone.stderr.strip() == "imgorigin: nope: no such image (404 image_not_found)"
 
+
+def test_logout_everywhere_revokes_the_accounts_other_tokens(server: str, tmp_path: Path) -> None:
+    config = tmp_path / "config"
+    assert imgorigin(config, "login", "--server", server, "--register", "-u", "gina",
+                     "--password", "correct horse battery").returncode == 0
+    elsewhere = httpx.post(f"{server}/login", json={"username": "gina", "password": "correct horse battery"})
+    headers = {"Authorization": "Bearer " + elsewhere.json()["token"]}
+    assert httpx.get(f"{server}/me", headers=headers).status_code == 200
+    out = imgorigin(config, "logout", "--everywhere")
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.startswith("logged out everywhere of the profile default (removed from ")
+    assert imgorigin(config, "ls").returncode == 1  # the saved token is gone
+    assert httpx.get(f"{server}/me", headers=headers).status_code == 401

@@ -99,21 +99,22 @@ def test_password_over_72_bytes_is_refused_not_truncated(client: TestClient) -> 
 
 
 def test_login_is_throttled_per_username_and_ip(tmp_path: Path) -> None:
-    settings = make_settings(tmp_path, login_rate=3.0)
+    settings = make_settings(tmp_path, login_rate=3.0, login_ip_rate=5.0)
     with TestClient(create_app(settings)) as client:
         register(client, "dave")
         answers = [client.post("/login", json={"username": "dave", "password": "wrong password"})
                    for _ in range(4)]
         assert [a.status_code for a in answers] == [401, 401, 401, 429]
         refused = answers[-1]
-        assert refused.json()["error"]["code"] == "rate_limited"
+        assert refused.json()["error"] == {"code": "rate_limited", "message": "Too many failed logins; retry later"}
         assert 1 <= int(refused.headers["retry-after"]) <= 20
-        # the right password does not get around the throttle either
+        # the right password does not get around the throttle from this address
         good = client.post("/login", json={"username": "dave", "password": "correct horse battery"})
         assert good.status_code == 429
-        # another username from the same IP: the IP bucket is empty too
-        other = client.post("/login", json={"username": "erin", "password": "whatever long"})
-        assert other.status_code == 429
+        # other usernames from the same address: the address's own bucket (5 failures) runs out too
+        others = [client.post("/login", json={"username": f"erin{n}", "password": "whatever long"}).status_code
+                  for n in range(3)]
+        assert others == [401, 401, 429]
 
 
 def test_other_users_images_are_404_everywhere(client: TestClient, alice: Account, bob: Account) -> None:

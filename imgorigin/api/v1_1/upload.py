@@ -12,12 +12,12 @@ from imgorigin.api.common import extension_of, in_thread, services_of
 from imgorigin.api.v1_1.answers import asset_url, resource_json, url_pair
 from imgorigin.api.v1_1.auth import Caller
 from imgorigin.api.v1_1.params import Params
+from imgorigin.clients import client_key
 from imgorigin.clouds.eager import Derivative, derive
 from imgorigin.clouds.records import image_by_public_id
 from imgorigin.clouds.upload_presets import UploadPreset
 from imgorigin.clouds.uploads import Options, Received, from_data_uri, from_url, store
 from imgorigin.db import ImageRecord
-from imgorigin.delivery.routes import client_ip
 from imgorigin.eager import parse_eager
 from imgorigin.errors import BadRequest, NotFound, PayloadTooLarge, TooManyRequests
 from imgorigin.storage import original_key
@@ -70,7 +70,7 @@ async def upload(request: Request, caller: Caller, params: Params) -> dict[str, 
     settings = services.settings
     params.only(UPLOAD)
     check_type(params)
-    for bucket in (f"upload:{caller.user.id}", f"upload-ip:{client_ip(request)}"):
+    for bucket in (f"upload:{caller.user.id}", f"upload-ip:{client_key(request)}"):
         wait = services.rate_limiter.take(bucket, settings.upload_rate)
         if wait is not None:
             raise TooManyRequests("Too many uploads; retry shortly", retry_after=max(1, round(wait)))
