@@ -35,7 +35,7 @@ ENV PATH=/opt/imgorigin/venv/bin:$PATH \
 RUN groupadd --system --gid "$IMGORIGIN_UID" imgorigin \
     && useradd --system --uid "$IMGORIGIN_UID" --gid imgorigin --home-dir /var/lib/imgorigin \
        --shell /usr/sbin/nologin imgorigin \
-    && install -d -o imgorigin -g imgorigin -m 0750 /var/lib/imgorigin
+    && install -d -o imgorigin -g imgorigin -m 0700 /var/lib/imgorigin
 COPY --from=build /opt/imgorigin /opt/imgorigin
 USER imgorigin
 WORKDIR /var/lib/imgorigin

@@ -7,7 +7,7 @@ import os
 import sys
 from collections.abc import Sequence
 
-from imgorigin.config import SettingsError, describe, load_settings
+from imgorigin.config import SettingsError, describe, load_settings, local_settings
 
 UNSIGNED_WARNING = """
   ************************************************************************
@@ -18,20 +18,40 @@ UNSIGNED_WARNING = """
 """
 
 
-def cmd_serve(args: argparse.Namespace) -> int:
-    import uvicorn
-
-    from imgorigin.ops.protocol import BOUNDED
-
-    if args.data_dir:
-        os.environ["IMGORIGIN_DATA_DIR"] = args.data_dir
-    # Fewer glibc arenas keep the RSS of libvips' worker threads flat; must be set before workers start.
-    os.environ.setdefault("MALLOC_ARENA_MAX", "2")
+ALLOCATOR_ENV = {
+    # Fewer glibc arenas keep the RSS of libvips' worker threads flat.
+    "MALLOC_ARENA_MAX": "2",
     # A fixed mmap threshold: pixel buffers over 128 KB go back to the system when freed instead of
     # fragmenting the heap (glibc raises the threshold after each free otherwise). Mixed renders at
     # concurrency 16: 390-422 MB -> 304-326 MB for the tree, CPU within noise (docs/performance.md).
-    os.environ.setdefault("MALLOC_MMAP_THRESHOLD_", "131072")
+    "MALLOC_MMAP_THRESHOLD_": "131072",
+}
+
+
+def _apply_allocator_settings(argv: Sequence[str]) -> None:
+    """glibc reads these once, when a process starts: setting them in a running process only reaches its
+    children (uvicorn's workers), never the process itself (``--workers 1``). So set what is missing and
+    start this command again in place (same PID); a value given by the operator is kept."""
+    missing = {name: value for name, value in ALLOCATOR_ENV.items() if name not in os.environ}
+    if missing:
+        os.environ.update(missing)
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os.execv(sys.executable, [sys.executable, "-m", "imgorigin", *argv])
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from imgorigin.datadir import initialise
+    from imgorigin.ops.protocol import BOUNDED
+
+    _apply_allocator_settings(args.argv)
+    if args.data_dir:
+        os.environ["IMGORIGIN_DATA_DIR"] = args.data_dir
+    os.umask(0o077)  # database, secrets, originals and cache private to the service user (workers inherit it)
     settings = load_settings()  # validates, and generates the secrets once before workers start
+    initialise(settings)  # directories, migrations and shared caches once, before the workers race for them
     if settings.allow_unsigned:
         print(UNSIGNED_WARNING, file=sys.stderr)
     host_for_humans = "127.0.0.1" if args.host in ("0.0.0.0", "::") else args.host
@@ -75,7 +95,7 @@ def cmd_sign(args: argparse.Namespace) -> int:
     from imgorigin.transform.values import parse_output_format
     from imgorigin.urls import UrlBuilder
 
-    settings = load_settings()
+    settings = local_settings(args.data_dir)
     transformation = "" if args.transformation in ("", "-") else args.transformation
     parse(Presets.load(settings.presets_file).expand(transformation))
     extension = parse_output_format(args.format).value
@@ -107,6 +127,7 @@ def build_parser() -> argparse.ArgumentParser:
     sign.add_argument("transformation", help="e.g. c_fill,w_400,h_300/e_grayscale ('' or - for none)")
     sign.add_argument("--format", default="jpg")
     sign.add_argument("--base", default="", help="base URL (default IMGORIGIN_PUBLIC_URL, else a path)")
+    sign.add_argument("--data-dir", help="same as IMGORIGIN_DATA_DIR")
     sign.set_defaults(func=cmd_sign)
 
     settings = sub.add_parser("settings", help="list every setting with its default")
@@ -141,6 +162,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     _load_extensions()
     args = build_parser().parse_args(argv)
+    args.argv = list(sys.argv[1:] if argv is None else argv)  # serve starts itself again with these
     try:
         return int(args.func(args))
     except SettingsError as exc:

@@ -13,8 +13,11 @@ import json
 import os
 import re
 import sys
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from typing import Any
 
 import httpx
@@ -30,10 +33,13 @@ from imgorigin.cli_profiles import (
 )
 from imgorigin.progress import human_bytes
 
-__all__ = ["Api", "ClientError", "add_command", "logged_in"]
+__all__ = ["Api", "ClientError", "add_command", "logged_in", "retry_after"]
 
 DEFAULT_SERVER = "http://127.0.0.1:8080"
 TIMEOUT = httpx.Timeout(30.0, connect=5.0)
+# A 429 or 503 with Retry-After is waited out, at most this many times per request, each wait capped.
+RETRIES = 5
+MAX_RETRY_WAIT = 60.0
 _TITLE = re.compile(r"<title>\s*([^<]{1,200}?)\s*</title>", re.IGNORECASE)
 
 
@@ -46,14 +52,39 @@ class Api:
         headers = {"Authorization": f"Bearer {self.token}"} if self.token else {}
         self.http = httpx.Client(base_url=self.server.rstrip("/"), headers=headers, timeout=TIMEOUT)
 
-    def call(self, method: str, path: str, **kwargs: Any) -> Any:
-        try:
-            response = self.http.request(method, path, **kwargs)
-        except httpx.TransportError as exc:
-            raise ClientError(f"cannot reach {self.server}: {exc}") from None
+    def call(self, method: str, path: str, rewind: Callable[[], object] | None = None, **kwargs: Any) -> Any:
+        """One API call; a 429/503 with ``Retry-After`` is retried after that wait (bounded). ``rewind``
+        puts a streamed body back at its start before a retry."""
+        for attempt in range(RETRIES + 1):
+            try:
+                response = self.http.request(method, path, **kwargs)
+            except httpx.TransportError as exc:
+                raise ClientError(f"cannot reach {self.server}: {exc}") from None
+            wait = retry_after(response)
+            if wait is None or attempt == RETRIES:
+                break
+            time.sleep(wait)
+            if rewind is not None:
+                rewind()
         if response.status_code >= 400:
             raise ClientError(_error_message(response))
         return response.json() if response.content else None
+
+
+def retry_after(response: httpx.Response) -> float | None:
+    """Seconds to wait before retrying a 429/503 (``Retry-After`` as seconds or an HTTP date), capped;
+    None when the answer is not one to retry."""
+    if response.status_code not in (429, 503):
+        return None
+    raw = response.headers.get("retry-after", "").strip()
+    if raw.isascii() and raw.isdigit():
+        seconds = float(raw)
+    else:
+        try:
+            seconds = (parsedate_to_datetime(raw) - datetime.now(UTC)).total_seconds()
+        except (TypeError, ValueError, IndexError):
+            return None
+    return min(max(seconds, 0.0), MAX_RETRY_WAIT)
 
 
 def _error_message(response: httpx.Response) -> str:

@@ -66,7 +66,7 @@ def sha256_of(path: Path) -> str:
 
 
 class CountingReader:
-    """A file whose reads report their size: httpx streams the multipart body from it."""
+    """A file whose reads report how far they got: httpx streams the multipart body from it."""
 
     def __init__(self, handle: BinaryIO, on_read: Callable[[int], None]) -> None:
         self._handle = handle
@@ -74,7 +74,7 @@ class CountingReader:
 
     def read(self, size: int = -1) -> bytes:
         data = self._handle.read(size)
-        self._on_read(len(data))
+        self._on_read(self._handle.tell())
         return data
 
     def fileno(self) -> int:
@@ -134,16 +134,17 @@ class Uploader:
             return _outcome("skipped", found[0])
         sent = 0
 
-        def on_read(count: int) -> None:
+        def on_read(position: int) -> None:
             nonlocal sent
-            sent += count
-            self.progress.advance(count)
+            if position > sent:  # a retry reads the file again from the start: count each byte once
+                self.progress.advance(position - sent)
+                sent = position
 
         try:
             with path.open("rb") as handle:
                 body = CountingReader(handle, on_read)
                 fields = {**(naming or {}), **({"eager": self.eager} if self.eager else {})}
-                image = self.api.call("POST", "/images", data=fields or None,
+                image = self.api.call("POST", "/images", rewind=lambda: handle.seek(0), data=fields or None,
                                       files={"file": (path.name, body, "application/octet-stream")})
         except ClientError:
             self.progress.advance(size - sent)

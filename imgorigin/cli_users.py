@@ -12,7 +12,7 @@ import os
 from datetime import UTC, datetime
 from typing import Any
 
-from imgorigin.config import load_settings
+from imgorigin.config import local_settings
 from imgorigin.errors import NotFound
 
 
@@ -26,7 +26,7 @@ def _new_password(args: argparse.Namespace) -> str:
 def _database() -> Any:
     from imgorigin.db import Database
 
-    return Database(load_settings().db_path)
+    return Database(local_settings().db_path)
 
 
 def _user_id(db: Any, username: str) -> int:
@@ -38,14 +38,16 @@ def _user_id(db: Any, username: str) -> int:
 
 def cmd_create(args: argparse.Namespace) -> int:
     from imgorigin.clouds.accounts import publish_account_of
+    from imgorigin.db import Database
     from imgorigin.library import now_iso
     from imgorigin.registration import set_role
-    from imgorigin.security import hash_password
+    from imgorigin.security import check_username, hash_password
 
-    settings = load_settings()
+    settings = local_settings()
+    username = check_username(args.username)
     password = _new_password(args)
-    db = _database()
-    user = db.create_user(args.username.lower(), hash_password(password, settings.bcrypt_rounds), now_iso())
+    db = Database(settings.db_path)
+    user = db.create_user(username, hash_password(password, settings.bcrypt_rounds), now_iso())
     if args.admin:
         set_role(db, user.id, "admin")
     publish_account_of(settings, db, user)  # its cloud exists for render nodes
@@ -71,7 +73,7 @@ def cmd_delete(args: argparse.Namespace) -> int:
     from imgorigin.accounts import delete_account
     from imgorigin.services import Services
 
-    services = Services.build(load_settings())
+    services = Services.build(local_settings())
     try:
         user_id = _user_id(services.db, args.username)
         if not args.yes and input(f"Delete {args.username} and all their images? [y/N] ").strip().lower() != "y":
@@ -85,13 +87,14 @@ def cmd_delete(args: argparse.Namespace) -> int:
 
 
 def cmd_set_password(args: argparse.Namespace) -> int:
+    from imgorigin.db import Database
     from imgorigin.security import hash_password
 
-    settings = load_settings()
-    db = _database()
+    settings = local_settings()
+    db = Database(settings.db_path)
     user_id = _user_id(db, args.username)
     hashed = hash_password(_new_password(args), settings.bcrypt_rounds)
-    db.connection().execute("update users set password_hash = ? where id = ?", [hashed, user_id])
+    db.set_password(user_id, hashed)  # every token issued before stops working
     print(f"password of {args.username.lower()} changed")
     return 0
 

@@ -11,6 +11,7 @@ import dataclasses
 import os
 import re
 import secrets as pysecrets
+import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -150,16 +151,16 @@ class Settings:
     eager_via: str = setting(
         "", "base URL eager work is fetched through (the nginx/CDN in front of render nodes); empty: render here"
     )
-    render_rate: float = setting(120.0, "uncached renders per minute per client IP (0: unlimited)", float)
+    render_rate: float = setting(120.0, "uncached renders per minute per client network (0: unlimited)", float)
     transform_rate: float = setting(
-        60.0, "POST /images/{id}/transform calls per minute per user and per client IP (0: unlimited)", float
+        600.0, "POST /images/{id}/transform calls per minute per user (0: unlimited)", float
     )
     login_rate: float = setting(10.0, "failed logins per minute per (username, client network) (0: unlimited)", float)
     login_ip_rate: float = setting(
         30.0, "failed logins per minute per client network, whatever the username (0: unlimited)", float
     )
-    register_rate: float = setting(20.0, "accounts created per hour per client IP (0: unlimited)", float)
-    upload_rate: float = setting(60.0, "uploads per minute per user and per client IP (0: unlimited)", float)
+    register_rate: float = setting(20.0, "accounts created per hour per client network (0: unlimited)", float)
+    upload_rate: float = setting(600.0, "uploads per minute per user (0: unlimited)", float)
     user_quota: int = setting(0, "bytes of originals one user may store (0: unlimited)", _size)
     registration: str = setting(
         "open", "who may create accounts: open, closed (CLI or an admin only) or invite (with a code)"
@@ -292,12 +293,18 @@ def describe() -> list[tuple[str, str, str]]:
     return rows
 
 
+def private_dir(path: Path) -> Path:
+    """A directory only the service user may enter (0700), created if missing."""
+    path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    return path
+
+
 def _read_or_create_secret(path: Path) -> str:
     """Read a secret file, creating it with a fresh random value (mode 0600) on first run.
 
     ``O_EXCL`` makes concurrent first starts of several workers agree on one value.
     """
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    private_dir(path.parent)
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:
@@ -315,8 +322,12 @@ def _read_or_create_secret(path: Path) -> str:
     return value
 
 
-def load_settings(env: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
-    """Build the settings from the environment (and explicit overrides), generate missing secrets, validate."""
+def load_settings(env: Mapping[str, str] | None = None, *, create: bool = True, **overrides: Any) -> Settings:
+    """Build the settings from the environment (and explicit overrides), generate missing secrets, validate.
+
+    ``create=False`` (local commands other than ``serve``) refuses a data directory or a secret file that
+    does not exist rather than inventing them: a new secret would sign URLs that the server refuses.
+    """
     env = os.environ if env is None else env
     values: dict[str, Any] = {}
     for f in dataclasses.fields(Settings):
@@ -331,11 +342,31 @@ def load_settings(env: Mapping[str, str] | None = None, **overrides: Any) -> Set
     values.update(overrides)
     data_dir = Path(values.get("data_dir", Settings.data_dir)).resolve()
     values["data_dir"] = data_dir
-    data_dir.mkdir(parents=True, exist_ok=True)
-    if not values.get("jwt_secret"):
-        values["jwt_secret"] = _read_or_create_secret(data_dir / "secrets" / "jwt.key")
-    if not values.get("key_secret"):
-        values["key_secret"] = _read_or_create_secret(data_dir / "secrets" / "key.key")
-    if not values.get("url_secret"):
-        values["url_secret"] = (_read_or_create_secret(data_dir / "secrets" / "url.key"),)
+    if create:
+        private_dir(data_dir)
+    elif not data_dir.is_dir():
+        raise SettingsError(
+            f"data directory {data_dir} does not exist (set IMGORIGIN_DATA_DIR or --data-dir; "
+            "imgorigin serve creates it on first run)"
+        )
+    for name, variable, file in (
+        ("url_secret", "URL_SECRET", "url.key"), ("jwt_secret", "JWT_SECRET", "jwt.key"),
+        ("key_secret", "KEY_SECRET", "key.key"),
+    ):
+        if values.get(name):
+            continue
+        path = data_dir / "secrets" / file
+        if not create and not path.is_file():
+            raise SettingsError(f"no {variable[:-7]} secret: {ENV_PREFIX}{variable} is unset and {path} does not exist")
+        secret = _read_or_create_secret(path)
+        values[name] = (secret,) if name == "url_secret" else secret
     return Settings(**values).validate()
+
+
+def local_settings(data_dir: str | None = None) -> Settings:
+    """The settings of a local command (sign, doctor, user...): an existing data directory, named on stderr."""
+    overrides: dict[str, Any] = {"data_dir": Path(data_dir)} if data_dir else {}
+    settings = load_settings(None, create=False, **overrides)
+    print(f"imgorigin: data directory {settings.data_dir}", file=sys.stderr)
+    os.umask(0o077)  # whatever the command writes there stays private to the service user
+    return settings

@@ -109,6 +109,7 @@ class Database:
     def __init__(self, path: Path) -> None:
         self.path = path
         self._local = threading.local()
+        os.close(os.open(path, os.O_RDWR | os.O_CREAT, 0o600))  # -wal and -shm get the same mode
         # Workers starting together on a fresh directory migrate one at a time (the first does the work).
         with _exclusive(path.with_name(path.name + ".migrate.lock")):
             self._migrate()

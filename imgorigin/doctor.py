@@ -26,10 +26,9 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
-from pathlib import Path
 
 from imgorigin.cache import DerivedCache
-from imgorigin.config import Settings, load_settings
+from imgorigin.config import Settings, local_settings
 from imgorigin.db import Database
 from imgorigin.errors import Unavailable
 from imgorigin.library import now_iso
@@ -196,7 +195,7 @@ def run(settings: Settings, *, fix: bool, grace: float, out: Callable[[str], Non
 
 
 def cmd_doctor(args: argparse.Namespace) -> int:
-    settings = load_settings(data_dir=Path(args.data_dir)) if args.data_dir else load_settings()
+    settings = local_settings(args.data_dir)
     return run(settings, fix=args.fix, grace=args.grace, max_loss=args.max_loss, force=args.force)
 
 

@@ -116,10 +116,10 @@ def build_missing(storage: Storage, limits: SourceLimits, policy: PyramidPolicy,
 
 
 def cmd_build(args: argparse.Namespace) -> int:
-    from imgorigin.config import load_settings
+    from imgorigin.config import local_settings
     from imgorigin.services import Services
 
-    settings = load_settings()
+    settings = local_settings(args.data_dir)
     services = Services.build(settings)
     try:
         seen, written = build_missing(
@@ -137,4 +137,5 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     pyramid_sub = pyramid.add_subparsers(dest="pyramid_command", required=True)
     build = pyramid_sub.add_parser("build", help="add the levels missing from originals stored before them")
     build.add_argument("--force", action="store_true", help="rebuild levels that exist already")
+    build.add_argument("--data-dir", help="same as IMGORIGIN_DATA_DIR")
     build.set_defaults(func=cmd_build)

@@ -271,6 +271,8 @@ def test_pyramid_build_command(app_client: TestClient, monkeypatch: pytest.Monke
     image_id = upload(app_client, photo_mosaic(2400, 1800))
     services.storage.delete(pyramid_key(image_id, 2))
     monkeypatch.setenv("IMGORIGIN_DATA_DIR", str(services.settings.data_dir))
+    monkeypatch.setenv("IMGORIGIN_URL_SECRET", services.settings.signing_secret)  # none in the data directory
+    monkeypatch.setenv("IMGORIGIN_JWT_SECRET", services.settings.jwt_secret)
     assert main(["pyramid", "build"]) == 0
     assert "1 originals checked, 2 levels written" in capsys.readouterr().out
     assert services.storage.exists(pyramid_key(image_id, 2))

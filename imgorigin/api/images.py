@@ -25,7 +25,6 @@ from imgorigin.api.eager import eager_json
 from imgorigin.api.search import search_terms
 from imgorigin.api.transform_body import to_transformation
 from imgorigin.api.uploads import receive_upload
-from imgorigin.clients import client_key
 from imgorigin.clouds.accounts import allow_eager
 from imgorigin.clouds.publicids import Naming
 from imgorigin.clouds.records import find_image
@@ -47,11 +46,12 @@ async def upload(request: Request) -> JSONResponse:
     services = services_of(request)
     user = await current_user(request)
     settings = services.settings
-    # Refused before the body is read: every upload costs a full decode and disk space.
-    for bucket in (f"upload:{user.id}", f"upload-ip:{client_key(request)}"):
-        wait = services.rate_limiter.take(bucket, settings.upload_rate)
-        if wait is not None:
-            raise TooManyRequests("Too many uploads; retry shortly", retry_after=max(1, round(wait)))
+    # Refused before the body is read: every upload costs a full decode and disk space. Per user only:
+    # a migration imports thousands of images, often many accounts behind one office address; anonymous
+    # endpoints (sign-up, login, renders) keep their per-address buckets.
+    wait = services.rate_limiter.take(f"upload:{user.id}", settings.upload_rate)
+    if wait is not None:
+        raise TooManyRequests("Too many uploads; retry shortly", retry_after=max(1, round(wait)))
     require_space(settings.data_dir, settings.min_free_disk)
     received = await receive_upload(request, settings.max_upload_bytes, settings.data_dir / "tmp")
     try:
@@ -145,11 +145,10 @@ async def transform(request: Request) -> JSONResponse:
     transformation, fmt = to_transformation(body)
     plan = parse(transformation, services.renderer.limits)
     await in_thread(require_own_layers, services, user.id, plan)
-    # Per user and per client IP: many accounts behind one address share the IP's bucket.
-    for bucket in (f"transform:{user.id}", f"transform-ip:{client_key(request)}"):
-        wait = services.rate_limiter.take(bucket, services.settings.transform_rate)
-        if wait is not None:
-            raise TooManyRequests("Too many transform calls; retry shortly", retry_after=max(1, round(wait)))
+    # Per user, like uploads: authenticated bulk work behind one address is not one client.
+    wait = services.rate_limiter.take(f"transform:{user.id}", services.settings.transform_rate)
+    if wait is not None:
+        raise TooManyRequests("Too many transform calls; retry shortly", retry_after=max(1, round(wait)))
     extension = fmt if fmt and fmt != "auto" else extension_of(record)
     output = plan.output_format(parse_output_format(extension))
     variant = output.value if output is not None else "auto:other"

@@ -41,10 +41,10 @@ def cmd_keys_rm(args: argparse.Namespace) -> int:
 
 def cmd_clouds_publish(args: argparse.Namespace) -> int:
     from imgorigin.clouds.accounts import publish_everything
-    from imgorigin.config import load_settings
+    from imgorigin.config import local_settings
     from imgorigin.services import Services
 
-    services = Services.build(load_settings())
+    services = Services.build(local_settings())
     try:
         accounts, images = publish_everything(services)
     finally:

@@ -15,12 +15,13 @@ import anyio.to_thread
 from starlette.requests import Request
 from starlette.responses import Response
 
+from imgorigin.clients import client_key
 from imgorigin.clouds.keys import verify_url_signature
 from imgorigin.clouds.policy import check_unsigned, open_brakes
 from imgorigin.clouds.publicids import check_public_id
 from imgorigin.clouds.state import AccountState, Pointer
 from imgorigin.delivery.cloudpath import EXTENSIONS, CloudPath, public_id_of
-from imgorigin.delivery.routes import IMMUTABLE, client_ip, serve
+from imgorigin.delivery.routes import IMMUTABLE, serve
 from imgorigin.errors import BadRequest, InvalidTransformation, NotFound
 from imgorigin.services import Services
 from imgorigin.transform.plan import parse
@@ -126,6 +127,6 @@ class CloudDelivery:
         extension = parse_output_format(target.extension) if target.extension else _extension_of(pointer.format)
         on_miss = None
         if policy == "open":
-            on_miss = open_brakes(self.services.settings, self.services.rate_limiter, client_ip(request),
+            on_miss = open_brakes(self.services.settings, self.services.rate_limiter, client_key(request),
                                   pointer.image_id)
         return await serve(request, self.services, pointer.image_id, plan, extension, cache_control, on_miss)

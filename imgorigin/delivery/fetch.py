@@ -25,12 +25,13 @@ import anyio.to_thread
 from starlette.requests import Request
 from starlette.responses import Response
 
+from imgorigin.clients import client_key
 from imgorigin.clouds.policy import open_brakes
 from imgorigin.clouds.remote import check_url, download
 from imgorigin.clouds.state import Pointer
 from imgorigin.delivery.cloud import UNVERSIONED, CloudDelivery, split_default
 from imgorigin.delivery.cloudpath import CloudPath
-from imgorigin.delivery.routes import client_ip, serve
+from imgorigin.delivery.routes import serve
 from imgorigin.errors import BadRequest, ImgOriginError
 from imgorigin.services import Services
 from imgorigin.storage import original_key
@@ -138,5 +139,5 @@ async def deliver_fetch(request: Request, delivery: CloudDelivery, url: CloudPat
         extension = OutputFormat.PNG
     on_miss = None
     if policy == "open":
-        on_miss = open_brakes(services.settings, services.rate_limiter, client_ip(request), pointer.image_id)
+        on_miss = open_brakes(services.settings, services.rate_limiter, client_key(request), pointer.image_id)
     return await serve(request, services, pointer.image_id, plan, extension, UNVERSIONED, on_miss)

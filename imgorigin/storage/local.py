@@ -18,7 +18,7 @@ class LocalStorage:
     def __init__(self, root: Path) -> None:
         self.root = root
         self.tmp = root / "tmp"
-        self.tmp.mkdir(parents=True, exist_ok=True)
+        self.tmp.mkdir(parents=True, exist_ok=True, mode=0o700)
 
     def path_for(self, key: str) -> Path:
         if not key or not set(key) <= _SAFE or ".." in key or key.startswith("/"):
@@ -28,9 +28,10 @@ class LocalStorage:
 
     def put(self, key: str, source: Path) -> None:
         target = self.path_for(key)
-        target.parent.mkdir(parents=True, exist_ok=True)
+        target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         if source.parent == self.tmp:  # an upload spooled here already: fsync and rename, no copy
             with open(source, "rb") as handle:
+                os.fchmod(handle.fileno(), 0o600)
                 os.fsync(handle.fileno())
             os.replace(source, target)
             return

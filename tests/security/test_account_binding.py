@@ -152,3 +152,21 @@ def test_the_token_carries_what_binds_it(client: TestClient, alice: Account) -> 
     claims = jwt.decode(alice.token, TEST_JWT_SECRET, algorithms=["HS256"])
     assert set(claims) == {"sub", "ver", "iat", "exp"}
     assert claims["ver"] == 0
+
+
+def test_user_set_password_on_the_server_revokes_earlier_tokens(tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    settings = make_settings(tmp_path)
+    with TestClient(create_app(settings)) as client:
+        alice = register(client, "alice")
+        env = {**os.environ, "IMGORIGIN_DATA_DIR": str(settings.data_dir), "IMGORIGIN_BCRYPT_ROUNDS": "4",
+               "IMGORIGIN_URL_SECRET": settings.signing_secret, "IMGORIGIN_JWT_SECRET": settings.jwt_secret,
+               "IMGORIGIN_NEW_PASSWORD": "a new long password"}
+        done = subprocess.run([sys.executable, "-m", "imgorigin", "user", "set-password", "alice"], env=env,
+                              capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0, done.stderr
+        assert _me(client, alice.token) == (401, INVALID)
+        assert client.post("/login", json={"username": "alice", "password": "a new long password"}).status_code == 200

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import pyvips
 from appstate import local_path, services_of
-from conftest import TEST_URL_SECRET, Account, settle_levels
+from conftest import TEST_JWT_SECRET, TEST_URL_SECRET, Account, settle_levels
 from starlette.testclient import TestClient
 
 from imgorigin import cli, doctor
@@ -91,7 +91,9 @@ def test_cli_exit_status(client: TestClient, alice: Account, capsys: pytest.Capt
     image = alice.upload("rocket.jpg")
     alice.upload("logo.png")  # a library whose storage is there (one with no original at all is refused)
     local_path(services, f"originals/{image['id']}").unlink()
+    # the secrets come from the environment, as on a server whose data directory holds none
     monkeypatch.setenv("IMGORIGIN_URL_SECRET", TEST_URL_SECRET)
+    monkeypatch.setenv("IMGORIGIN_JWT_SECRET", TEST_JWT_SECRET)
     data_dir = str(services.settings.data_dir)
     assert cli.main(["doctor", "--data-dir", data_dir]) == 1
     assert f"problem: row without file: {image['id']}" in capsys.readouterr().out

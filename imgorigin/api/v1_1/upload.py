@@ -70,7 +70,12 @@ async def upload(request: Request, caller: Caller, params: Params) -> dict[str, 
     settings = services.settings
     params.only(UPLOAD)
     check_type(params)
-    for bucket in (f"upload:{caller.user.id}", f"upload-ip:{client_key(request)}"):
+    # Per account, like POST /images; an unsigned upload (a preset marked unsigned) is anyone's, so it
+    # also counts against the sender's network.
+    buckets = [f"upload:{caller.user.id}"]
+    if caller.api_key is None:
+        buckets.append(f"upload-ip:{client_key(request)}")
+    for bucket in buckets:
         wait = services.rate_limiter.take(bucket, settings.upload_rate)
         if wait is not None:
             raise TooManyRequests("Too many uploads; retry shortly", retry_after=max(1, round(wait)))
