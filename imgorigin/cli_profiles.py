@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 DEFAULT_PROFILE = "default"
-_PROFILE_NAME = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
+_PROFILE_NAME = re.compile(r"[A-Za-z0-9_.-]{1,64}")
 
 
 class ClientError(Exception):
@@ -35,7 +35,7 @@ def credentials_path() -> Path:
 
 def profile_name(explicit: str | None) -> str:
     name = explicit or os.environ.get("IMGORIGIN_PROFILE") or DEFAULT_PROFILE
-    if not _PROFILE_NAME.match(name):
+    if not _PROFILE_NAME.fullmatch(name):
         raise ClientError(f"--profile: {name!r} is not a profile name (letters, digits, '.', '_' and '-')")
     return name
 
@@ -58,7 +58,7 @@ def load_profiles() -> dict[str, dict[str, str]]:
         legacy = _strings(data)
         return {DEFAULT_PROFILE: legacy} if legacy else {}
     profiles = data["profiles"] if isinstance(data["profiles"], dict) else {}
-    return {name: _strings(values) for name, values in profiles.items() if _PROFILE_NAME.match(str(name))}
+    return {name: _strings(values) for name, values in profiles.items() if _PROFILE_NAME.fullmatch(str(name))}
 
 
 def load_profile(name: str) -> dict[str, str]:

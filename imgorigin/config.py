@@ -24,7 +24,7 @@ MIN_SECRET_BYTES = 32  # HS256 deserves at least 256 bits of key
 # URL secrets may be a migrated Cloudinary API secret (27 characters), so their floor is lower.
 MIN_URL_SECRET_BYTES = 16
 # Its origin goes into the pages' CSP: nothing but a scheme, a host name or address, a port and a path.
-_PUBLIC_URL = re.compile(r"^https?://[A-Za-z0-9.-]+(:\d{1,5})?(/[A-Za-z0-9._~/-]*)?$")
+_PUBLIC_URL = re.compile(r"https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?(/[A-Za-z0-9._~/-]*)?")
 ROLES = ("all", "control", "render")
 
 
@@ -153,7 +153,7 @@ class Settings:
     )
     render_rate: float = setting(120.0, "uncached renders per minute per client network (0: unlimited)", float)
     transform_rate: float = setting(
-        600.0, "POST /images/{id}/transform calls per minute per user (0: unlimited)", float
+        300.0, "renders a user starts per minute: POST /images/{id}/transform and eager jobs (0: unlimited)", float
     )
     login_rate: float = setting(10.0, "failed logins per minute per (username, client network) (0: unlimited)", float)
     login_ip_rate: float = setting(
@@ -268,7 +268,7 @@ class Settings:
             problems.append("IMGORIGIN_S3_TIMEOUT must be positive; _S3_RETRIES and _EAGER_CONCURRENCY not negative")
         if self.render_timeout <= 0:
             problems.append("IMGORIGIN_RENDER_TIMEOUT must be positive")
-        if self.public_url and not _PUBLIC_URL.match(self.public_url):
+        if self.public_url and not _PUBLIC_URL.fullmatch(self.public_url):
             problems.append("IMGORIGIN_PUBLIC_URL must be http(s)://host[:port][/path], e.g. https://img.example.com")
         if self.max_render_cost < 0 or self.render_failure_ttl < 0 or self.eager_pending < 0:
             problems.append("IMGORIGIN_MAX_RENDER_COST, _RENDER_FAILURE_TTL and _EAGER_PENDING must not be negative")

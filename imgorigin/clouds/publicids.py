@@ -17,7 +17,7 @@ from imgorigin.errors import BadRequest
 
 MAX_LENGTH = 255
 FORBIDDEN = set("?&#\\%<>+")
-_VERSION = re.compile(r"^v\d+$")
+_VERSION = re.compile(r"v[0-9]+")
 _SUFFIX_ALPHABET = string.ascii_lowercase + string.digits
 SUFFIX_LENGTH = 6  # unique_filename's random suffix, as Cloudinary's
 
@@ -45,7 +45,7 @@ def check_public_id(text: object, what: str = "public_id") -> str:
         if segment != segment.strip():
             raise invalid(f"{what}: a name between '/' may not begin or end with whitespace")
         is_folder = what == "folder" or index < len(segments) - 1
-        if is_folder and _VERSION.match(segment):
+        if is_folder and _VERSION.fullmatch(segment):
             raise invalid(f"{what}: a folder may not be named 'v' followed by digits ({segment!r})")
     return text
 

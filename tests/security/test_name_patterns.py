@@ -101,3 +101,21 @@ def test_overlay_ids_refuse_a_trailing_newline() -> None:
 def test_the_delivery_path_still_works(client: TestClient, alice: Account) -> None:
     image = alice.upload("logo.png")
     assert client.get(signed_path(TEST_URL_SECRET, image["id"], "w_20", "png")).status_code == 200
+
+
+def test_the_public_url_setting_refuses_a_trailing_newline(tmp_path: Path) -> None:
+    from conftest import make_settings
+
+    from imgorigin.config import SettingsError
+
+    assert make_settings(tmp_path / "a", public_url="https://img.example.com").public_url == "https://img.example.com"
+    with pytest.raises(SettingsError, match="IMGORIGIN_PUBLIC_URL must be"):
+        make_settings(tmp_path / "b", public_url="https://img.example.com\n")
+
+
+def test_client_profile_names_refuse_a_trailing_newline() -> None:
+    from imgorigin.cli_profiles import ClientError, profile_name
+
+    assert profile_name("staging") == "staging"
+    with pytest.raises(ClientError, match="is not a profile name"):
+        profile_name("staging\n")
