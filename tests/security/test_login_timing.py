@@ -14,6 +14,8 @@ from conftest import make_settings, register
 from starlette.testclient import TestClient
 
 from imgorigin.app import create_app
+from imgorigin.config import load_settings
+from imgorigin.datadir import initialise
 from imgorigin.db import Database
 
 
@@ -41,7 +43,7 @@ def test_unknown_and_known_usernames_check_a_hash_of_the_same_cost(tmp_path: Pat
 
 def test_user_create_honours_the_configured_cost(tmp_path: Path) -> None:
     data = tmp_path / "data"
-    data.mkdir()
+    initialise(load_settings(env={"IMGORIGIN_DATA_DIR": str(data)}))  # as serve leaves it
     env = {**os.environ, "IMGORIGIN_DATA_DIR": str(data), "IMGORIGIN_BCRYPT_ROUNDS": "5",
            "IMGORIGIN_NEW_PASSWORD": "correct horse battery"}
     done = subprocess.run([sys.executable, "-m", "imgorigin", "user", "create", "frank"], env=env,

@@ -41,8 +41,11 @@ def test_user_create_refuses_a_trailing_newline(tmp_path: Path) -> None:
     import subprocess
     import sys
 
+    from imgorigin.config import load_settings
+    from imgorigin.datadir import initialise
+
     data = tmp_path / "data"
-    data.mkdir()
+    initialise(load_settings(env={"IMGORIGIN_DATA_DIR": str(data)}))  # as serve leaves it
     env = {**os.environ, "IMGORIGIN_DATA_DIR": str(data), "IMGORIGIN_NEW_PASSWORD": "correct horse battery",
            "IMGORIGIN_BCRYPT_ROUNDS": "4"}
     done = subprocess.run([sys.executable, "-m", "imgorigin", "user", "create", "victim\n"], env=env,

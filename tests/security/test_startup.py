@@ -77,7 +77,7 @@ def test_sign_refuses_a_data_directory_without_its_secret(tmp_path: Path) -> Non
     # with the secret in the environment, the URL is the server's
     signed = _run("sign", "abc", "w_100", cwd=tmp_path,
                   env={"IMGORIGIN_DATA_DIR": str(data), "IMGORIGIN_URL_SECRET": TEST_URL_SECRET,
-                       "IMGORIGIN_JWT_SECRET": "j" * 40})
+                       "IMGORIGIN_JWT_SECRET": "j" * 40, "IMGORIGIN_KEY_SECRET": "k" * 40})
     assert signed.returncode == 0, signed.stderr
     assert signed.stdout.strip() == signed_path(TEST_URL_SECRET, "abc", "w_100", "jpg")
 
