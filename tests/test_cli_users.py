@@ -10,7 +10,7 @@ from starlette.testclient import TestClient
 
 from imgorigin.app import create_app
 from imgorigin.cli import main
-from tests.conftest import make_settings, photo
+from tests.conftest import TEST_JWT_SECRET, TEST_URL_SECRET, make_settings, photo
 
 
 def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
@@ -21,8 +21,10 @@ def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
 
 @pytest.fixture
 def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    make_settings(tmp_path)  # creates the data directory and its secrets
+    make_settings(tmp_path)  # creates the data directory (its URL and JWT secrets come from the environment)
     monkeypatch.setenv("IMGORIGIN_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("IMGORIGIN_URL_SECRET", TEST_URL_SECRET)
+    monkeypatch.setenv("IMGORIGIN_JWT_SECRET", TEST_JWT_SECRET)
     monkeypatch.setenv("IMGORIGIN_BCRYPT_ROUNDS", "4")
     monkeypatch.setenv("IMGORIGIN_NEW_PASSWORD", "first password")
     return tmp_path
