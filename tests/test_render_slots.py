@@ -63,6 +63,9 @@ def test_avif_concurrency_is_a_setting(tmp_path: Path) -> None:
 
 
 def test_serve_sets_the_allocator_before_workers_start(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """glibc reads the variables when a process starts: serve sets them and starts itself again in place."""
+    import sys
+
     import uvicorn
 
     from imgorigin.cli import main
@@ -70,11 +73,24 @@ def test_serve_sets_the_allocator_before_workers_start(tmp_path: Path, monkeypat
     for name in ("MALLOC_ARENA_MAX", "MALLOC_MMAP_THRESHOLD_"):
         monkeypatch.delenv(name, raising=False)
     started: dict[str, str | None] = {}
+    execs: list[list[str]] = []
+
+    class Restarted(Exception):
+        pass
+
+    def fake_exec(path: str, argv: list[str]) -> None:
+        execs.append([path, *argv])
+        raise Restarted
 
     def fake_run(*args: object, **kwargs: object) -> None:
         started.update({name: os.environ.get(name) for name in ("MALLOC_ARENA_MAX", "MALLOC_MMAP_THRESHOLD_")})
 
+    monkeypatch.setattr(os, "execv", fake_exec)
     monkeypatch.setattr(uvicorn, "run", fake_run)
     monkeypatch.setenv("IMGORIGIN_DATA_DIR", str(tmp_path / "data"))
-    assert main(["serve", "--workers", "2"]) == 0
+    with pytest.raises(Restarted):
+        main(["serve", "--workers", "2"])
+    assert execs == [[sys.executable, sys.executable, "-m", "imgorigin", "serve", "--workers", "2"]]
+    assert main(["serve", "--workers", "2"]) == 0  # the restarted process: the variables are there
     assert started == {"MALLOC_ARENA_MAX": "2", "MALLOC_MMAP_THRESHOLD_": "131072"}
+    assert len(execs) == 1
