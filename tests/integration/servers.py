@@ -18,7 +18,7 @@ from typing import Any
 import httpx
 from minio import Minio
 
-START_TIMEOUT = 30.0
+START_TIMEOUT = 60.0  # a loaded CI machine starts two interpreters (serve re-executes itself) and the workers
 
 
 def free_port() -> int:
