@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 from appstate import local_path, services_of
-from conftest import TEST_URL_SECRET, Account
+from conftest import TEST_JWT_SECRET, TEST_URL_SECRET, Account
 from starlette.testclient import TestClient
 
 from imgorigin import cli, doctor
@@ -145,7 +145,9 @@ def test_the_cli_says_why_and_exits_2(client: TestClient, alice: Account, capsys
     services = services_of(client)
     alice.upload("rocket.jpg")
     shutil.rmtree(services.settings.data_dir / "originals")
+    # the secrets come from the environment, as on a server whose data directory holds none
     monkeypatch.setenv("IMGORIGIN_URL_SECRET", TEST_URL_SECRET)
+    monkeypatch.setenv("IMGORIGIN_JWT_SECRET", TEST_JWT_SECRET)
     data_dir = str(services.settings.data_dir)
     assert cli.main(["doctor", "--data-dir", data_dir, "--fix"]) == 2
     assert "refused: the storage looks absent: 1 image row(s)" in capsys.readouterr().out
