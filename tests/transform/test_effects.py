@@ -10,7 +10,6 @@ import pyvips
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from imgorigin.errors import InvalidTransformation
 from imgorigin.transform import Limits, parse
 from imgorigin.transform.effects import EFFECTS
 from imgorigin.transform.render import render
@@ -18,6 +17,7 @@ from imgorigin.transform.source import Blob, SourceLimits, configure_libvips, re
 from imgorigin.transform.values import OutputFormat
 from tests.conftest import PHOTOS
 from tests.imaging import as_rgb
+from tests.transform.parsing import assert_canonical, assert_refused
 
 configure_libvips()
 
@@ -270,9 +270,7 @@ def test_pixelate_with_alpha_averages_premultiplied(tmp_path: Path) -> None:
     ],
 )
 def test_effect_parse_errors_are_exact(text: str, message: str) -> None:
-    with pytest.raises(InvalidTransformation) as raised:
-        parse(text)
-    assert str(raised.value) == message
+    assert_refused(text, message)
 
 
 @pytest.mark.parametrize(
@@ -291,9 +289,7 @@ def test_effect_parse_errors_are_exact(text: str, message: str) -> None:
     ],
 )
 def test_defaults_are_explicit_in_the_canonical_form(text: str, canonical: str) -> None:
-    plan = parse(text)
-    assert plan.canonical() == canonical
-    assert parse(plan.canonical()) == plan
+    assert_canonical(text, canonical)
 
 
 def test_every_effect_documents_syntax_and_an_example() -> None:

@@ -13,6 +13,7 @@ from imgorigin.transform import parse
 from imgorigin.transform.render import adds_alpha
 from imgorigin.transform.source import Blob
 from imgorigin.transform.values import OutputFormat
+from tests.transform.parsing import assert_canonical, assert_refused
 from tests.transform.test_effects import CAT, array, edge_energy, flat, run, source
 
 
@@ -174,9 +175,7 @@ def test_effects_that_add_transparency_make_f_auto_keep_alpha(text: str) -> None
     ],
 )
 def test_parse_errors_are_exact(text: str, message: str) -> None:
-    with pytest.raises(InvalidTransformation) as raised:
-        parse(text)
-    assert str(raised.value) == message
+    assert_refused(text, message)
 
 
 @pytest.mark.parametrize(
@@ -195,6 +194,4 @@ def test_parse_errors_are_exact(text: str, message: str) -> None:
     ],
 )
 def test_canonical_forms(text: str, canonical: str) -> None:
-    plan = parse(text)
-    assert plan.canonical() == canonical
-    assert parse(canonical) == plan
+    assert_canonical(text, canonical)

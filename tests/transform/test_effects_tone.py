@@ -8,10 +8,9 @@ import numpy as np
 import pytest
 import pyvips
 
-from imgorigin.errors import InvalidTransformation
-from imgorigin.transform import parse
 from imgorigin.transform.source import Blob
 from tests.conftest import PHOTOS
+from tests.transform.parsing import assert_canonical, assert_refused
 from tests.transform.test_effects import CAT, array, flat, run, source, stats
 
 
@@ -114,9 +113,7 @@ def test_full_tint_keeps_the_light_and_shade(tmp_path: Path) -> None:
     ],
 )
 def test_parse_errors_are_exact(text: str, message: str) -> None:
-    with pytest.raises(InvalidTransformation) as raised:
-        parse(text)
-    assert str(raised.value) == message
+    assert_refused(text, message)
 
 
 @pytest.mark.parametrize(
@@ -125,6 +122,4 @@ def test_parse_errors_are_exact(text: str, message: str) -> None:
      ("e_improve:indoor", "e_improve:indoor:100"), ("e_auto_color", "e_auto_color:100")],
 )
 def test_canonical_forms(text: str, canonical: str) -> None:
-    plan = parse(text)
-    assert plan.canonical() == canonical
-    assert parse(canonical) == plan
+    assert_canonical(text, canonical)

@@ -14,6 +14,7 @@ from imgorigin.transform.render import render
 from imgorigin.transform.source import Blob, SourceLimits, read_header
 from imgorigin.transform.values import OutputFormat
 from tests.conftest import PHOTOS
+from tests.transform.parsing import assert_canonical, assert_refused
 
 ROCKET = Blob(path=PHOTOS / "rocket.jpg")
 LOGO = Blob(path=PHOTOS / "logo.png")
@@ -103,9 +104,7 @@ def test_fl_strip_profile_outputs_carry_no_profile(tmp_path: Path) -> None:
     ],
 )
 def test_parse_errors_are_exact(text: str, message: str) -> None:
-    with pytest.raises(InvalidTransformation) as raised:
-        parse(text)
-    assert str(raised.value) == message
+    assert_refused(text, message)
 
 
 @pytest.mark.parametrize(
@@ -114,6 +113,4 @@ def test_parse_errors_are_exact(text: str, message: str) -> None:
      ("fl_awebp,f_auto", "f_auto,fl_awebp")],
 )
 def test_canonical_forms(text: str, canonical: str) -> None:
-    plan = parse(text)
-    assert plan.canonical() == canonical
-    assert parse(canonical) == plan
+    assert_canonical(text, canonical)

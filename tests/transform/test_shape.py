@@ -9,13 +9,13 @@ import pyvips
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from imgorigin.errors import InvalidTransformation
 from imgorigin.transform import Limits, parse
 from imgorigin.transform.params import RADIUS
 from imgorigin.transform.render import render
 from imgorigin.transform.shape import Radius
 from imgorigin.transform.source import Blob, SourceLimits, configure_libvips, read_header
 from imgorigin.transform.values import OutputFormat
+from tests.transform.parsing import assert_canonical, assert_refused
 
 configure_libvips()
 
@@ -176,9 +176,7 @@ def test_shape_steps_keep_animations_as_frames(tmp_path: Path) -> None:
     ],
 )
 def test_shape_parse_errors_are_exact(text: str, message: str) -> None:
-    with pytest.raises(InvalidTransformation) as raised:
-        parse(text)
-    assert str(raised.value) == message
+    assert_refused(text, message)
 
 
 @pytest.mark.parametrize(
@@ -193,9 +191,7 @@ def test_shape_parse_errors_are_exact(text: str, message: str) -> None:
     ],
 )
 def test_shape_canonical_forms_round_trip(text: str, canonical: str) -> None:
-    plan = parse(text)
-    assert plan.canonical() == canonical
-    assert parse(canonical) == plan
+    assert_canonical(text, canonical)
 
 
 radii = st.integers(0, 16383).map(str)
