@@ -8,7 +8,7 @@ module level, so parsing a URL stays free of it.
 from __future__ import annotations
 
 import difflib
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -91,6 +91,23 @@ def split_args(raw: str) -> list[str]:
             part = f"{part}:{parts.pop(0)}"
         tokens.append(part)
     return tokens
+
+
+def keyword_then_ints(
+    raw: str, keywords: Collection[str], ranges: Sequence[tuple[int, int]], expected: str
+) -> tuple[str | None, list[int]]:
+    """``[keyword][:n1][:n2]...``: a leading keyword (when it is one of ``keywords``), then at most one
+    integer per range, each within it. Anything else is refused with ``expected``."""
+    from imgorigin.transform.values import int_between
+
+    tokens = split_args(raw)
+    keyword = tokens.pop(0) if tokens[0] in keywords else None
+    if len(tokens) > len(ranges):
+        raise ValueError(expected)
+    try:
+        return keyword, [int_between(low, high)(token) for (low, high), token in zip(ranges, tokens, strict=False)]
+    except ValueError:
+        raise ValueError(expected) from None
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from imgorigin.errors import InvalidTransformation
 from imgorigin.transform import params as p
-from imgorigin.transform.effects import effect, split_args
+from imgorigin.transform.effects import effect, keyword_then_ints, split_args
 from imgorigin.transform.effects.bands import join_alpha, page_height, split_alpha
 from imgorigin.transform.values import int_between
 
@@ -98,16 +98,8 @@ def parse_fade(raw: str | None) -> Fade:
     expected = "[symmetric][:strength 0-100]"
     if raw is None:
         return Fade()
-    tokens = split_args(raw)
-    symmetric = tokens[0] == "symmetric"
-    if symmetric:
-        tokens.pop(0)
-    if len(tokens) > 1:
-        raise ValueError(expected)
-    try:
-        return Fade(symmetric, int_between(0, 100)(tokens[0]) if tokens else Fade.strength)
-    except ValueError:
-        raise ValueError(expected) from None
+    symmetric, numbers = keyword_then_ints(raw, {"symmetric"}, [(0, 100)], expected)
+    return Fade(symmetric is not None, *numbers)
 
 
 DEFAULT_FADE = 0.5  # the top half fades when neither x_ nor y_ is given

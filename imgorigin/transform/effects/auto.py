@@ -14,9 +14,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
-from imgorigin.transform.effects import effect, optional_int, split_args
+from imgorigin.transform.effects import effect, keyword_then_ints, optional_int
 from imgorigin.transform.effects.bands import on_colour
-from imgorigin.transform.values import int_between
 
 if TYPE_CHECKING:
     import numpy as np
@@ -143,17 +142,8 @@ def parse_improve(raw: str | None) -> Improve:
     expected = "[outdoor|indoor][:blend 0-100]"
     if raw is None:
         return Improve()
-    tokens = split_args(raw)
-    mode = ImproveMode.OUTDOOR
-    if tokens[0] in {m.value for m in ImproveMode}:
-        mode = ImproveMode(tokens.pop(0))
-    if len(tokens) > 1:
-        raise ValueError(expected)
-    try:
-        blend = int_between(0, 100)(tokens[0]) if tokens else 100
-    except ValueError:
-        raise ValueError(expected) from None
-    return Improve(mode, blend)
+    mode, numbers = keyword_then_ints(raw, {m.value for m in ImproveMode}, [(0, 100)], expected)
+    return Improve(ImproveMode(mode or ImproveMode.OUTDOOR), *numbers)
 
 
 @effect("improve", parse_arg=parse_improve, example="e_improve:indoor:80", format_arg=Improve.canonical,

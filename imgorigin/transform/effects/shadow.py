@@ -11,9 +11,8 @@ from typing import TYPE_CHECKING
 
 from imgorigin.transform import params as p
 from imgorigin.transform.colors import BLACK, Color
-from imgorigin.transform.effects import effect, optional_int, split_args
+from imgorigin.transform.effects import effect, keyword_then_ints, optional_int
 from imgorigin.transform.effects.blur import BLUR_SIGMA_PER_UNIT, gaussian
-from imgorigin.transform.values import int_between
 
 if TYPE_CHECKING:
     import pyvips
@@ -94,18 +93,8 @@ def parse_outline(raw: str | None) -> Outline:
     expected = "[outer|inner|inner_fill|fill][:width 1-100][:blur 0-2000]"
     if raw is None:
         return Outline()
-    tokens = split_args(raw)
-    mode = OutlineMode.OUTER
-    if tokens[0] in {m.value for m in OutlineMode}:
-        mode = OutlineMode(tokens.pop(0))
-    if len(tokens) > 2:
-        raise ValueError(expected)
-    try:
-        width = int_between(1, 100)(tokens[0]) if tokens else Outline.width
-        blur = int_between(0, 2000)(tokens[1]) if len(tokens) > 1 else 0
-    except ValueError:
-        raise ValueError(expected) from None
-    return Outline(mode, width, blur)
+    mode, numbers = keyword_then_ints(raw, {m.value for m in OutlineMode}, [(1, 100), (0, 2000)], expected)
+    return Outline(OutlineMode(mode or OutlineMode.OUTER), *numbers)
 
 
 # A straight edge blurred with sigma = width / 2 falls to 2.3% of full at ``width`` pixels out.
