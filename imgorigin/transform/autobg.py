@@ -18,6 +18,7 @@ from imgorigin.transform.colors import Color, parse_color
 if TYPE_CHECKING:
     import pyvips
 
+    from imgorigin.transform.levels import LevelPicker
     from imgorigin.transform.plan import Component, Transformation
     from imgorigin.transform.source import Blob, Header
 
@@ -97,9 +98,14 @@ def background_of(component: Component) -> Color | None:
 SAMPLE_SIDE = 128
 
 
-def resolve_on_source(plan: Transformation, blob: Blob | Callable[[], Blob], header: Header) -> Transformation:
-    """``resolve`` against a shrink-on-load copy of the source at most ``SAMPLE_SIDE`` pixels a side
-    (``blob`` may be what fetches the original: it is called only when the plan holds a b_auto)."""
+def resolve_on_source(
+    plan: Transformation, blob: Blob | Callable[[], Blob], header: Header, levels: LevelPicker | None = None
+) -> Transformation:
+    """``resolve`` against a shrink-on-load copy of the source at most ``SAMPLE_SIDE`` pixels a side,
+    read from an upload-time level when one serves that size (levels are upright, as the sample is):
+    a 24 MP JPEG's sample costs 8 ms from its eighth against 112 ms from the original, a 24 MP PNG's
+    18 ms against 1.1 s. ``blob`` may be what fetches the original: it is called only when the plan
+    holds a b_auto and no level serves."""
 
     def sample() -> pyvips.Image:
         from imgorigin.transform.render import normalise
@@ -108,6 +114,7 @@ def resolve_on_source(plan: Transformation, blob: Blob | Callable[[], Blob], hea
         width, height = header.size
         scale = min(1.0, SAMPLE_SIDE / max(width, height))
         size = (max(1, round(width * scale)), max(1, round(height * scale)))
-        return normalise(load_scaled(blob() if callable(blob) else blob, *size, no_rotate=False))
+        level = levels(size) if levels is not None and header.pages == 1 else None
+        return normalise(load_scaled(level or (blob() if callable(blob) else blob), *size, no_rotate=False))
 
     return resolve(plan, sample)

@@ -368,7 +368,7 @@ def build(
 ) -> pyvips.Image:
     """Build the lazy libvips pipeline for ``plan``; what it must compute on the way (memory copies,
     smart crops...) runs under ``deadline``, and the rest when it is encoded."""
-    plan = resolve_on_source(plan, blob, header)
+    plan = resolve_on_source(plan, blob, header, levels)
     first = plan.components[0] if plan.components else None
     angle = first.get(p.ANGLE) if first is not None else None
     ctx = RenderContext(header, limits, fmt, no_rotate=bool(angle and angle.ignores_exif),

@@ -7,10 +7,13 @@ from pathlib import Path
 import pytest
 import pyvips
 
-from imgorigin.transform import parse
+from imgorigin.transform import Limits, parse
 from imgorigin.transform.geometry import plan_resize
-from imgorigin.transform.source import Blob
+from imgorigin.transform.render import render
+from imgorigin.transform.source import Blob, SourceLimits, read_header
+from imgorigin.transform.values import OutputFormat
 from tests.conftest import PHOTOS
+from tests.imaging import as_rgb
 from tests.transform.parsing import assert_canonical, assert_refused
 from tests.transform.test_effects import flat, run, source
 
@@ -62,6 +65,24 @@ def test_b_auto_pads_with_a_colour_of_the_image(tmp_path: Path, background: str,
     assert (out.width, out.height) == (400, 200)
     assert all(abs(got - want) <= 3 for got, want in zip(out(10, 100), colour, strict=True))
     assert out(200, 100)[2] > 180  # the image itself in the middle
+
+
+def test_b_auto_is_measured_on_a_level_that_serves_without_fetching_the_original(tmp_path: Path) -> None:
+    level = framed(tmp_path)
+    header = read_header(level, SourceLimits())
+    asked: list[tuple[int, int]] = []
+
+    def pick(size: tuple[int, int]) -> Blob:
+        asked.append(size)
+        return level
+
+    def fetch() -> Blob:
+        raise AssertionError("the original was fetched")
+
+    rendered = render(fetch, header, parse("c_pad,w_400,h_200,b_auto"), OutputFormat.PNG, Limits(), levels=pick)
+    out = as_rgb(pyvips.Image.new_from_buffer(rendered.data, ""))
+    assert asked[0] == (128, 128)  # the sample's size: at most 128 pixels a side
+    assert all(abs(got - want) <= 3 for got, want in zip(out(10, 100), [120, 10, 10], strict=True))
 
 
 def test_b_auto_border_contrast_is_black_on_a_light_border(tmp_path: Path) -> None:
