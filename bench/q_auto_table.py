@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pyvips
 
+from imgorigin.transform.encode import DEFAULT_QUALITY, save_options
 from imgorigin.transform.flags import Flags
 from imgorigin.transform.quality import TARGETS, auto_quality, ssim
-from imgorigin.transform.render import DEFAULT_QUALITY, save_options
 from imgorigin.transform.values import OutputFormat
 
 PHOTOS = Path(__file__).resolve().parents[1] / "tests" / "fixtures"
