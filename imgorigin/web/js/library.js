@@ -1,7 +1,7 @@
 // The library view: uploads with progress, the grid of thumbnails, search, paging and bulk delete.
 
 import { api, upload } from "./api.js";
-import { $, announce, clearError, guarded, showError, showView } from "./ui.js";
+import { $, announce, clearError, guarded, imageName, showError, showView } from "./ui.js";
 
 const PAGE_SIZE = 12;
 const THUMBNAIL = "c_fill,g_auto,w_240,h_240";
@@ -48,25 +48,20 @@ async function loadFolders() {
   $("folder-filter").hidden = folders.length === 0 && !current;
 }
 
-// A public id the account chose names the image; otherwise its file name does.
-function label(image) {
-  return image.public_id && image.public_id !== image.id ? image.public_id : image.filename || image.id;
-}
-
 function gridItem(image, url) {
   const item = document.createElement("li");
   const pick = document.createElement("input");
   Object.assign(pick, { type: "checkbox", className: "pick", value: image.id });
-  pick.setAttribute("aria-label", `Select ${label(image)}`);
+  pick.setAttribute("aria-label", `Select ${imageName(image)}`);
   pick.addEventListener("change", updateSelection);
   const button = document.createElement("button");
   button.type = "button";
   button.className = "thumb";
   button.dataset.id = image.id;
   const img = document.createElement("img");
-  Object.assign(img, { src: url, alt: label(image), width: 240, height: 240, loading: "lazy" });
+  Object.assign(img, { src: url, alt: imageName(image), width: 240, height: 240, loading: "lazy" });
   const caption = document.createElement("span");
-  caption.textContent = `${label(image)} · ${image.width}×${image.height}`;
+  caption.textContent = `${imageName(image)} · ${image.width}×${image.height}`;
   button.append(img, caption);
   button.addEventListener("click", () => { location.hash = `image/${image.id}`; });
   item.append(button, pick);

@@ -9,7 +9,7 @@ import { wireKeys } from "./keys.js";
 import { openLibrary, wireLibrary } from "./library.js";
 import { OPTIONS } from "./options.js";
 import { PasteError, parseTransformation, sameTransformation } from "./paste.js";
-import { $, announce, clearError, formatBytes, guarded, showError, showView } from "./ui.js";
+import { $, announce, clearError, formatBytes, guarded, imageName, showError, showView } from "./ui.js";
 
 // What an <img> sends, so an f_auto preview shows (and weighs) what a browser would really get.
 const IMAGE_ACCEPT = "image/avif,image/webp,image/apng,image/*,*/*;q=0.8";
@@ -61,7 +61,7 @@ async function openDetail(id, params) {
   writeValues($("builder"), params);
   state.image = image;
   showView("detail");
-  $("detail-title").textContent = image.public_id && image.public_id !== image.id ? image.public_id : image.filename || image.id;
+  $("detail-title").textContent = imageName(image);
   $("detail-meta").textContent = `id ${image.id} · ${image.width}×${image.height} ${image.format} · uploaded ${image.created_at}`;
   $("original-size").textContent = `${formatBytes(image.bytes)} (${image.width}×${image.height} ${image.format})`;
   $("derived-size").textContent = "";

@@ -10,6 +10,11 @@ export function formatBytes(count) {
   return `${(count / 1024 / 1024).toFixed(2)} MB`;
 }
 
+// A public id the account chose names the image; otherwise its file name does.
+export function imageName(image) {
+  return image.public_id && image.public_id !== image.id ? image.public_id : image.filename || image.id;
+}
+
 export function showError(error) {
   $("alert-text").textContent = error.message || String(error);
   $("alert").hidden = false;
