@@ -29,14 +29,20 @@ function authHeaders() {
   return session.token ? { Authorization: `Bearer ${session.token}` } : {};
 }
 
-async function errorFrom(response) {
-  const text = await response.text();
+// The server's JSON error in a body, or null when something else (a proxy) answered.
+function serverError(status, text) {
   try {
     const { error } = JSON.parse(text);
-    return new ApiError(response.status, error.code, error.message);
+    return new ApiError(status, error.code, error.message);
   } catch {
-    return new ApiError(response.status, "http_error", `${response.status} ${text.trim() || response.statusText}`);
+    return null;
   }
+}
+
+async function errorFrom(response) {
+  const text = await response.text();
+  return serverError(response.status, text)
+    || new ApiError(response.status, "http_error", `${response.status} ${text.trim() || response.statusText}`);
 }
 
 export async function call(method, path, body) {
@@ -89,8 +95,7 @@ export function upload(file, onProgress) {
       let body = null;
       try { body = JSON.parse(xhr.responseText); } catch { /* not JSON: reported below */ }
       if (xhr.status === 201 && body) resolve(body);
-      else if (body && body.error) reject(new ApiError(xhr.status, body.error.code, body.error.message));
-      else reject(new ApiError(xhr.status, "http_error", `Upload failed with HTTP ${xhr.status}`));
+      else reject(serverError(xhr.status, xhr.responseText) || new ApiError(xhr.status, "http_error", `Upload failed with HTTP ${xhr.status}`));
     });
     xhr.addEventListener("error", () => reject(new ApiError(0, "network_error", "The upload was interrupted")));
     const form = new FormData();
