@@ -121,13 +121,26 @@ def test_files_over_the_limit_are_refused_before_sending(server: Origin, tmp_pat
     size, limit = f"{big.stat().st_size / 1024:.1f} KB", f"{UPLOAD_LIMIT / 1024:.1f} KB"
     assert f"FAILED    {big}  {size} is over the server's upload limit of {limit}" in done.stderr
     assert done.stdout.strip() == "1 uploaded, 0 skipped (already uploaded), 1 failed"
-    time.sleep(1.5)  # the access log is written as requests finish
     assert _upload_requests(server) == posts_before + 1  # only coffee.png was sent
 
 
+def _access_log(server: Origin) -> list[dict[str, object]]:
+    return [json.loads(line) for line in server.log.read_text().splitlines() if line.startswith("{")]
+
+
 def _upload_requests(server: Origin) -> int:
-    lines = [json.loads(line) for line in server.log.read_text().splitlines() if line.startswith("{")]
-    return sum(1 for line in lines if line.get("method") == "POST" and line.get("route") == "/images")
+    """POST /images lines of the access log, once every request answered so far is in it: a line is
+    written as its request finishes, so a request made now is logged after them."""
+    def count(lines: list[dict[str, object]], method: str, route: str) -> int:
+        return sum(1 for line in lines if line.get("method") == method and line.get("route") == route)
+
+    marks = count(_access_log(server), "GET", "/healthz")
+    assert httpx.get(f"{server.base}/healthz").status_code == 200
+    deadline = time.monotonic() + 30
+    while count(lines := _access_log(server), "GET", "/healthz") == marks:
+        assert time.monotonic() < deadline, "the access log did not show a request within 30 s"
+        time.sleep(0.05)
+    return count(lines, "POST", "/images")
 
 
 def test_profiles_keep_one_login_per_server(server: Origin, tmp_path: Path) -> None:
