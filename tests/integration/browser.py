@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import pyvips
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from tests.conftest import require_tool
@@ -50,6 +51,11 @@ def page(browser: Browser, server: str, request: pytest.FixtureRequest) -> Itera
     assert unexpected == [], unexpected
 
 
+def png(shade: int, size: tuple[int, int] = (64, 48)) -> bytes:
+    """A small PNG whose content differs with ``shade`` (uploads of the same content are deduplicated)."""
+    return bytes(pyvips.Image.black(*size, bands=3).new_from_image([shade % 256, shade // 256, 128]).pngsave_buffer())
+
+
 def screenshot(page: Page, name: str) -> None:
     ARTIFACTS.mkdir(exist_ok=True)
     try:
@@ -58,8 +64,9 @@ def screenshot(page: Page, name: str) -> None:
         print(f"no screenshot for {name}: {exc}")
 
 
-def sign_up(page: Page, username: str) -> None:
-    page.goto("/")
+def sign_up(page: Page, username: str, at: str = "/") -> None:
+    """A new account through the form of the playground at ``at`` (default: the module's server)."""
+    page.goto(at)
     page.get_by_label("Username").fill(username)
     page.get_by_label("Password").fill("correct horse battery")
     page.get_by_role("button", name="Sign up").click()

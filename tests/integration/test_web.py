@@ -21,7 +21,7 @@ from tests.integration import browser as chromium
 from tests.integration.live_server import live_server
 
 # The browser fixtures live in a helper module: a nested conftest.py would shadow the root one.
-browser, page, sign_up = chromium.browser, chromium.page, chromium.sign_up
+browser, page, png, sign_up = chromium.browser, chromium.page, chromium.png, chromium.sign_up
 
 pytestmark = pytest.mark.integration
 
@@ -32,15 +32,13 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield base
 
 
-_sign_up = sign_up
-
 
 def _image(data: bytes) -> pyvips.Image:
     return pyvips.Image.new_from_buffer(data, "")
 
 
 def test_sign_up_upload_transform_copy_delete(page: Page, server: str) -> None:
-    _sign_up(page, "wendy")
+    sign_up(page, "wendy")
     assert page.evaluate("sessionStorage.getItem('imgorigin.token')")
 
     page.get_by_label("Choose files…").set_input_files(str(PHOTOS / "rocket.jpg"))
@@ -114,7 +112,7 @@ def test_api_errors_are_shown(page: Page) -> None:
     page.get_by_role("button", name="Log in").click()
     expect(page.get_by_role("alert")).to_have_text(re.compile("Wrong username or password"))
 
-    _sign_up(page, "xavier")
+    sign_up(page, "xavier")
     page.get_by_label("Choose files…").set_input_files(
         files=[{"name": "notes.jpg", "mimeType": "image/jpeg", "buffer": b"plain text, not a JPEG"}]
     )
@@ -188,7 +186,7 @@ def test_docs_page_renders_the_openapi_document(page: Page, server: str) -> None
 
 
 def test_watermark_and_text_overlay(page: Page, server: str) -> None:
-    _sign_up(page, "zoe")
+    sign_up(page, "zoe")
     page.get_by_label("Choose files…").set_input_files([str(PHOTOS / "rocket.jpg"), str(PHOTOS / "logo.png")])
     expect(page.locator("#grid li")).to_have_count(2)
     logo_id = page.get_by_role("button", name=re.compile("logo.png")).get_attribute("data-id")
@@ -233,7 +231,7 @@ def test_watermark_and_text_overlay(page: Page, server: str) -> None:
 
 
 def test_download_the_original_then_delete_the_account(page: Page) -> None:
-    _sign_up(page, "quentin")
+    sign_up(page, "quentin")
     page.get_by_label("Choose files…").set_input_files(str(PHOTOS / "rocket.jpg"))
     page.get_by_role("button", name=re.compile("rocket.jpg")).click()
     expect(page.locator("#preview[data-transformation]")).to_be_visible()
@@ -257,7 +255,7 @@ def test_download_the_original_then_delete_the_account(page: Page) -> None:
 
 
 def test_underlay_shows_through_transparency(page: Page) -> None:
-    _sign_up(page, "una")
+    sign_up(page, "una")
     # Opaque red with a transparent hole in the middle.
     red = pyvips.Image.black(300, 200, bands=3).new_from_image([200, 0, 0])
     alpha = pyvips.Image.black(300, 200).new_from_image(255).draw_rect(0, 100, 50, 100, 100, fill=True)
@@ -280,13 +278,9 @@ def test_underlay_shows_through_transparency(page: Page) -> None:
     assert middle[-1] == 255 and middle[:3] != [200, 0, 0]  # the coffee, through the hole
 
 
-def _png(shade: int) -> bytes:
-    return bytes(pyvips.Image.black(64, 48, bands=3).new_from_image([shade, 255 - shade, 128]).pngsave_buffer())
-
-
 def test_drop_many_files_then_page_through_them(page: Page) -> None:
-    _sign_up(page, "dropper")
-    files = {f"shade-{shade:03d}.png": base64.b64encode(_png(shade)).decode() for shade in range(0, 260, 20)}
+    sign_up(page, "dropper")
+    files = {f"shade-{shade:03d}.png": base64.b64encode(png(shade)).decode() for shade in range(0, 260, 20)}
     page.locator("#dropzone").evaluate(
         """(zone, files) => {
             const transfer = new DataTransfer();
@@ -341,7 +335,7 @@ NOT_SAMPLED = {
 
 
 def test_every_builder_option_makes_a_url_the_server_renders(page: Page) -> None:
-    _sign_up(page, "olga")
+    sign_up(page, "olga")
     page.get_by_label("Choose files…").set_input_files(str(PHOTOS / "rocket.jpg"))
     page.get_by_role("button", name=re.compile("rocket.jpg")).click()
     expect(page.locator("#preview[data-transformation]")).to_be_visible()

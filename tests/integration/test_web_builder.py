@@ -186,8 +186,7 @@ def test_background_removal_works_when_the_model_is_there(page: Page, tmp_path: 
     try:
         # Warmed at start-up: ready before anybody asked for a removal.
         assert _wait_ready(equipped) == {"available": True, "reason": None, "ready": True}
-        page.goto(equipped.base + "/")
-        _sign_up_at(page, equipped.base, "withmodel")
+        sign_up(page, "withmodel", at=equipped.base + "/")
         page.get_by_label("Choose files…").set_input_files(str(PHOTOS / "chelsea.png"))
         page.get_by_role("button", name=re.compile("chelsea.png")).click()
         control = page.get_by_label("Remove the background")
@@ -211,10 +210,3 @@ def _wait_ready(server: Origin) -> dict[str, object]:
         if state["ready"] or time.monotonic() > deadline:
             return state
         time.sleep(0.5)
-
-
-def _sign_up_at(page: Page, base: str, username: str) -> None:
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill("correct horse battery")
-    page.get_by_role("button", name="Sign up").click()
-    expect(page.get_by_role("heading", name="Your images")).to_be_visible()

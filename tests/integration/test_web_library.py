@@ -8,7 +8,6 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
-import pyvips
 from playwright.sync_api import Page, expect
 
 from tests.conftest import PHOTOS
@@ -16,7 +15,7 @@ from tests.integration import browser as chromium
 from tests.integration.live_server import live_server
 
 # The browser fixtures live in a helper module: a nested conftest.py would shadow the root one.
-browser, page, sign_up = chromium.browser, chromium.page, chromium.sign_up
+browser, page, png, sign_up = chromium.browser, chromium.page, chromium.png, chromium.sign_up
 
 pytestmark = pytest.mark.integration
 
@@ -27,10 +26,6 @@ PHONE = {"width": 390, "height": 844}
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     with live_server(tmp_path_factory.mktemp("library")) as base:
         yield base
-
-
-def _png(shade: int, size: tuple[int, int] = (64, 48)) -> bytes:
-    return bytes(pyvips.Image.black(*size, bands=3).new_from_image([shade % 256, shade // 256, 128]).pngsave_buffer())
 
 
 def _upload(server: str, page: Page, name: str, data: bytes) -> str:
@@ -64,7 +59,7 @@ def test_a_phone_screen_has_no_sideways_scroll(page: Page, server: str) -> None:
     sign_up(page, "narrow")
     long_name = "a-very-long-file-name-from-a-camera-roll-IMG_20261201_235959_HDR_edited_final.png"
     page.get_by_label("Choose files…").set_input_files(files=[
-        {"name": long_name, "mimeType": "image/png", "buffer": _png(10, (800, 300))},
+        {"name": long_name, "mimeType": "image/png", "buffer": png(10, (800, 300))},
         {"name": "rocket.jpg", "mimeType": "image/jpeg", "buffer": (PHOTOS / "rocket.jpg").read_bytes()},
         {"name": "not-an-image.png", "mimeType": "image/png", "buffer": b"text"},
     ])
@@ -101,7 +96,7 @@ def test_a_phone_screen_has_no_sideways_scroll(page: Page, server: str) -> None:
 
 def test_search_by_name_and_id(page: Page, server: str) -> None:
     sign_up(page, "seeker")
-    ids = {name: _upload(server, page, name, _png(i)) for i, name in
+    ids = {name: _upload(server, page, name, png(i)) for i, name in
            enumerate(["beach-1.png", "Beach-2.png", "city.png"])}
     page.reload()
     expect(page.locator("#grid li")).to_have_count(3)
@@ -121,7 +116,7 @@ def test_search_by_name_and_id(page: Page, server: str) -> None:
 
 def test_bulk_delete(page: Page, server: str) -> None:
     sign_up(page, "bulky")
-    ids = [_upload(server, page, f"shot-{i}.png", _png(i)) for i in range(3)]
+    ids = [_upload(server, page, f"shot-{i}.png", png(i)) for i in range(3)]
     page.reload()
     expect(page.locator("#grid li")).to_have_count(3)
     delete = page.get_by_role("button", name=re.compile("^Delete selected"))
@@ -146,7 +141,7 @@ def test_bulk_delete(page: Page, server: str) -> None:
 
 def test_the_watermark_picker_lists_every_image(page: Page, server: str) -> None:
     sign_up(page, "prolific")
-    ids = [_upload(server, page, f"n{i:03d}.png", _png(i, (8, 8))) for i in range(102)]
+    ids = [_upload(server, page, f"n{i:03d}.png", png(i, (8, 8))) for i in range(102)]
     page.goto(f"/#image/{ids[0]}")
     expect(page.locator("#preview[data-transformation]")).to_be_visible()
     choices = page.get_by_label("Watermark image").locator("option")
@@ -160,7 +155,7 @@ def test_folders_filter_the_library(page: Page, server: str) -> None:
     token = page.evaluate("sessionStorage.getItem('imgorigin.token')")
     for index, public_id in enumerate(["trips/paris/eiffel", "trips/rome", "home/cat"]):
         answer = httpx.post(f"{server}/images", headers={"Authorization": f"Bearer {token}"},
-                            data={"public_id": public_id}, files={"file": ("x.png", _png(index), "image/png")})
+                            data={"public_id": public_id}, files={"file": ("x.png", png(index), "image/png")})
         assert answer.status_code == 201, answer.text
     page.reload()
     expect(page.locator("#grid li")).to_have_count(3)
