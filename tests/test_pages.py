@@ -9,7 +9,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from imgorigin.app import create_app
-from imgorigin.transform.effects import EFFECTS
+from imgorigin.transform.effects import EFFECTS, parse_effect
 from imgorigin.transform.effects.blend import BLEND_MODES
 from tests.conftest import make_settings
 
@@ -69,3 +69,18 @@ def test_every_effect_has_a_builder_control() -> None:
                and not (name in BLEND_MODES and f'"{name}"' in options)]
     assert missing == [], f"add a line to imgorigin/web/js/options.js for: {missing}"
 
+
+# A number control of the effects group: [min, max, step], then its token, which names the effect.
+_EFFECT_NUMBER = re.compile(r'number\("\w+", "[^"]*", "effects", \[(-?\d+), (-?\d+), 1\], .*effect\("(\w+)"\)')
+
+
+def test_each_effect_number_control_spans_what_the_server_accepts() -> None:
+    """The browser checks min and max before the server does: they are the effect's own bounds."""
+    options = (WEB / "js" / "options.js").read_text()
+    controls = [(found[3], int(found[1]), int(found[2])) for found in _EFFECT_NUMBER.finditer(options)]
+    assert len(controls) == len(re.findall(r'number\("\w+", "[^"]*", "effects"', options)) >= 19
+    for name, low, high in controls:
+        assert [parse_effect(f"{name}:{value}").canonical() for value in (low, high)] == [f"{name}:{low}", f"{name}:{high}"]
+        for outside in (low - 1, high + 1):
+            with pytest.raises(ValueError, match=f"after e_{name}:"):
+                parse_effect(f"{name}:{outside}")
