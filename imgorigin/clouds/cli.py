@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 import json
 
-from imgorigin.cli_client import logged_in
+from imgorigin.cli_client import add_command, logged_in
 
 
 def cmd_keys_create(args: argparse.Namespace) -> int:
@@ -54,20 +54,16 @@ def cmd_clouds_publish(args: argparse.Namespace) -> int:
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    from imgorigin.cli_client import DEFAULT_SERVER, _friendly
-
     keys = sub.add_parser("keys", help="your Cloudinary-style API keys (cloud name = username)")
     keys_sub = keys.add_subparsers(dest="keys_command", required=True)
     for name, func, help_text in (("create", cmd_keys_create, "create a key; prints its secret once"),
                                   ("ls", cmd_keys_ls, "list your keys"),
                                   ("rm", cmd_keys_rm, "revoke keys")):
-        parser = keys_sub.add_parser(name, help=help_text)
-        parser.add_argument("--server", help=f"server URL (default: $IMGORIGIN_SERVER, saved, else {DEFAULT_SERVER})")
+        parser = add_command(keys_sub, name, func, help_text)
         if name == "rm":
             parser.add_argument("api_keys", nargs="+", metavar="API_KEY")
         else:
             parser.add_argument("--json", action="store_true", help="print the API's JSON")
-        parser.set_defaults(func=_friendly(func))
 
     clouds = sub.add_parser("clouds", help="server side of Cloudinary's layouts")
     clouds_sub = clouds.add_subparsers(dest="clouds_command", required=True)
