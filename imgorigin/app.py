@@ -29,6 +29,7 @@ from imgorigin.delivery import cloudroutes
 from imgorigin.delivery import routes as delivery
 from imgorigin.delivery.cloudpath import layout_of as cloud_layout
 from imgorigin.delivery.fetch import Flights
+from imgorigin.eager import EagerWorker
 from imgorigin.errors import ImgOriginError, InsufficientStorage
 from imgorigin.ops import disk
 from imgorigin.ops import routes as ops
@@ -144,6 +145,8 @@ async def healthz(request: Request) -> Response:
 
 def create_app(settings: Settings) -> Starlette:
     services = Services.build(settings)
+    if settings.eager_concurrency > 0 and settings.serves_control:
+        services.eager = EagerWorker(services, settings.eager_concurrency)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:

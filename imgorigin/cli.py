@@ -146,7 +146,7 @@ def _load_extensions() -> None:
     import importlib
 
     for name in ("imgorigin.cli_users", "imgorigin.doctor", "imgorigin.models", "imgorigin.cli_client",
-                 "imgorigin.cli_upload", "imgorigin.pyramid", "imgorigin.clouds.cli", "imgorigin.importer.cli"):
+                 "imgorigin.cli_upload", "imgorigin.cli_pyramid", "imgorigin.clouds.cli", "imgorigin.importer.cli"):
         try:
             module = importlib.import_module(name)
         except ModuleNotFoundError as exc:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from imgorigin.cache import DerivedCache, RateLimiter, RenderCounter
 from imgorigin.clouds.state import Published, Publisher
@@ -16,8 +16,13 @@ from imgorigin.storage import Storage, make_storage
 from imgorigin.transform.presets import Presets
 from imgorigin.transform.source import configure_libvips
 
-if TYPE_CHECKING:
-    from imgorigin.eager import EagerWorker
+
+class JobPool(Protocol):
+    """The background job pool (``imgorigin.eager.EagerWorker``): run with the app, told of new jobs."""
+
+    def notify(self) -> None: ...
+
+    async def run(self) -> None: ...
 
 
 @dataclass
@@ -34,7 +39,7 @@ class Services:
     renders: RenderCounter
     published: Published  # per-account state for Cloudinary's layouts, read from the object store
     publisher: Publisher  # ... and written there by the control plane
-    eager: EagerWorker | None = None  # started with the app (lifespan); None when eager is off
+    eager: JobPool | None = None  # set and started by the app (create_app); None when eager is off
 
     @property
     def db(self) -> Database:
@@ -74,10 +79,6 @@ class Services:
             published=published,
             publisher=Publisher(storage, settings.data_dir / "tmp", published),
         )
-        if settings.eager_concurrency > 0 and settings.serves_control:
-            from imgorigin.eager import EagerWorker
-
-            services.eager = EagerWorker(services, settings.eager_concurrency)
         return services
 
     def close(self) -> None:
