@@ -247,15 +247,10 @@ class Database:
     def delete_user(self, user_id: int) -> list[str]:
         """Delete a user and their image rows in one transaction; returns the ids whose files must go."""
         conn = self._db().conn
-        conn.execute("begin immediate")  # autocommit connection: the transaction must be explicit
-        try:
+        with self._transaction():
             ids = [row[0] for row in conn.execute("select id from images where user_id = ?", [user_id])]
             conn.execute("delete from images where user_id = ?", [user_id])
             conn.execute("delete from users where id = ?", [user_id])
-        except BaseException:
-            conn.execute("rollback")
-            raise
-        conn.execute("commit")
         return ids
 
     # images
@@ -263,17 +258,11 @@ class Database:
     def add_image(self, record: ImageRecord, jobs: Sequence[str] = ()) -> None:
         """Record an image and, in the same transaction, the background jobs (kinds) it needs."""
         row = asdict(record)
-        conn = self._db().conn
-        conn.execute("begin immediate")  # autocommit connection: the transaction must be explicit
-        try:
-            conn.execute(f"insert into images ({', '.join(row)}) values ({', '.join('?' * len(row))})",
-                         list(row.values()))
+        with self._transaction():
+            self._db().conn.execute(f"insert into images ({', '.join(row)}) values ({', '.join('?' * len(row))})",
+                                    list(row.values()))
             for kind in jobs:
                 self.add_job(record.id, kind, record.created_at)
-        except BaseException:
-            conn.execute("rollback")
-            raise
-        conn.execute("commit")
 
     def image(self, user_id: int, image_id: str) -> ImageRecord | None:
         rows = list(self._db().table("images").rows_where("id = ? and user_id = ?", [image_id, user_id]))

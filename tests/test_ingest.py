@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -10,7 +11,7 @@ import pyvips
 from starlette.testclient import TestClient
 
 from imgorigin.app import create_app
-from imgorigin.db import LEVELS_JOB
+from imgorigin.db import LEVELS_JOB, Database, ImageRecord
 from imgorigin.ingest import finish_upload
 from imgorigin.services import Services
 from imgorigin.storage import header_key, original_key, pyramid_key
@@ -110,3 +111,23 @@ def test_levels_jobs_spend_no_ones_render_budget_and_leave_the_eager_quota_alone
         for image_id in ids:
             settle_levels(client, image_id, timeout=30)
         assert all(services_of(client).storage.exists(pyramid_key(image_id, 8)) for image_id in ids)
+
+
+def test_an_image_whose_job_cannot_be_recorded_is_not_recorded_either(tmp_path: Path,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    database = Database(tmp_path / "imgorigin.db")
+    user = database.create_user("alice", "x", "2026-01-01T00:00:00Z")
+    record = ImageRecord("Img000000000001", user.id, "big.jpg", "jpeg", 4000, 3000, 1, 10, "0" * 64,
+                         "2026-01-01T00:00:00Z")
+
+    def refuse(*args: object) -> None:
+        raise sqlite3.OperationalError("database or disk is full")
+
+    monkeypatch.setattr(database, "add_job", refuse)
+    with pytest.raises(sqlite3.OperationalError, match="disk is full"):
+        database.add_image(record, [LEVELS_JOB])
+    assert database.image(user.id, record.id) is None  # rolled back with the job
+    monkeypatch.undo()
+    database.add_image(record, [LEVELS_JOB])  # the connection is usable again: no transaction left open
+    assert database.image(user.id, record.id) == record
+    assert [job.kind for job in database.eager_for(record.id, LEVELS_JOB)] == [LEVELS_JOB]
