@@ -244,8 +244,10 @@ class RenderCounter:
         return time.strftime("%Y-%m", time.gmtime(time.time() if now is None else now))
 
     def count(self, image_id: str) -> None:
-        self._cache.incr(f"{self.month()}:{image_id}", 1, default=0)
-        self._cache.touch(f"{self.month()}:{image_id}", expire=62 * 86400)
+        key = f"{self.month()}:{image_id}"
+        with self._cache.transact():  # one write per render, and the expiry always on the key counted
+            self._cache.incr(key, 1, default=0)
+            self._cache.touch(key, expire=62 * 86400)
 
     def total(self, image_ids: list[str], month: str | None = None) -> int:
         month = month or self.month()
