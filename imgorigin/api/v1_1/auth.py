@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from starlette.requests import Request
 
 from imgorigin.api.common import in_thread, services_of
-from imgorigin.api.v1_1 import signing
 from imgorigin.api.v1_1.params import Params
+from imgorigin.api.v1_1.signing import algorithm_of, verify
 from imgorigin.clouds.keys import api_secret, is_api_key
 from imgorigin.clouds.records import user_of_key
 from imgorigin.clouds.upload_presets import UploadPreset, get_preset
@@ -74,8 +74,8 @@ async def signed_caller(request: Request, params: Params, *,
     if not api_key:
         raise Unauthorized("Must supply api_key", code="missing_api_key")
     secret = await _key_owner(request, cloud, api_key)
-    signing.verify(params.values, (secret,))
-    return Caller(cloud, api_key, secret, signing.algorithm_of(params.text("signature"))), preset
+    verify(params.values, (secret,))
+    return Caller(cloud, api_key, secret, algorithm_of(params.text("signature"))), preset
 
 
 async def basic_caller(request: Request) -> Caller:
