@@ -12,10 +12,13 @@
 
 from __future__ import annotations
 
+import hashlib
 import http.client
 import ipaddress
+import os
 import socket
 import ssl
+import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -155,7 +158,8 @@ class _PinnedHTTPS(http.client.HTTPSConnection):
         self.sock = self._context.wrap_socket(raw, server_hostname=self.host)  # type: ignore[attr-defined]
 
 
-def _copy(response: http.client.HTTPResponse, out: BinaryIO, max_bytes: int, deadline: float) -> int:
+def _copy(response: http.client.HTTPResponse, out: BinaryIO, max_bytes: int, deadline: float,
+          feed: Callable[[bytes], object] | None) -> int:
     declared = response.getheader("content-length")
     if declared and declared.isdigit() and int(declared) > max_bytes:
         raise PayloadTooLarge(f"The remote image is larger than {max_bytes} bytes", code="fetch_too_large")
@@ -166,13 +170,16 @@ def _copy(response: http.client.HTTPResponse, out: BinaryIO, max_bytes: int, dea
             raise PayloadTooLarge(f"The remote image is larger than {max_bytes} bytes", code="fetch_too_large")
         if time.monotonic() > deadline:
             raise BadGateway("The remote host took too long")
+        if feed is not None:
+            feed(chunk)
         out.write(chunk)
     return size
 
 
 def download(url: str, allowed: tuple[str, ...], into: Path, max_bytes: int, timeout: float,
-             resolve: Resolver = system_resolver) -> int:
-    """Fetch ``url`` into the file ``into`` (checks above); the number of bytes written."""
+             resolve: Resolver = system_resolver, feed: Callable[[bytes], object] | None = None) -> int:
+    """Fetch ``url`` into the file ``into`` (checks above), each chunk also given to ``feed``; the number
+    of bytes written."""
     deadline = time.monotonic() + timeout
     for _ in range(MAX_REDIRECTS + 1):
         target = check_url(url, allowed)
@@ -193,9 +200,26 @@ def download(url: str, allowed: tuple[str, ...], into: Path, max_bytes: int, tim
             if response.status != 200:
                 raise BadGateway(f"The remote host answered {response.status}")
             with open(into, "wb") as out:
-                return _copy(response, out, max_bytes, deadline)
+                return _copy(response, out, max_bytes, deadline, feed)
         except (OSError, http.client.HTTPException) as exc:
             raise BadGateway("The remote host could not be reached", detail=f"{type(exc).__name__}: {exc}") from None
         finally:
             connection.close()
     raise BadGateway(f"More than {MAX_REDIRECTS} redirects")
+
+
+def spool(url: str, allowed: tuple[str, ...], spool_dir: Path, prefix: str, max_bytes: int,
+          timeout: float) -> tuple[Path, str]:
+    """Fetch ``url`` into a new file of ``spool_dir`` (removed if the fetch fails), hashed as it is
+    written: (its path, its sha256). The caller owns the file."""
+    spool_dir.mkdir(parents=True, exist_ok=True)
+    fd, name = tempfile.mkstemp(dir=spool_dir, prefix=prefix)
+    os.close(fd)
+    path = Path(name)
+    digest = hashlib.sha256()
+    try:
+        download(url, allowed, path, max_bytes, timeout, feed=digest.update)
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
+    return path, digest.hexdigest()

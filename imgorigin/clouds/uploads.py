@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from imgorigin.clouds.publicids import Naming
-from imgorigin.clouds.remote import download
+from imgorigin.clouds.remote import spool
 from imgorigin.clouds.tags import parse_context, parse_tags, set_context, set_tags
 from imgorigin.db import ImageRecord
 from imgorigin.errors import BadRequest, ImgOriginError, PayloadTooLarge
@@ -69,31 +69,18 @@ def from_url(services: Services, url: str) -> Received:
     fetcher's SSRF rules (one pinned resolution, no private addresses unless listed exactly, redirects
     re-checked), within the upload's size cap and the fetch time limit."""
     settings = services.settings
-    path = spool_bytes(b"", settings.data_dir / "tmp")
-    try:
-        _download(services, url, path)
-        digest = hashlib.sha256()
-        with path.open("rb") as handle:
-            while chunk := handle.read(1024 * 1024):
-                digest.update(chunk)
-    except BaseException:
-        path.unlink(missing_ok=True)
-        raise
-    name = url.split("?", 1)[0].rstrip("/").rsplit("/", 1)[-1]
-    return Received(path, name or "file", digest.hexdigest())
-
-
-def _download(services: Services, url: str, path: Path) -> None:
-    settings = services.settings
     try:
         limit = min(settings.fetch_max_bytes, settings.max_upload_bytes)
-        download(url, settings.fetch_allowed_hosts, path, limit, settings.fetch_timeout)
+        path, digest = spool(url, settings.fetch_allowed_hosts, settings.data_dir / "tmp", "upload-", limit,
+                             settings.fetch_timeout)
     except ImgOriginError as exc:
         if exc.status in (403, 413):  # not allowed, too large: as they are
             raise
         # Cloudinary's wording, and a 400: the SDKs must not raise NotFound for the asset being uploaded.
         raise BadRequest(f"Error in loading {url[:2048]} - {exc.message}", code="remote_fetch_failed",
                          detail=exc.detail) from None
+    name = url.split("?", 1)[0].rstrip("/").rsplit("/", 1)[-1]
+    return Received(path, name or "file", digest)
 
 
 def convert(services: Services, received: Received, fmt: str) -> Received:

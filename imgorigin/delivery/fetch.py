@@ -12,13 +12,10 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
-import os
 import re
-import tempfile
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from pathlib import Path
 from urllib.parse import unquote
 
 import anyio.to_thread
@@ -27,7 +24,7 @@ from starlette.responses import Response
 
 from imgorigin.clients import client_key
 from imgorigin.clouds.policy import open_brakes
-from imgorigin.clouds.remote import check_url, download
+from imgorigin.clouds.remote import check_url, spool
 from imgorigin.clouds.state import Pointer
 from imgorigin.delivery.cloud import UNVERSIONED, CloudDelivery, split_default
 from imgorigin.delivery.cloudpath import CloudPath
@@ -74,17 +71,12 @@ def remote_url(raw: str) -> str:
 def _store(services: Services, cloud: str, url: str, old: Pointer | None) -> Pointer:
     """Download, check like an upload, store; runs in a render slot's thread."""
     settings = services.settings
-    tmp_dir = settings.data_dir / "tmp"
-    tmp_dir.mkdir(parents=True, exist_ok=True)
-    fd, name = tempfile.mkstemp(dir=tmp_dir, prefix="fetch-")
-    os.close(fd)
-    path = Path(name)
+    path, digest = spool(url, settings.fetch_allowed_hosts, settings.data_dir / "tmp", "fetch-",
+                         settings.fetch_max_bytes, settings.fetch_timeout)
     try:
-        download(url, settings.fetch_allowed_hosts, path, settings.fetch_max_bytes, settings.fetch_timeout)
         blob = Blob(path=path)
         header = read_header(blob, services.renderer.source_limits)
         verify_decodes(blob, header, timeout=settings.render_timeout)
-        digest = hashlib.sha256(path.read_bytes()).hexdigest()
         image_id = hashlib.sha256(f"{cloud}\0{url}\0{digest}".encode()).hexdigest()[:32]
         if not services.storage.exists(original_key(image_id)):
             services.storage.put(original_key(image_id), path)

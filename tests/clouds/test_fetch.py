@@ -109,6 +109,8 @@ def test_refusals(cloud: Cloud, origin: Origin) -> None:
         response = cloud.get(fetch_url(cloud, remote, width=10, crop="scale"))
         assert (response.status_code, response.text) == (status, text + "\n"), remote
         assert response.headers["cache-control"] == "no-store"
+    services = cloud.client.app.state.services  # type: ignore[attr-defined]
+    assert sorted((services.settings.data_dir / "tmp").glob("fetch-*")) == []  # no refusal left its spool
 
 
 def test_private_addresses_need_an_explicit_listing(tmp_path: Path, origin: Origin) -> None:
