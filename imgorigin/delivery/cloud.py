@@ -41,7 +41,7 @@ def account_presets(server: Presets, account: AccountState) -> Presets:
     return Presets(server.items + own)
 
 
-def _extension_of(stored_format: str) -> OutputFormat:
+def output_format_of(stored_format: str) -> OutputFormat:
     """No extension in the URL: the original's format (one we can write), else PNG."""
     try:
         return parse_output_format(stored_format)
@@ -124,7 +124,7 @@ class CloudDelivery:
             pointer, cache_control = await self.pointer(default_id), DEFAULT_IMAGE
         if pointer is None:
             raise NotFound("No such image", code="image_not_found")
-        extension = parse_output_format(target.extension) if target.extension else _extension_of(pointer.format)
+        extension = parse_output_format(target.extension) if target.extension else output_format_of(pointer.format)
         on_miss = None
         if policy == "open":
             on_miss = open_brakes(self.services.settings, self.services.rate_limiter, client_key(request),

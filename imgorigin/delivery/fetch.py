@@ -26,7 +26,7 @@ from imgorigin.clients import client_key
 from imgorigin.clouds.policy import open_brakes
 from imgorigin.clouds.remote import check_url, spool
 from imgorigin.clouds.state import Pointer
-from imgorigin.delivery.cloud import UNVERSIONED, CloudDelivery, split_default
+from imgorigin.delivery.cloud import UNVERSIONED, CloudDelivery, output_format_of, split_default
 from imgorigin.delivery.cloudpath import CloudPath
 from imgorigin.delivery.routes import serve
 from imgorigin.errors import BadRequest, ImgOriginError
@@ -34,7 +34,6 @@ from imgorigin.services import Services
 from imgorigin.storage import original_key
 from imgorigin.transform.plan import parse
 from imgorigin.transform.source import Blob, read_header, verify_decodes
-from imgorigin.transform.values import OutputFormat, parse_output_format
 
 log = logging.getLogger("imgorigin.fetch")
 
@@ -125,10 +124,7 @@ async def deliver_fetch(request: Request, delivery: CloudDelivery, url: CloudPat
         if default is None:
             raise
         pointer = default
-    try:
-        extension = parse_output_format(pointer.format)
-    except ValueError:
-        extension = OutputFormat.PNG
+    extension = output_format_of(pointer.format)
     on_miss = None
     if policy == "open":
         on_miss = open_brakes(services.settings, services.rate_limiter, client_key(request), pointer.image_id)
