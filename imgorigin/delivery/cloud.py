@@ -9,6 +9,7 @@ public ids come from what the control plane published in the object store (``clo
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from urllib.parse import unquote
 
 import anyio.to_thread
@@ -24,7 +25,7 @@ from imgorigin.delivery.cloudpath import EXTENSIONS, CloudPath, public_id_of
 from imgorigin.delivery.routes import IMMUTABLE, serve
 from imgorigin.errors import BadRequest, InvalidTransformation, NotFound
 from imgorigin.services import Services
-from imgorigin.transform.plan import parse
+from imgorigin.transform.plan import Transformation, parse
 from imgorigin.transform.presets import Preset, Presets
 from imgorigin.transform.values import OutputFormat, parse_output_format
 
@@ -103,6 +104,19 @@ class CloudDelivery:
             components.append(",".join(tokens))
         return "/".join(components)
 
+    async def plan(self, transformation: str) -> tuple[Transformation, str | None]:
+        """The URL's transformation parsed (named transformations expanded, layers' public ids resolved),
+        and the public id of its ``d_`` default image."""
+        transformation, default_id = split_default(transformation)
+        transformation = await self.with_layer_ids(transformation)
+        return parse(self.presets.expand(transformation), self.services.renderer.limits), default_id
+
+    def brakes(self, request: Request, policy: str | None, image_id: str) -> Callable[[str], None] | None:
+        """What a render on a cache miss must pass: ``open_brakes`` for an unsigned URL under ``open``."""
+        if policy != "open":
+            return None
+        return open_brakes(self.services.settings, self.services.rate_limiter, client_key(request), image_id)
+
     def authorize(self, request: Request, url: CloudPath) -> str | None:
         """Check the signature, or the unsigned policy; the policy name when the URL is unsigned."""
         settings = self.services.settings
@@ -115,9 +129,7 @@ class CloudDelivery:
     async def upload(self, request: Request, url: CloudPath) -> Response:
         policy = self.authorize(request, url)
         target = public_id_of(url.rest)
-        transformation, default_id = split_default(url.transformation)
-        transformation = await self.with_layer_ids(transformation)
-        plan = parse(self.presets.expand(transformation), self.services.renderer.limits)
+        plan, default_id = await self.plan(url.transformation)
         pointer = await self.pointer(target.public_id)
         cache_control = IMMUTABLE if url.version is not None else UNVERSIONED
         if pointer is None and default_id is not None:
@@ -125,8 +137,5 @@ class CloudDelivery:
         if pointer is None:
             raise NotFound("No such image", code="image_not_found")
         extension = parse_output_format(target.extension) if target.extension else output_format_of(pointer.format)
-        on_miss = None
-        if policy == "open":
-            on_miss = open_brakes(self.services.settings, self.services.rate_limiter, client_key(request),
-                                  pointer.image_id)
-        return await serve(request, self.services, pointer.image_id, plan, extension, cache_control, on_miss)
+        return await serve(request, self.services, pointer.image_id, plan, extension, cache_control,
+                           self.brakes(request, policy, pointer.image_id))

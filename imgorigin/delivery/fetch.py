@@ -22,17 +22,14 @@ import anyio.to_thread
 from starlette.requests import Request
 from starlette.responses import Response
 
-from imgorigin.clients import client_key
-from imgorigin.clouds.policy import open_brakes
 from imgorigin.clouds.remote import check_url, spool
 from imgorigin.clouds.state import Pointer
-from imgorigin.delivery.cloud import UNVERSIONED, CloudDelivery, output_format_of, split_default
+from imgorigin.delivery.cloud import UNVERSIONED, CloudDelivery, output_format_of
 from imgorigin.delivery.cloudpath import CloudPath
 from imgorigin.delivery.routes import serve
 from imgorigin.errors import BadRequest, ImgOriginError
 from imgorigin.services import Services
 from imgorigin.storage import original_key
-from imgorigin.transform.plan import parse
 from imgorigin.transform.source import Blob, read_header, verify_decodes
 
 log = logging.getLogger("imgorigin.fetch")
@@ -114,9 +111,7 @@ async def deliver_fetch(request: Request, delivery: CloudDelivery, url: CloudPat
     policy = delivery.authorize(request, url)
     remote = remote_url(url.rest)
     check_url(remote, services.settings.fetch_allowed_hosts)  # refused before any other work
-    transformation, default_id = split_default(url.transformation)
-    transformation = await delivery.with_layer_ids(transformation)
-    plan = parse(delivery.presets.expand(transformation), services.renderer.limits)
+    plan, default_id = await delivery.plan(url.transformation)
     try:
         pointer = await fetched(services, request.app.state.fetch_flights, delivery.cloud, remote)
     except ImgOriginError as exc:
@@ -125,7 +120,5 @@ async def deliver_fetch(request: Request, delivery: CloudDelivery, url: CloudPat
             raise
         pointer = default
     extension = output_format_of(pointer.format)
-    on_miss = None
-    if policy == "open":
-        on_miss = open_brakes(services.settings, services.rate_limiter, client_key(request), pointer.image_id)
-    return await serve(request, services, pointer.image_id, plan, extension, UNVERSIONED, on_miss)
+    return await serve(request, services, pointer.image_id, plan, extension, UNVERSIONED,
+                       delivery.brakes(request, policy, pointer.image_id))
