@@ -247,7 +247,7 @@ class Database:
     def delete_user(self, user_id: int) -> list[str]:
         """Delete a user and their image rows in one transaction; returns the ids whose files must go."""
         conn = self._db().conn
-        with self._transaction():
+        with self.transaction():
             ids = [row[0] for row in conn.execute("select id from images where user_id = ?", [user_id])]
             conn.execute("delete from images where user_id = ?", [user_id])
             conn.execute("delete from users where id = ?", [user_id])
@@ -257,12 +257,16 @@ class Database:
 
     def add_image(self, record: ImageRecord, jobs: Sequence[str] = ()) -> None:
         """Record an image and, in the same transaction, the background jobs (kinds) it needs."""
+        with self.transaction():
+            self.insert_image(record, jobs)
+
+    def insert_image(self, record: ImageRecord, jobs: Sequence[str] = ()) -> None:
+        """The image's row and its background jobs, inside the caller's transaction."""
         row = asdict(record)
-        with self._transaction():
-            self._db().conn.execute(f"insert into images ({', '.join(row)}) values ({', '.join('?' * len(row))})",
-                                    list(row.values()))
-            for kind in jobs:
-                self.add_job(record.id, kind, record.created_at)
+        self._db().conn.execute(f"insert into images ({', '.join(row)}) values ({', '.join('?' * len(row))})",
+                                list(row.values()))
+        for kind in jobs:
+            self.add_job(record.id, kind, record.created_at)
 
     def image(self, user_id: int, image_id: str) -> ImageRecord | None:
         rows = list(self._db().table("images").rows_where("id = ? and user_id = ?", [image_id, user_id]))
@@ -325,7 +329,9 @@ class Database:
         self._db().execute("delete from images where id = ?", [image_id])
 
     @contextmanager
-    def _transaction(self) -> Iterator[None]:
+    def transaction(self) -> Iterator[None]:
+        """One write transaction on this thread's connection: committed at the end, rolled back if the
+        block raises."""
         conn = self._db().conn
         conn.execute("begin immediate")  # autocommit connection: the transaction must be explicit
         try:
@@ -338,7 +344,7 @@ class Database:
     def quarantine_image(self, image_id: str, reason: str, now: str) -> None:
         """Move the row out of service (in one transaction), whole, with the reason."""
         db = self._db()
-        with self._transaction():
+        with self.transaction():
             row = next(db.query("select * from images where id = ?", [image_id]), None)
             if row is None:
                 return
@@ -355,7 +361,7 @@ class Database:
     def restore_image(self, image_id: str) -> bool:
         """Put a quarantined row back; False (and the row is dropped) when its user no longer exists."""
         db = self._db()
-        with self._transaction():
+        with self.transaction():
             found = db.execute("select row from quarantine where image_id = ?", [image_id]).fetchone()
             if found is None:
                 return False

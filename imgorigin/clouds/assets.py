@@ -43,8 +43,7 @@ def rename(services: Services, user: User, from_id: str, to_id: str, overwrite: 
     """Give an image a new public id; an image already under it is replaced only with ``overwrite``."""
     check_public_id(to_id, "to_public_id")
     conn = services.db.connection()
-    conn.execute("begin immediate")
-    try:
+    with services.db.transaction():
         source = image_by_public_id(services.db, user.id, from_id) if from_id else None
         if source is None:
             raise NotFound(f"Resource not found - {from_id[:255]}", code="resource_not_found")
@@ -54,10 +53,6 @@ def rename(services: Services, user: User, from_id: str, to_id: str, overwrite: 
                 raise Conflict(f"Resource already exists - {to_id}", code="public_id_exists")
             conn.execute("delete from images where id = ?", [target.id])
         conn.execute("update images set public_id = ? where id = ?", [to_id, source.id])
-    except BaseException:
-        conn.execute("rollback")
-        raise
-    conn.execute("commit")
     services.publisher.remove_pointer(user.username, from_id)
     version = int(source.version or 1)
     services.publisher.pointer(user.username, to_id, Pointer(source.id, version, source.format))

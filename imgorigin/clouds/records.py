@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, fields
+from dataclasses import dataclass, fields
 
 from imgorigin.db import Database, ImageRecord, User
 from imgorigin.errors import Conflict
@@ -39,8 +39,7 @@ def insert_named(db: Database, record: ImageRecord, overwrite: bool, jobs: Seque
     (and returned, for its files to go), else 409. One transaction: the public id never names two images,
     and the background jobs (kinds) the image needs are recorded with it."""
     conn = db.connection()
-    conn.execute("begin immediate")
-    try:
+    with db.transaction():
         old = _image(conn.execute(
             f"select {_IMAGE_COLUMNS} from images where user_id = ? and public_id = ?",
             [record.user_id, record.public_id],
@@ -50,15 +49,7 @@ def insert_named(db: Database, record: ImageRecord, overwrite: bool, jobs: Seque
                 raise Conflict(f"An image with public id {record.public_id!r} already exists (overwrite is false)",
                                code="public_id_exists")
             conn.execute("delete from images where id = ?", [old.id])
-        row = asdict(record)
-        conn.execute(f"insert into images ({', '.join(row)}) values ({', '.join('?' * len(row))})",
-                     list(row.values()))
-        for kind in jobs:
-            db.add_job(record.id, kind, record.created_at)
-    except BaseException:
-        conn.execute("rollback")
-        raise
-    conn.execute("commit")
+        db.insert_image(record, jobs)
     return old
 
 
@@ -74,18 +65,13 @@ def users(db: Database) -> list[User]:
 
 def add_key(db: Database, user_id: int, api_key: str, created_at: str) -> None:
     conn = db.connection()
-    conn.execute("begin immediate")
-    try:
+    with db.transaction():
         (count,) = conn.execute("select count(*) from api_keys where user_id = ?", [user_id]).fetchone()
         if count >= MAX_KEYS:
             raise Conflict(f"An account may have at most {MAX_KEYS} API keys; delete one first",
                            code="too_many_api_keys")
         conn.execute("insert into api_keys (api_key, user_id, created_at) values (?, ?, ?)",
                      [api_key, user_id, created_at])
-    except BaseException:
-        conn.execute("rollback")
-        raise
-    conn.execute("commit")
 
 
 def keys_of(db: Database, user_id: int) -> list[ApiKey]:
@@ -168,15 +154,10 @@ def allow_transformations(db: Database, user_id: int, transformations: list[str]
 
 def replace_allowed(db: Database, user_id: int, transformations: list[str]) -> None:
     conn = db.connection()
-    conn.execute("begin immediate")
-    try:
+    with db.transaction():
         conn.execute("delete from allowed_transformations where user_id = ?", [user_id])
         conn.executemany("insert or ignore into allowed_transformations (user_id, transformation) values (?, ?)",
                          [(user_id, text) for text in transformations])
-    except BaseException:
-        conn.execute("rollback")
-        raise
-    conn.execute("commit")
 
 
 def disallow_transformation(db: Database, user_id: int, transformation: str) -> bool:

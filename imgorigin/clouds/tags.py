@@ -64,27 +64,17 @@ def parse_context(text: str) -> dict[str, str]:
 
 def set_tags(db: Database, image_id: str, tags: Sequence[str]) -> None:
     conn = db.connection()
-    conn.execute("begin immediate")
-    try:
+    with db.transaction():
         conn.execute("delete from image_tags where image_id = ?", [image_id])
         conn.executemany("insert into image_tags (image_id, tag) values (?, ?)", [(image_id, t) for t in tags])
-    except BaseException:
-        conn.execute("rollback")
-        raise
-    conn.execute("commit")
 
 
 def set_context(db: Database, image_id: str, context: dict[str, str]) -> None:
     conn = db.connection()
-    conn.execute("begin immediate")
-    try:
+    with db.transaction():
         conn.execute("delete from image_context where image_id = ?", [image_id])
         conn.executemany("insert into image_context (image_id, key, value) values (?, ?, ?)",
                          [(image_id, k, v) for k, v in context.items()])
-    except BaseException:
-        conn.execute("rollback")
-        raise
-    conn.execute("commit")
 
 
 def _marks(count: int) -> str:
@@ -119,8 +109,7 @@ def context_of(db: Database, image_ids: Sequence[str]) -> dict[str, dict[str, st
 def change_tags(db: Database, user_id: int, image_ids: Sequence[str], command: str, tags: Sequence[str]) -> None:
     """Cloudinary's tags commands on some images: add, remove, replace, remove_all, set_exclusive."""
     conn = db.connection()
-    conn.execute("begin immediate")
-    try:
+    with db.transaction():
         if command in ("replace", "remove_all"):
             conn.executemany("delete from image_tags where image_id = ?", [(i,) for i in image_ids])
         if command == "set_exclusive":
@@ -141,7 +130,3 @@ def change_tags(db: Database, user_id: int, image_ids: Sequence[str], command: s
         ).fetchone() if image_ids else None
         if over is not None:
             raise BadRequest(f"An image may have at most {MAX_TAGS} tags", code="invalid_tag")
-    except BaseException:
-        conn.execute("rollback")
-        raise
-    conn.execute("commit")

@@ -72,22 +72,17 @@ def list_presets(db: Database, user_id: int) -> list[UploadPreset]:
 
 def create_preset(db: Database, user_id: int, preset: UploadPreset, now: str) -> None:
     conn = db.connection()
-    conn.execute("begin immediate")
     try:
-        (count,) = conn.execute("select count(*) from upload_presets where user_id = ?", [user_id]).fetchone()
-        if count >= MAX_PRESETS:
-            raise Conflict(f"An account may have at most {MAX_PRESETS} upload presets", code="too_many_presets")
-        conn.execute(
-            "insert into upload_presets (user_id, name, unsigned, settings, created_at) values (?, ?, ?, ?, ?)",
-            [user_id, preset.name, int(preset.unsigned), json.dumps(preset.settings), now],
-        )
+        with db.transaction():
+            (count,) = conn.execute("select count(*) from upload_presets where user_id = ?", [user_id]).fetchone()
+            if count >= MAX_PRESETS:
+                raise Conflict(f"An account may have at most {MAX_PRESETS} upload presets", code="too_many_presets")
+            conn.execute(
+                "insert into upload_presets (user_id, name, unsigned, settings, created_at) values (?, ?, ?, ?, ?)",
+                [user_id, preset.name, int(preset.unsigned), json.dumps(preset.settings), now],
+            )
     except sqlite3.IntegrityError:
-        conn.execute("rollback")
         raise Conflict(f"Upload preset {preset.name} already exists", code="preset_exists") from None
-    except BaseException:
-        conn.execute("rollback")
-        raise
-    conn.execute("commit")
 
 
 def update_preset(db: Database, user_id: int, preset: UploadPreset) -> bool:
