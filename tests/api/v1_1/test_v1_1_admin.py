@@ -111,3 +111,16 @@ def test_admin_calls_need_the_accounts_basic_credentials(cloud: Cloud, other: Cl
     mismatch = httpx.get(url, auth=(other.api_key, other.api_secret))
     assert (mismatch.status_code, mismatch.json()["error"]["message"]) == (401, "cloud_name mismatch")
     assert httpx.get(url, auth=(cloud.api_key, cloud.api_secret)).status_code == 200
+
+
+def test_upload_presets_refuse_a_taken_name_and_one_too_many(cloud: Cloud, monkeypatch: pytest.MonkeyPatch) -> None:
+    assert cloudinary.api.create_upload_preset(name="thumbs", folder="a") == {"message": "created", "name": "thumbs"}
+    with pytest.raises(AlreadyExists, match=r"^Error 409 - Upload preset thumbs already exists$"):
+        cloudinary.api.create_upload_preset(name="thumbs", folder="b")
+    assert cloudinary.api.upload_preset("thumbs")["settings"] == {"folder": "a"}  # the first one, untouched
+    monkeypatch.setattr("imgorigin.clouds.upload_presets.MAX_PRESETS", 2)
+    cloudinary.api.create_upload_preset(name="second")
+    with pytest.raises(AlreadyExists, match=r"^Error 409 - An account may have at most 2 upload presets$"):
+        cloudinary.api.create_upload_preset(name="third")
+    names = [p["name"] for p in cloudinary.api.upload_presets()["presets"]]
+    assert names == ["second", "thumbs"]  # the refused ones left nothing behind
