@@ -159,7 +159,7 @@ class Gallery:
     @staticmethod
     def _remover(models: Path) -> Any:
         try:
-            from imgorigin.models import is_installed
+            from imgorigin.cli.models import is_installed
             from imgorigin.transform.effects.background_removal import BackgroundRemover
         except ImportError:
             return None

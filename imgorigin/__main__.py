@@ -1,3 +1,3 @@
-from imgorigin.cli import main
+from imgorigin.cli.main import main
 
 raise SystemExit(main())

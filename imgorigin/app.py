@@ -18,7 +18,6 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from imgorigin import pages
 from imgorigin.api import account, auth, capabilities, images, keys, openapi, search, v1_1
 from imgorigin.api import cloud as cloud_api
 from imgorigin.api.v1_1.errors import PREFIX as CLOUDINARY_API
@@ -29,14 +28,15 @@ from imgorigin.delivery import cloudroutes
 from imgorigin.delivery import routes as delivery
 from imgorigin.delivery.cloudpath import layout_of as cloud_layout
 from imgorigin.delivery.fetch import Flights
-from imgorigin.eager import EagerWorker
 from imgorigin.errors import ImgOriginError, InsufficientStorage
 from imgorigin.ops import disk
 from imgorigin.ops import routes as ops
 from imgorigin.ops.access import Observe
 from imgorigin.ops.background import background
 from imgorigin.ops.disk import is_disk_full
-from imgorigin.services import Services
+from imgorigin.services.eager import EagerWorker
+from imgorigin.services.wiring import Services
+from imgorigin.web import pages
 
 log = logging.getLogger("imgorigin")
 

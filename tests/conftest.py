@@ -133,8 +133,8 @@ def make_client(tmp_path: Path) -> Iterator[Any]:
 
 
 def settle_levels(client: TestClient, image_id: str, timeout: float = 60.0) -> None:
-    """Wait until the levels job an upload left (imgorigin/ingest.py) has run in the app's eager pool."""
-    from imgorigin.db import LEVELS_JOB
+    """Wait until the levels job an upload left (imgorigin/services/ingest.py) has run in the app's eager pool."""
+    from imgorigin.state.db import LEVELS_JOB
 
     db = client.app.state.services.db  # type: ignore[attr-defined]
     deadline = time.monotonic() + timeout

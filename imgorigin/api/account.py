@@ -6,11 +6,11 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from imgorigin.accounts import delete_account
 from imgorigin.api.auth import token_answer
 from imgorigin.api.common import current_user, in_thread, json_body, services_of
 from imgorigin.errors import BadRequest, Forbidden, Unauthorized
 from imgorigin.security import check_password_rules, hash_password, verify_password
+from imgorigin.services.accounts import delete_account
 
 
 async def me(request: Request) -> JSONResponse:

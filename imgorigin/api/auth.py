@@ -9,13 +9,10 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from imgorigin.api.common import current_user, in_thread, json_body, services_of
-from imgorigin.clients import client_key
 from imgorigin.clouds.accounts import publish_account
-from imgorigin.db import User
 from imgorigin.errors import BadRequest, Forbidden, TooManyRequests, Unauthorized
-from imgorigin.library import now_iso
+from imgorigin.http.callers import client_key
 from imgorigin.ops.disk import require_space
-from imgorigin.registration import claim_invite, create_invite, is_admin, settle_invite
 from imgorigin.security import (
     check_password_rules,
     check_username,
@@ -23,6 +20,9 @@ from imgorigin.security import (
     issue_token,
     verify_password_timing_safe,
 )
+from imgorigin.services.library import now_iso
+from imgorigin.services.registration import claim_invite, create_invite, is_admin, settle_invite
+from imgorigin.state.db import User
 
 
 def token_answer(request: Request, user: User, status: int) -> JSONResponse:

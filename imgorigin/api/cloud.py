@@ -18,9 +18,9 @@ from imgorigin.api.common import current_user, in_thread, json_body, services_of
 from imgorigin.clouds import records
 from imgorigin.clouds.accounts import publish_account
 from imgorigin.clouds.state import POLICIES
-from imgorigin.db import User
 from imgorigin.errors import BadRequest
-from imgorigin.services import Services
+from imgorigin.services.wiring import Services
+from imgorigin.state.db import User
 from imgorigin.transform.plan import parse
 
 MAX_ALLOWED = 200

@@ -10,11 +10,11 @@ from typing import Any, TypeVar
 import anyio.to_thread
 from starlette.requests import Request
 
-from imgorigin.db import ImageRecord, User
+from imgorigin.client.urls import signed_path
 from imgorigin.errors import BadRequest, PayloadTooLarge, Unauthorized
 from imgorigin.security import TokenClaims, read_token
-from imgorigin.services import Services
-from imgorigin.urls import signed_path
+from imgorigin.services.wiring import Services
+from imgorigin.state.db import ImageRecord, User
 
 T = TypeVar("T")
 MAX_JSON_BYTES = 256 * 1024

@@ -29,10 +29,10 @@ from imgorigin.clouds.accounts import allow_eager
 from imgorigin.clouds.publicids import Naming
 from imgorigin.clouds.records import find_image
 from imgorigin.delivery.url import refuse_proxy_rewrites
-from imgorigin.eager import parse_eager, record_eager
 from imgorigin.errors import BadRequest, NotFound, PayloadTooLarge, TooManyRequests
-from imgorigin.library import delete_image, get_image, require_own_layers, store_upload
 from imgorigin.ops.disk import require_space
+from imgorigin.services.eager import parse_eager, record_eager
+from imgorigin.services.library import delete_image, get_image, require_own_layers, store_upload
 from imgorigin.storage import original_key
 from imgorigin.transform.plan import parse
 from imgorigin.transform.values import OutputFormat, parse_output_format

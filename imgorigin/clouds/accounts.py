@@ -8,10 +8,10 @@ from imgorigin.clouds import records
 from imgorigin.clouds.keys import api_secret, new_api_key
 from imgorigin.clouds.state import AccountState, Pointer, Published, Publisher
 from imgorigin.config import Settings
-from imgorigin.db import Database, User
 from imgorigin.errors import NotFound
-from imgorigin.library import now_iso
-from imgorigin.services import Services
+from imgorigin.services.library import now_iso
+from imgorigin.services.wiring import Services
+from imgorigin.state.db import Database, User
 from imgorigin.storage import make_storage
 from imgorigin.transform.plan import parse
 

@@ -10,10 +10,10 @@ from __future__ import annotations
 from imgorigin.clouds.publicids import check_public_id
 from imgorigin.clouds.records import image_by_public_id
 from imgorigin.clouds.state import Pointer
-from imgorigin.db import ImageRecord, User
 from imgorigin.errors import Conflict, NotFound
-from imgorigin.library import delete_image, remove_files
-from imgorigin.services import Services
+from imgorigin.services.library import delete_image, remove_files
+from imgorigin.services.wiring import Services
+from imgorigin.state.db import ImageRecord, User
 
 
 def require(services: Services, user: User, public_id: str) -> ImageRecord:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 import json
 
-from imgorigin.cli_client import add_command, logged_in
+from imgorigin.cli.remote import add_command, logged_in
 
 
 def cmd_keys_create(args: argparse.Namespace) -> int:
@@ -42,7 +42,7 @@ def cmd_keys_rm(args: argparse.Namespace) -> int:
 def cmd_clouds_publish(args: argparse.Namespace) -> int:
     from imgorigin.clouds.accounts import publish_everything
     from imgorigin.config import local_settings
-    from imgorigin.services import Services
+    from imgorigin.services.wiring import Services
 
     services = Services.build(local_settings())
     try:

@@ -2,7 +2,7 @@
 
 Without ``eager_async`` they are rendered before the call answers (through the same slots, cache and
 single-flight as delivery), so the answer carries their dimensions and sizes, and the first visitor
-meets a cache hit. With it they join the durable eager queue (``imgorigin/eager.py``). Either way the
+meets a cache hit. With it they join the durable eager queue (``imgorigin/services/eager.py``). Either way the
 account may then serve them unsigned under its ``allowlist`` policy, as Cloudinary serves eagerly
 created derivatives under strict transformations.
 """
@@ -15,10 +15,10 @@ import anyio.to_thread
 
 from imgorigin.clouds import records
 from imgorigin.clouds.accounts import publish_account
-from imgorigin.db import ImageRecord, User
-from imgorigin.eager import EagerSpec, output_of, record_eager
 from imgorigin.errors import Unavailable
-from imgorigin.services import Services
+from imgorigin.services.eager import EagerSpec, output_of, record_eager
+from imgorigin.services.wiring import Services
+from imgorigin.state.db import ImageRecord, User
 from imgorigin.transform.plan import parse
 
 FORMAT_EXTENSION = {"jpeg": "jpg"}

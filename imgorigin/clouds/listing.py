@@ -12,8 +12,8 @@ import base64
 import json
 from dataclasses import dataclass, fields
 
-from imgorigin.db import Database, ImageRecord
 from imgorigin.errors import BadRequest
+from imgorigin.state.db import Database, ImageRecord
 
 _COLUMNS = ", ".join(f"images.{f.name}" for f in fields(ImageRecord))
 _TOP = "\U0010ffff"  # sorts after every character: [prefix, prefix + _TOP) is the prefix's range

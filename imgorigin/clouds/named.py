@@ -12,10 +12,10 @@ import re
 from imgorigin.clouds import records
 from imgorigin.clouds.accounts import publish_account
 from imgorigin.clouds.records import NamedTransformation
-from imgorigin.db import User
 from imgorigin.errors import BadRequest, Conflict, InvalidTransformation, NotFound
-from imgorigin.library import now_iso
-from imgorigin.services import Services
+from imgorigin.services.library import now_iso
+from imgorigin.services.wiring import Services
+from imgorigin.state.db import User
 from imgorigin.transform.plan import parse
 
 _NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}$")

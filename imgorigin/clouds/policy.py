@@ -15,10 +15,10 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-from imgorigin.cache import RateLimiter
 from imgorigin.clouds.state import AccountState
 from imgorigin.config import Settings
 from imgorigin.errors import TooManyRequests, Unauthorized
+from imgorigin.state.cache import RateLimiter
 from imgorigin.transform.plan import Limits, parse
 from imgorigin.transform.presets import Presets
 

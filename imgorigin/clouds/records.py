@@ -1,4 +1,4 @@
-"""The control plane's rows for clouds: public ids of images and API keys (SQLite, see ``db.py``)."""
+"""The control plane's rows for clouds: public ids of images and API keys (SQLite, see ``imgorigin.state.db``)."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass, fields
 
-from imgorigin.db import Database, ImageRecord, User
 from imgorigin.errors import Conflict
+from imgorigin.state.db import Database, ImageRecord, User
 
 _IMAGE_COLUMNS = ", ".join(f.name for f in fields(ImageRecord))
 MAX_KEYS = 20  # per account: rotation needs two or three, a leak of the list is bounded

@@ -9,8 +9,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 
-from imgorigin.db import Database
 from imgorigin.errors import BadRequest
+from imgorigin.state.db import Database
 
 MAX_TAG = 255
 MAX_TAGS = 100  # per image

@@ -13,8 +13,8 @@ import re
 import sqlite3
 from dataclasses import dataclass, field
 
-from imgorigin.db import Database
 from imgorigin.errors import BadRequest, Conflict
+from imgorigin.state.db import Database
 
 SETTINGS = ("folder", "tags", "context", "eager", "eager_async", "overwrite", "use_filename", "unique_filename",
             "format", "invalidate", "disallow_public_id")

@@ -22,10 +22,10 @@ from pathlib import Path
 from imgorigin.clouds.publicids import Naming
 from imgorigin.clouds.remote import spool
 from imgorigin.clouds.tags import parse_context, parse_tags, set_context, set_tags
-from imgorigin.db import ImageRecord
 from imgorigin.errors import BadRequest, ImgOriginError, PayloadTooLarge
-from imgorigin.library import store_upload
-from imgorigin.services import Services
+from imgorigin.services.library import store_upload
+from imgorigin.services.wiring import Services
+from imgorigin.state.db import ImageRecord
 from imgorigin.transform.plan import parse
 from imgorigin.transform.render import render
 from imgorigin.transform.source import Blob, read_header

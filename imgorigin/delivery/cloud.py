@@ -16,7 +16,6 @@ import anyio.to_thread
 from starlette.requests import Request
 from starlette.responses import Response
 
-from imgorigin.clients import client_key
 from imgorigin.clouds.keys import verify_url_signature
 from imgorigin.clouds.policy import check_unsigned, open_brakes
 from imgorigin.clouds.publicids import check_public_id
@@ -24,7 +23,8 @@ from imgorigin.clouds.state import AccountState, Pointer
 from imgorigin.delivery.cloudpath import EXTENSIONS, CloudPath, public_id_of
 from imgorigin.delivery.routes import IMMUTABLE, serve
 from imgorigin.errors import BadRequest, InvalidTransformation, NotFound
-from imgorigin.services import Services
+from imgorigin.http.callers import client_key
+from imgorigin.services.wiring import Services
 from imgorigin.transform.plan import Transformation, parse
 from imgorigin.transform.presets import Preset, Presets
 from imgorigin.transform.values import OutputFormat, parse_output_format

@@ -11,7 +11,7 @@ from imgorigin.delivery.cloud import CloudDelivery
 from imgorigin.delivery.cloudpath import split_cloud_path
 from imgorigin.delivery.fetch import deliver_fetch
 from imgorigin.errors import NotFound
-from imgorigin.services import Services
+from imgorigin.services.wiring import Services
 
 
 async def deliver(request: Request) -> Response:

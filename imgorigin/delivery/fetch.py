@@ -28,7 +28,7 @@ from imgorigin.delivery.cloud import UNVERSIONED, CloudDelivery, output_format_o
 from imgorigin.delivery.cloudpath import CloudPath
 from imgorigin.delivery.routes import serve
 from imgorigin.errors import BadRequest, ImgOriginError
-from imgorigin.services import Services
+from imgorigin.services.wiring import Services
 from imgorigin.storage import original_key
 from imgorigin.transform.source import Blob, read_header, verify_decodes
 

@@ -7,13 +7,13 @@ from collections.abc import Callable
 from starlette.requests import Request
 from starlette.responses import Response
 
-from imgorigin.clients import client_key
 from imgorigin.delivery.accept import negotiate
 from imgorigin.delivery.anypath import AnyPathRoute
 from imgorigin.delivery.url import split
 from imgorigin.errors import InvalidTransformation, TooManyRequests, Unauthorized
-from imgorigin.renderer import cache_key, etag_of
-from imgorigin.services import Services
+from imgorigin.http.callers import client_key
+from imgorigin.services.renderer import cache_key, etag_of
+from imgorigin.services.wiring import Services
 from imgorigin.transform import params as p
 from imgorigin.transform.flags import ATTACHMENT, output_flags
 from imgorigin.transform.plan import Transformation, parse

@@ -11,7 +11,7 @@ from contextlib import asynccontextmanager, suppress
 import anyio.to_thread
 
 from imgorigin.ops.metrics import FLUSH_INTERVAL, Metrics
-from imgorigin.services import Services
+from imgorigin.services.wiring import Services
 
 log = logging.getLogger("imgorigin.ops")
 

@@ -16,7 +16,7 @@ from starlette.routing import Route
 
 from imgorigin.errors import Unavailable
 from imgorigin.ops.disk import low_disk
-from imgorigin.services import Services
+from imgorigin.services.wiring import Services
 
 log = logging.getLogger("imgorigin.ops")
 

@@ -10,9 +10,9 @@ import pytest
 from starlette.testclient import TestClient
 
 from imgorigin.app import create_app
-from imgorigin.models import is_installed
+from imgorigin.cli.models import is_installed
+from imgorigin.client.urls import signed_path
 from imgorigin.transform.effects import background_removal
-from imgorigin.urls import signed_path
 from tests.conftest import IN_CI, TEST_URL_SECRET, make_settings, register
 
 MODEL_DIR = Path(__file__).resolve().parents[2] / "models"

@@ -13,7 +13,7 @@ import pyvips
 from starlette.testclient import TestClient
 
 from imgorigin.app import create_app
-from imgorigin.db import Database
+from imgorigin.state.db import Database
 from imgorigin.storage import original_key
 from tests.api.test_auth import error
 from tests.conftest import Account, make_settings, photo, register

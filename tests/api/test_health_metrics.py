@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 from starlette.testclient import TestClient
 
+from imgorigin.client.urls import signed_path
 from imgorigin.errors import Unavailable
 from imgorigin.ops.metrics import SECONDS_BUCKETS, Metrics, exposition, merge
-from imgorigin.urls import signed_path
 from tests.api.test_auth import error
 from tests.conftest import TEST_URL_SECRET, Account
 

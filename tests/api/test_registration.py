@@ -9,9 +9,9 @@ import pytest
 from starlette.testclient import TestClient
 
 from imgorigin.app import create_app
-from imgorigin.library import now_iso
-from imgorigin.registration import create_invite, set_role
 from imgorigin.security import hash_password
+from imgorigin.services.library import now_iso
+from imgorigin.services.registration import create_invite, set_role
 from tests.api.test_auth import error
 from tests.conftest import make_settings
 

@@ -11,8 +11,8 @@ from starlette.testclient import TestClient
 
 from imgorigin.clouds.publicids import Naming, check_public_id, filename_stem
 from imgorigin.config import Settings
-from imgorigin.db import Database
 from imgorigin.errors import BadRequest
+from imgorigin.state.db import Database
 from imgorigin.storage import original_key
 from tests.api.test_auth import error
 from tests.conftest import Account, photo

@@ -8,7 +8,7 @@ import pyvips
 from starlette.testclient import TestClient
 
 from imgorigin.app import create_app
-from imgorigin.urls import signed_path
+from imgorigin.client.urls import signed_path
 from tests.conftest import TEST_URL_SECRET, make_settings, register
 
 CONTROL_PATHS = [("POST", "/register"), ("POST", "/login"), ("GET", "/images"), ("GET", "/me"),

@@ -16,7 +16,7 @@ import httpx
 import pytest
 import pyvips
 
-from imgorigin.urls import signed_path
+from imgorigin.client.urls import signed_path
 from tests.conftest import TEST_JWT_SECRET, TEST_URL_SECRET, photo, require_tool
 from tests.integration.servers import MotoServer, Nginx, Origin, free_port
 

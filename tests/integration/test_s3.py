@@ -89,7 +89,7 @@ def test_upload_deliver_restart_delete(tmp_path: Path, moto: MotoServer) -> None
 
 def signed_path_of(url: str, settings: Settings) -> str:
     """The delivery path of ``url`` with a cache-busting transformation nobody rendered before."""
-    from imgorigin.urls import signed_path
+    from imgorigin.client.urls import signed_path
 
     image_id = url.rsplit("/", 1)[1].split(".")[0]
     return signed_path(settings.signing_secret, image_id, "c_scale,w_321", "jpg")

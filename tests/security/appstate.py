@@ -9,7 +9,7 @@ from typing import cast
 from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
-from imgorigin.services import Services
+from imgorigin.services.wiring import Services
 from imgorigin.storage.local import LocalStorage
 
 

@@ -11,7 +11,7 @@ from conftest import TEST_JWT_SECRET, Account, make_settings, register
 from starlette.testclient import TestClient
 
 from imgorigin.app import create_app
-from imgorigin.db import Database
+from imgorigin.state.db import Database
 
 INVALID = {"error": {"code": "invalid_token", "message": "Invalid or expired token"}}
 

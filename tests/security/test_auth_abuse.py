@@ -15,8 +15,8 @@ from conftest import TEST_JWT_SECRET, TEST_URL_SECRET, Account, make_settings, p
 from starlette.testclient import TestClient
 
 from imgorigin.app import create_app
+from imgorigin.client.urls import signed_path
 from imgorigin.config import SettingsError
-from imgorigin.urls import signed_path
 
 
 def _me(client: TestClient, token: str) -> tuple[int, dict[str, object]]:

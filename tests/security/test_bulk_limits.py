@@ -21,7 +21,7 @@ from conftest import make_settings, register
 from starlette.testclient import TestClient
 
 from imgorigin.app import create_app
-from imgorigin.cli_client import Api, ClientError, retry_after
+from imgorigin.cli.remote import Api, ClientError, retry_after
 from imgorigin.config import Settings
 from tests.integration.servers import Origin
 

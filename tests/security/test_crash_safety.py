@@ -20,9 +20,9 @@ import pytest
 import pyvips
 from conftest import TEST_JWT_SECRET, TEST_URL_SECRET
 
-from imgorigin import doctor
+from imgorigin.client.urls import signed_path
 from imgorigin.config import load_settings
-from imgorigin.urls import signed_path
+from imgorigin.services import doctor
 
 pytestmark = pytest.mark.slow
 PASSWORD = "correct horse battery"
@@ -267,8 +267,8 @@ _CRASH_SCRIPT = """
 import os, shutil, sys
 from pathlib import Path
 from imgorigin.config import load_settings
-from imgorigin.library import now_iso, store_upload
-from imgorigin.services import Services
+from imgorigin.services.library import now_iso, store_upload
+from imgorigin.services.wiring import Services
 
 point, source = sys.argv[1], Path(sys.argv[2])
 services = Services.build(load_settings())

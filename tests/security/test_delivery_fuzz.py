@@ -16,7 +16,7 @@ from starlette.testclient import TestClient
 from strategies import grammar_text, valid_text
 
 from imgorigin.app import create_app
-from imgorigin.urls import signed_path
+from imgorigin.client.urls import signed_path
 
 ALLOWED = {200, 400, 404, 413, 415, 422, 503, 504}
 EXTENSIONS = ["jpg", "png", "webp", "gif", "avif", "tiff"]

@@ -24,10 +24,10 @@ from conftest import TEST_URL_SECRET, make_settings, photo, register
 from starlette.testclient import TestClient
 
 from imgorigin.app import create_app
-from imgorigin.cache import DerivedCache
+from imgorigin.client.urls import signed_path
+from imgorigin.state.cache import DerivedCache
 from imgorigin.storage.local import LocalStorage
 from imgorigin.transform.values import OutputFormat
-from imgorigin.urls import signed_path
 
 MiB = 1024**2
 FULL = {"code": "insufficient_storage", "message": "The server is out of disk space; retry later"}

@@ -12,8 +12,9 @@ from appstate import local_path, services_of
 from conftest import TEST_JWT_SECRET, TEST_URL_SECRET, Account, settle_levels
 from starlette.testclient import TestClient
 
-from imgorigin import cli, doctor
-from imgorigin.urls import signed_path
+from imgorigin.cli import main as cli
+from imgorigin.client.urls import signed_path
+from imgorigin.services import doctor
 
 
 def _run(client: TestClient, fix: bool, grace: float = 600) -> tuple[int, list[str]]:

@@ -17,9 +17,10 @@ from appstate import local_path, services_of
 from conftest import TEST_JWT_SECRET, TEST_URL_SECRET, Account
 from starlette.testclient import TestClient
 
-from imgorigin import cli, doctor
-from imgorigin.db import ImageRecord
-from imgorigin.urls import signed_path
+from imgorigin.cli import main as cli
+from imgorigin.client.urls import signed_path
+from imgorigin.services import doctor
+from imgorigin.state.db import ImageRecord
 
 NOT_CHANGED = "Nothing was changed; --force repairs anyway (rows are quarantined, not deleted)."
 

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from starlette.testclient import TestClient
 
-from imgorigin import doctor
 from imgorigin.app import create_app
-from imgorigin.db import Database
+from imgorigin.services import doctor
+from imgorigin.state.db import Database
 from tests.conftest import make_settings, photo, register
 from tests.integration.servers import MotoServer
 

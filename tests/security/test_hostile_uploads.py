@@ -13,9 +13,9 @@ from conftest import TEST_URL_SECRET, Account
 from corpus import PAYLOADS, Case, build_corpus
 from starlette.testclient import TestClient
 
+from imgorigin.client.urls import signed_path
 from imgorigin.errors import UnsupportedMediaType
 from imgorigin.transform.source import SourceLimits, _loader_format
-from imgorigin.urls import signed_path
 
 CORPUS = build_corpus()
 # What an error body may never show: paths, library names, SQL, stack traces.

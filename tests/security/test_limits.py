@@ -15,9 +15,9 @@ from appstate import MakeClient, services_of
 from conftest import TEST_URL_SECRET, Account, make_settings, photo, register
 from starlette.testclient import TestClient
 
+from imgorigin.client.urls import signed_path
 from imgorigin.errors import Unavailable
-from imgorigin.renderer import RenderSlots
-from imgorigin.urls import signed_path
+from imgorigin.services.renderer import RenderSlots
 
 MB = 1024 * 1024
 
@@ -269,7 +269,7 @@ def test_an_upload_that_decodes_too_slowly_is_refused(make_client: MakeClient) -
 
 def test_rate_limit_buckets_are_shared_by_workers(tmp_path: Path) -> None:
     """Two limiters on one state directory stand for two worker processes of a host."""
-    from imgorigin.cache import RateLimiter
+    from imgorigin.state.cache import RateLimiter
 
     first, second = RateLimiter(tmp_path / "state"), RateLimiter(tmp_path / "state")
     try:

@@ -15,8 +15,8 @@ from starlette.testclient import TestClient
 
 from imgorigin.app import create_app
 from imgorigin.config import load_settings
-from imgorigin.datadir import initialise
-from imgorigin.db import Database
+from imgorigin.state.datadir import initialise
+from imgorigin.state.db import Database
 
 
 def _cost(hashed: bytes) -> int:

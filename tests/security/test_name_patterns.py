@@ -10,11 +10,11 @@ import pytest
 from conftest import TEST_URL_SECRET, Account, register
 from starlette.testclient import TestClient
 
+from imgorigin.client.urls import signed_path
 from imgorigin.delivery.url import split
 from imgorigin.errors import ImgOriginError
 from imgorigin.transform.plan import parse
 from imgorigin.transform.presets import Presets
-from imgorigin.urls import signed_path
 
 USERNAME_RULE = ("username must be 3-32 characters: letters, digits, '_', '.' or '-', "
                  "starting and ending with a letter or digit")
@@ -42,7 +42,7 @@ def test_user_create_refuses_a_trailing_newline(tmp_path: Path) -> None:
     import sys
 
     from imgorigin.config import load_settings
-    from imgorigin.datadir import initialise
+    from imgorigin.state.datadir import initialise
 
     data = tmp_path / "data"
     initialise(load_settings(env={"IMGORIGIN_DATA_DIR": str(data)}))  # as serve leaves it
@@ -117,7 +117,7 @@ def test_the_public_url_setting_refuses_a_trailing_newline(tmp_path: Path) -> No
 
 
 def test_client_profile_names_refuse_a_trailing_newline() -> None:
-    from imgorigin.cli_profiles import ClientError, profile_name
+    from imgorigin.client.profiles import ClientError, profile_name
 
     assert profile_name("staging") == "staging"
     with pytest.raises(ClientError, match="is not a profile name"):

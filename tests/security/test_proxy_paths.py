@@ -14,11 +14,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from starlette.testclient import TestClient
 
+from imgorigin.client.urls import signed_path
 from imgorigin.delivery.url import refuse_proxy_rewrites, split
 from imgorigin.errors import BadRequest
 from imgorigin.transform.layers import escape_text
 from imgorigin.transform.plan import parse
-from imgorigin.urls import signed_path
 from tests.conftest import TEST_URL_SECRET, Account, photo
 
 DOT_IN_TEXT = ("Once %2F is decoded, this text layer makes an empty, '.' or '..' path segment that proxies "

@@ -22,13 +22,13 @@ from conftest import TEST_URL_SECRET, register
 from corpus import gif, jpeg
 from starlette.testclient import TestClient
 
+from imgorigin.client.urls import signed_path
 from imgorigin.errors import Unavailable
-from imgorigin.ingest import finish_upload
-from imgorigin.renderer import cache_key
+from imgorigin.services.ingest import finish_upload
+from imgorigin.services.renderer import cache_key
 from imgorigin.storage import pyramid_key
 from imgorigin.transform.deadline import Deadline
 from imgorigin.transform.plan import parse
-from imgorigin.urls import signed_path
 
 MB = 1024 * 1024
 # 40 MP of a 2000-strength sharpen: seconds of CPU in each component.

@@ -15,10 +15,10 @@ from appstate import MakeClient, services_of
 from conftest import TEST_URL_SECRET, register
 from starlette.testclient import TestClient
 
-from imgorigin.library import delete_image
-from imgorigin.renderer import cache_key
+from imgorigin.client.urls import signed_path
+from imgorigin.services.library import delete_image
+from imgorigin.services.renderer import cache_key
 from imgorigin.transform.plan import parse
-from imgorigin.urls import signed_path
 
 
 def _user_id(client: TestClient, username: str) -> int:

@@ -11,7 +11,7 @@ from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
 from imgorigin.app import create_app
-from imgorigin.clients import network_key
+from imgorigin.http.callers import network_key
 
 GOOD = "correct horse battery"
 
@@ -103,7 +103,7 @@ def test_failed_logins_from_one_ipv6_64_share_a_bucket(tmp_path: Path) -> None:
 def test_renders_from_one_ipv6_64_share_a_bucket(tmp_path: Path) -> None:
     from conftest import TEST_URL_SECRET
 
-    from imgorigin.urls import signed_path
+    from imgorigin.client.urls import signed_path
 
     app = create_app(make_settings(tmp_path, render_rate=3.0))
     with TestClient(app) as owner:

@@ -12,14 +12,14 @@ import pyvips
 from starlette.testclient import TestClient
 
 from imgorigin.app import create_app
+from imgorigin.cli.models import MODEL_FILE, is_installed
+from imgorigin.client.urls import signed_path
 from imgorigin.errors import InvalidTransformation, Unavailable
-from imgorigin.models import MODEL_FILE, is_installed
 from imgorigin.transform import Limits, parse
 from imgorigin.transform.effects.background_removal import BackgroundRemover
 from imgorigin.transform.render import render
 from imgorigin.transform.source import Blob, SourceLimits, configure_libvips, read_header
 from imgorigin.transform.values import OutputFormat
-from imgorigin.urls import signed_path
 from tests.conftest import IN_CI, PHOTOS, TEST_URL_SECRET, make_settings, register
 
 configure_libvips()

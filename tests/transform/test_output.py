@@ -218,7 +218,7 @@ def test_output_flag_errors_are_exact() -> None:
 
 
 def signed(transformation: str, last: str) -> str:
-    from imgorigin.urls import signed_path
+    from imgorigin.client.urls import signed_path
 
     image_id, _, extension = last.rpartition(".")
     return signed_path(TEST_URL_SECRET, image_id, transformation, extension)

@@ -8,7 +8,7 @@ import pytest
 import pyvips
 
 from imgorigin.errors import InvalidTransformation
-from imgorigin.renderer import final_format
+from imgorigin.services.renderer import final_format
 from imgorigin.transform import Limits, parse
 from imgorigin.transform.render import render
 from imgorigin.transform.source import Blob, SourceLimits, read_header

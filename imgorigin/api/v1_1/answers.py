@@ -9,8 +9,8 @@ from starlette.requests import Request
 
 from imgorigin.api.common import base_url, extension_of
 from imgorigin.api.v1_1.signing import response_signature
-from imgorigin.db import ImageRecord
 from imgorigin.security import long_signature
+from imgorigin.state.db import ImageRecord
 
 
 def created_at(record: ImageRecord) -> str:

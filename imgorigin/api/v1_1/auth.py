@@ -21,8 +21,8 @@ from imgorigin.api.v1_1.signing import algorithm_of, verify
 from imgorigin.clouds.keys import api_secret, is_api_key
 from imgorigin.clouds.records import user_of_key
 from imgorigin.clouds.upload_presets import UploadPreset, get_preset
-from imgorigin.db import User
 from imgorigin.errors import BadRequest, Unauthorized
+from imgorigin.state.db import User
 
 
 @dataclass(frozen=True)

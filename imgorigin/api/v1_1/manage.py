@@ -14,8 +14,8 @@ from imgorigin.api.v1_1.upload import SIGNED, check_type, eager_json
 from imgorigin.clouds import assets
 from imgorigin.clouds.eager import derive
 from imgorigin.clouds.tags import change_tags, context_of, parse_context, parse_tags, set_context, set_tags, tags_of
-from imgorigin.eager import parse_eager
 from imgorigin.errors import BadRequest
+from imgorigin.services.eager import parse_eager
 
 TAG_COMMANDS = ("add", "remove", "replace", "remove_all", "set_exclusive")
 MAX_TAGGED = 1000

@@ -13,9 +13,9 @@ from imgorigin.api.v1_1.params import Params
 from imgorigin.clouds import upload_presets as store
 from imgorigin.clouds.tags import parse_context, parse_tags
 from imgorigin.clouds.uploads import Options
-from imgorigin.eager import parse_eager
 from imgorigin.errors import NotFound
-from imgorigin.library import now_iso
+from imgorigin.services.eager import parse_eager
+from imgorigin.services.library import now_iso
 
 FIELDS = {"name", "unsigned", "live", "timestamp", *store.SETTINGS}
 _FLAGS = ("eager_async", "overwrite", "use_filename", "unique_filename", "invalidate", "disallow_public_id")

@@ -12,14 +12,14 @@ from imgorigin.api.common import extension_of, in_thread, services_of
 from imgorigin.api.v1_1.answers import asset_url, resource_json, url_pair
 from imgorigin.api.v1_1.auth import Caller
 from imgorigin.api.v1_1.params import Params
-from imgorigin.clients import client_key
 from imgorigin.clouds.eager import Derivative, derive
 from imgorigin.clouds.records import image_by_public_id
 from imgorigin.clouds.upload_presets import UploadPreset
 from imgorigin.clouds.uploads import Options, Received, from_data_uri, from_url, store
-from imgorigin.db import ImageRecord
-from imgorigin.eager import parse_eager
 from imgorigin.errors import BadRequest, NotFound, PayloadTooLarge, TooManyRequests
+from imgorigin.http.callers import client_key
+from imgorigin.services.eager import parse_eager
+from imgorigin.state.db import ImageRecord
 from imgorigin.storage import original_key
 from imgorigin.transform.values import OutputFormat, parse_output_format
 

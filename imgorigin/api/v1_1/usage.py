@@ -12,7 +12,7 @@ from imgorigin.api.v1_1.auth import Caller
 from imgorigin.api.v1_1.params import Params
 from imgorigin.clouds.listing import account_totals
 from imgorigin.clouds.records import images_of
-from imgorigin.services import Services
+from imgorigin.services.wiring import Services
 
 
 def report(services: Services, caller: Caller) -> dict[str, Any]:

@@ -15,8 +15,8 @@ import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from imgorigin.cli.models import INSTALL_HINT, MODEL_NAME, is_installed
 from imgorigin.errors import InvalidTransformation, Unavailable
-from imgorigin.models import INSTALL_HINT, MODEL_NAME, is_installed
 from imgorigin.transform.effects import effect, no_value
 from imgorigin.transform.effects.bands import page_height, split_alpha
 

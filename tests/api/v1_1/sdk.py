@@ -24,7 +24,7 @@ import uvicorn
 from starlette.applications import Starlette
 
 from imgorigin.app import create_app
-from imgorigin.services import Services
+from imgorigin.services.wiring import Services
 from tests.conftest import make_settings
 from tests.integration.servers import free_port
 

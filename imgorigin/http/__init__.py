@@ -1,0 +1,1 @@
+"""What every HTTP plane (``delivery``, ``api``, ``ops``, ``web``) shares about a request."""

@@ -1,0 +1,315 @@
+"""Turning (image id, plan, format) into bytes: cache, single flight, bounded libvips threads.
+
+Both planes use it: the delivery plane for every ``/t/`` request, the control plane for
+``POST /images/{id}/transform`` and downloads in another format.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import dataclasses
+import hashlib
+import logging
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import TypeVar
+
+import anyio
+import anyio.to_thread
+
+from imgorigin.config import Settings
+from imgorigin.errors import ClientClosed, ImgOriginError, NotFound, RenderTimeout, Unavailable
+from imgorigin.services.pyramid import level_picker, stored_header
+from imgorigin.state.cache import DerivedCache, FailureMemo
+from imgorigin.storage import Storage, original_key
+from imgorigin.transform.deadline import Deadline, MemoryBudget
+from imgorigin.transform.effects.background_removal import BackgroundRemover
+from imgorigin.transform.faces import FaceDetector
+from imgorigin.transform.formats import keeps_graphics_exact
+from imgorigin.transform.levels import PyramidPolicy
+from imgorigin.transform.params import PAGE
+from imgorigin.transform.plan import Limits, Transformation
+from imgorigin.transform.render import adds_alpha, render
+from imgorigin.transform.source import Blob, Header, SourceLimits, read_header
+from imgorigin.transform.values import OutputFormat
+
+T = TypeVar("T")
+log = logging.getLogger("imgorigin.render")
+
+BG_REMOVAL_WAIT = 5.0  # seconds a render waits for a free background-removal slot
+
+# Bump when rendering changes what a URL produces, so old cache entries stop matching.
+RENDER_VERSION = "2"
+
+
+def cache_key(image_id: str, plan: Transformation, fmt: str) -> str:
+    text = f"{RENDER_VERSION}\n{image_id}\n{plan.canonical()}\n{fmt}"
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class Derived:
+    data: bytes
+    format: OutputFormat
+    etag: str
+    cached: bool
+
+
+@dataclass
+class Flight:
+    """One render in progress, shared by every request for its key; stopped when all of them left."""
+
+    task: asyncio.Task[Derived]
+    deadline: Deadline
+    waiters: int = 0
+
+
+def remembered(exc: BaseException) -> bool:
+    """Failures that would repeat at full cost if the URL were asked again: the plan or the source is
+    the problem (4xx), or the render cannot finish in time. Not: busy (503), gone (404), rate limits."""
+    if isinstance(exc, RenderTimeout):
+        return True
+    return isinstance(exc, ImgOriginError) and 400 <= exc.status < 500 and exc.status not in (404, 429, 499)
+
+
+class RenderSlots:
+    """At most ``concurrency`` renders at once; at most ``queue`` waiting; beyond that, 503."""
+
+    def __init__(self, concurrency: int, queue: int, wait_timeout: float) -> None:
+        self.limiter = anyio.CapacityLimiter(concurrency)
+        self.queue = queue
+        self.wait_timeout = wait_timeout
+        self.waiting = 0
+
+    @property
+    def in_flight(self) -> int:
+        return int(self.limiter.borrowed_tokens)
+
+    @asynccontextmanager
+    async def slot(self) -> AsyncIterator[None]:
+        if self.limiter.available_tokens == 0 and self.waiting >= self.queue:
+            raise Unavailable("The server is busy; retry shortly", retry_after=2, code="overloaded")
+        self.waiting += 1
+        try:
+            with anyio.fail_after(self.wait_timeout):
+                await self.limiter.acquire()
+        except TimeoutError:
+            raise Unavailable("The server is busy; retry shortly", retry_after=5, code="overloaded") from None
+        finally:
+            self.waiting -= 1
+        try:
+            yield
+        finally:
+            self.limiter.release()
+
+    async def run(self, func: Callable[..., T], *args: object) -> T:
+        async with self.slot():
+            return await anyio.to_thread.run_sync(func, *args, limiter=_UNBOUNDED)
+
+
+# Renders are already bounded by RenderSlots; their thread hop must not also queue behind SQLite calls.
+_UNBOUNDED = anyio.CapacityLimiter(1024)
+
+
+class Renderer:
+    def __init__(self, settings: Settings, storage: Storage, cache: DerivedCache) -> None:
+        self.settings = settings
+        self.storage = storage
+        self.cache = cache
+        self.limits = Limits(
+            max_components=settings.max_components,
+            max_output_side=settings.max_output_side,
+            max_output_pixels=settings.max_output_pixels,
+            max_animation_pixels=settings.max_animation_pixels,
+        )
+        self.source_limits = SourceLimits(
+            max_pixels=settings.max_source_pixels,
+            max_side=settings.max_source_side,
+            max_frames=settings.max_frames,
+            max_animation_pixels=settings.max_animation_pixels,
+            allow_svg=settings.allow_svg,
+        )
+        self.pyramid = PyramidPolicy() if settings.pyramid else None
+        self.avif_slots = RenderSlots(settings.avif_concurrency, settings.render_queue, settings.render_timeout)
+        # One model session per worker, created on first use, shared by its render threads. A render
+        # waiting for the model holds a render slot, so it gives up (503) well before the render timeout.
+        self.background_remover = BackgroundRemover(
+            settings.model_dir, settings.bg_removal_concurrency, min(BG_REMOVAL_WAIT, settings.render_timeout)
+        )
+        # The face detector likewise: one per worker, loaded on first use, bounded like the model.
+        self.face_detector = FaceDetector(
+            settings.bg_removal_concurrency, min(BG_REMOVAL_WAIT, settings.render_timeout)
+        )
+        self.slots = RenderSlots(
+            settings.effective_render_concurrency, settings.render_queue, settings.render_timeout
+        )
+        self.limits = dataclasses.replace(self.limits, max_render_cost=settings.max_render_cost)
+        self.memory = MemoryBudget(settings.render_memory)
+        self.failures = FailureMemo(settings.state_dir / "failures", settings.render_failure_ttl)
+        self._flights: dict[str, Flight] = {}
+        # Told (plan, format, seconds) after every render, from the render thread: metrics.
+        self.on_render: Callable[[Transformation, OutputFormat, float], None] | None = None
+        self.count_render: Callable[[str], None] | None = None  # per image id (the usage report)
+
+    def lookup(self, key: str) -> Derived | None:
+        hit = self.cache.get(key)
+        if hit is None:
+            return None
+        fmt, data = hit
+        return Derived(data, fmt, etag_of(key), cached=True)
+
+    async def derive(
+        self, image_id: str, plan: Transformation, fmt: OutputFormat | None, variant: str,
+        gone: Callable[[], Awaitable[object]] | None = None,
+    ) -> Derived:
+        """Render (or join the render already running for) one derivative. ``fmt`` None: f_auto's jpg/png.
+
+        ``gone`` returns when the requester stops waiting (its client disconnected); once every
+        requester of a render is gone, the render is stopped wherever it is."""
+        key = cache_key(image_id, plan, variant)
+        hit = self.lookup(key)
+        if hit is not None:
+            return hit
+        failure = self.failures.get(key)
+        if failure is not None:
+            raise failure
+        flight = self._flights.get(key)
+        if flight is None:
+            deadline = Deadline(self.settings.render_timeout, memory=self.memory,
+                                max_copy_bytes=self.settings.render_memory)
+            task = asyncio.create_task(self._fly(key, image_id, plan, fmt, variant, deadline))
+            task.add_done_callback(lambda done: done.cancelled() or done.exception())  # retrieved here
+            flight = self._flights[key] = Flight(task, deadline)
+        flight.waiters += 1
+        try:
+            if gone is None:
+                return await asyncio.shield(flight.task)
+            watcher = asyncio.ensure_future(gone())
+            try:
+                await asyncio.wait({flight.task, watcher}, return_when=asyncio.FIRST_COMPLETED)
+            finally:
+                watcher.cancel()
+            if flight.task.done():
+                return flight.task.result()
+            raise ClientClosed("The client went away")
+        finally:
+            flight.waiters -= 1
+            if flight.waiters == 0 and not flight.task.done():
+                flight.deadline.stop("client")
+                flight.task.cancel()
+                if self._flights.get(key) is flight:
+                    del self._flights[key]
+
+    async def _fly(
+        self, key: str, image_id: str, plan: Transformation, fmt: OutputFormat | None, variant: str,
+        deadline: Deadline,
+    ) -> Derived:
+        try:
+            # AVIF encodes take the most memory and use every core: fewer of them at once, so a burst of
+            # them keeps RSS bounded; they wait here without holding a render slot others could use.
+            gate = self.avif_slots.slot() if fmt is OutputFormat.AVIF else contextlib.nullcontext()
+            async with gate:
+                return await self.slots.run(self._render, key, image_id, plan, fmt, variant, deadline)
+        except ImgOriginError as exc:
+            if remembered(exc):
+                self.failures.put(key, exc)
+            raise
+        finally:
+            if self._flights.get(key) is not None and self._flights[key].deadline is deadline:
+                del self._flights[key]
+
+    def _render(
+        self, key: str, image_id: str, plan: Transformation, fmt: OutputFormat | None, variant: str = "",
+        deadline: Deadline | None = None,
+    ) -> Derived:
+        started = time.perf_counter()
+        original = Original(self.storage, image_id)
+        try:
+            # With levels, their stored header: a render a level serves never fetches the original.
+            header = stored_header(self.storage, image_id, self.source_limits) if self.pyramid else None
+            if header is None:
+                header = read_header(original(), self.source_limits)
+            fmt = final_format(fmt, variant, header, plan)
+            levels = None
+            if self.pyramid is not None:
+                levels = level_picker(self.storage, image_id, header, self.pyramid)
+            rendered = render(original, header, plan, fmt, self.limits, levels=levels, open_layer=self.open_layer,
+                              background_remover=self.background_remover, face_detector=self.face_detector,
+                              auto_format=variant.startswith("auto:"),
+                              deadline=deadline or Deadline(self.settings.render_timeout, memory=self.memory,
+                                                            max_copy_bytes=self.settings.render_memory))
+        except ImgOriginError as exc:
+            # The traceback (and the libvips error chained to it) holds the frames of the build, and so
+            # its images, in a reference cycle until the cycle collector runs: hundreds of MB after a
+            # failed render of a big animation. Drop them now.
+            exc.__context__ = exc.__cause__ = None
+            raise exc.with_traceback(None) from None
+        if self.on_render is not None:
+            self.on_render(plan, rendered.format, time.perf_counter() - started)
+        if self.count_render is not None:
+            try:
+                self.count_render(image_id)
+            except Exception as exc:  # the usage count is on the same disk: a full one must not fail the render
+                log.warning("could not count a render of %s: %r", image_id, exc)
+        self._store(key, rendered.format, rendered.data, image_id, plan)
+        return Derived(rendered.data, rendered.format, etag_of(key), cached=False)
+
+    def _store(self, key: str, fmt: OutputFormat, data: bytes, image_id: str, plan: Transformation) -> None:
+        """Cache the result, then make sure its images still exist: one deleted during the render had its
+        cache entries evicted before this one was written, so the entry goes and the answer is 404."""
+        try:
+            self.cache.put(key, fmt, data, image_id, plan.layer_ids())
+        except Exception as exc:  # a full or broken cache disk: the image is still the answer
+            log.warning("could not cache %s of %s: %r", key[:16], image_id, exc)
+        for needed in (image_id, *plan.layer_ids()):
+            if not self.storage.exists(original_key(needed)):
+                self.cache.discard(key)
+                raise NotFound("No such image" if needed == image_id else f"No such overlay image: l_{needed}",
+                               code="image_not_found" if needed == image_id else "layer_not_found")
+
+
+    def open_layer(self, image_id: str) -> tuple[Blob, Header]:
+        """An overlay's original (l_<id>), read with the same caps as any source."""
+        blob = self.storage.get(original_key(image_id))
+        if blob is None:
+            raise NotFound(f"No such overlay image: l_{image_id}", code="layer_not_found")
+        return blob, read_header(blob, self.source_limits)
+
+
+class Original:
+    """Fetches an original from storage on the first call, then returns the same blob."""
+
+    def __init__(self, storage: Storage, image_id: str) -> None:
+        self.storage = storage
+        self.image_id = image_id
+        self.blob: Blob | None = None
+
+    def __call__(self) -> Blob:
+        if self.blob is None:
+            self.blob = self.storage.get(original_key(self.image_id))
+            if self.blob is None:
+                raise NotFound("No such image", code="image_not_found")
+        return self.blob
+
+
+def final_format(
+    chosen: OutputFormat | None, variant: str, header: Header, plan: Transformation
+) -> OutputFormat:
+    """The format once the source is known: f_auto keeps an animation animated (WebP, else GIF) and
+    never sends alpha to JPEG. The cache variant (auto:avif...) already keys this per image."""
+    wanted = plan.output(PAGE)
+    frames = header.pages if wanted is None else (wanted.last or header.pages) - wanted.first + 1
+    if variant.startswith("auto:") and frames > 1:
+        return OutputFormat.WEBP if variant in ("auto:avif", "auto:webp") else OutputFormat.GIF
+    if variant == "auto:avif" and keeps_graphics_exact(plan, header):
+        return OutputFormat.WEBP  # lossless WebP: lossless AVIF is larger and far slower
+    if chosen is None:
+        return OutputFormat.PNG if header.has_alpha or adds_alpha(plan) else OutputFormat.JPEG
+    return chosen
+
+
+def etag_of(key: str) -> str:
+    return f'"{key[:32]}"'
