@@ -12,10 +12,11 @@ from pathlib import Path
 
 import pyvips
 
+from imgorigin.blob import Blob
 from imgorigin.transform import Limits, parse
 from imgorigin.transform.effects import EFFECTS
 from imgorigin.transform.render import render
-from imgorigin.transform.source import Blob, SourceLimits, configure_libvips, read_header
+from imgorigin.transform.source import SourceLimits, configure_libvips, read_header
 from imgorigin.transform.values import OutputFormat
 
 PHOTOS = Path(__file__).resolve().parents[1] / "tests" / "fixtures"

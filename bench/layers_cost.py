@@ -20,10 +20,11 @@ from pathlib import Path
 
 import pyvips
 
+from imgorigin.blob import Blob
 from imgorigin.info.summary import summarize
 from imgorigin.transform import Limits, parse
 from imgorigin.transform.render import render
-from imgorigin.transform.source import Blob, Header, SourceLimits, configure_libvips, read_header
+from imgorigin.transform.source import Header, SourceLimits, configure_libvips, read_header
 from imgorigin.transform.values import OutputFormat
 
 PHOTOS = Path(__file__).resolve().parents[1] / "tests" / "fixtures"

@@ -21,10 +21,11 @@ from fidelity import reference  # noqa: E402
 from sources import write_sources  # noqa: E402
 from timing import cpu_ms  # noqa: E402
 
+from imgorigin.blob import Blob  # noqa: E402
 from imgorigin.transform import Limits, parse  # noqa: E402
 from imgorigin.transform.levels import PyramidPolicy, build_levels  # noqa: E402
 from imgorigin.transform.render import build, render  # noqa: E402
-from imgorigin.transform.source import Blob, SourceLimits, configure_libvips, read_header  # noqa: E402
+from imgorigin.transform.source import SourceLimits, configure_libvips, read_header  # noqa: E402
 from imgorigin.transform.values import OutputFormat  # noqa: E402
 from tests.imaging import ssim  # noqa: E402
 

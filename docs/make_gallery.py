@@ -27,6 +27,7 @@ sys.path.insert(0, str(ROOT))
 
 import pyvips  # noqa: E402
 
+from imgorigin.blob import Blob  # noqa: E402
 from imgorigin.transform import params as p  # noqa: E402
 from imgorigin.transform.effects import EFFECTS  # noqa: E402
 from imgorigin.transform.effects.blend import BLEND_MODES  # noqa: E402
@@ -34,7 +35,7 @@ from imgorigin.transform.faces import FaceDetector  # noqa: E402
 from imgorigin.transform.flags import FLAGS  # noqa: E402
 from imgorigin.transform.plan import Limits, parse  # noqa: E402
 from imgorigin.transform.render import render  # noqa: E402
-from imgorigin.transform.source import Blob, Header, SourceLimits, configure_libvips, read_header  # noqa: E402
+from imgorigin.transform.source import Header, SourceLimits, configure_libvips, read_header  # noqa: E402
 from imgorigin.transform.values import OutputFormat  # noqa: E402
 
 PHOTOS = ROOT / "tests" / "fixtures"
@@ -159,8 +160,7 @@ class Gallery:
     @staticmethod
     def _remover(models: Path) -> Any:
         try:
-            from imgorigin.cli.models import is_installed
-            from imgorigin.transform.effects.background_removal import BackgroundRemover
+            from imgorigin.transform.effects.background_removal import BackgroundRemover, is_installed
         except ImportError:
             return None
         return BackgroundRemover(models) if is_installed(models) else None

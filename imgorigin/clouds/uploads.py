@@ -19,6 +19,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from imgorigin.blob import Blob
 from imgorigin.clouds.publicids import Naming
 from imgorigin.clouds.remote import spool
 from imgorigin.clouds.tags import parse_context, parse_tags, set_context, set_tags
@@ -28,7 +29,7 @@ from imgorigin.services.wiring import Services
 from imgorigin.state.db import ImageRecord
 from imgorigin.transform.plan import parse
 from imgorigin.transform.render import render
-from imgorigin.transform.source import Blob, read_header
+from imgorigin.transform.source import read_header
 from imgorigin.transform.values import parse_output_format
 
 _DATA_URI = re.compile(r"^data:([\w.+-]+/[\w.+-]+)?((?:;[\w-]+=[\w.-]+)*);base64,", re.ASCII)

@@ -22,6 +22,7 @@ import anyio.to_thread
 from starlette.requests import Request
 from starlette.responses import Response
 
+from imgorigin.blob import Blob
 from imgorigin.clouds.remote import check_url, spool
 from imgorigin.clouds.state import Pointer
 from imgorigin.delivery.cloud import UNVERSIONED, CloudDelivery, output_format_of
@@ -30,7 +31,7 @@ from imgorigin.delivery.routes import serve
 from imgorigin.errors import BadRequest, ImgOriginError
 from imgorigin.services.wiring import Services
 from imgorigin.storage import original_key
-from imgorigin.transform.source import Blob, read_header, verify_decodes
+from imgorigin.transform.source import read_header, verify_decodes
 
 log = logging.getLogger("imgorigin.fetch")
 

@@ -13,9 +13,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from imgorigin.blob import Blob
 from imgorigin.info.blurhash import encode as blurhash_encode
 from imgorigin.info.palette import dominant_colors
-from imgorigin.transform.source import Blob
 
 if TYPE_CHECKING:
     import pyvips

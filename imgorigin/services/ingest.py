@@ -17,13 +17,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from imgorigin.blob import Blob
 from imgorigin.errors import NotFound
 from imgorigin.info.summary import Summary, summarize
 from imgorigin.services.pyramid import delete_levels, write_levels
 from imgorigin.storage import original_key
 from imgorigin.transform.deadline import Deadline
 from imgorigin.transform.levels import PyramidPolicy, build_levels
-from imgorigin.transform.source import Blob, Header, read_header
+from imgorigin.transform.source import Header, read_header
 
 if TYPE_CHECKING:
     from imgorigin.services.wiring import Services

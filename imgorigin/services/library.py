@@ -17,6 +17,7 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
+from imgorigin.blob import Blob
 from imgorigin.clouds.publicids import Naming
 from imgorigin.clouds.records import find_image, image_by_public_id, insert_named
 from imgorigin.clouds.state import Pointer
@@ -29,7 +30,7 @@ from imgorigin.state.db import LEVELS_JOB, ImageRecord
 from imgorigin.storage import original_key
 from imgorigin.transform.levels import PyramidPolicy
 from imgorigin.transform.plan import Transformation
-from imgorigin.transform.source import Blob, read_header, verify_decodes
+from imgorigin.transform.source import read_header, verify_decodes
 
 _ALPHABET = string.ascii_letters + string.digits
 ID_LENGTH = 16  # 62^16, about 95 bits: unguessable

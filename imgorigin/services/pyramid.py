@@ -18,9 +18,10 @@ import os
 import tempfile
 from pathlib import Path
 
+from imgorigin.blob import Blob
 from imgorigin.storage import Storage, header_key, original_key, pyramid_key
 from imgorigin.transform.levels import LevelPicker, PyramidPolicy, build_levels
-from imgorigin.transform.source import Blob, Header, SourceLimits, check_caps, read_header
+from imgorigin.transform.source import Header, SourceLimits, check_caps, read_header
 
 
 def store_levels(storage: Storage, image_id: str, blob: Blob, header: Header, policy: PyramidPolicy,

@@ -20,6 +20,7 @@ from typing import TypeVar
 import anyio
 import anyio.to_thread
 
+from imgorigin.blob import Blob
 from imgorigin.config import Settings
 from imgorigin.errors import ClientClosed, ImgOriginError, NotFound, RenderTimeout, Unavailable
 from imgorigin.services.pyramid import level_picker, stored_header
@@ -33,7 +34,7 @@ from imgorigin.transform.levels import PyramidPolicy
 from imgorigin.transform.params import PAGE
 from imgorigin.transform.plan import Limits, Transformation
 from imgorigin.transform.render import adds_alpha, render
-from imgorigin.transform.source import Blob, Header, SourceLimits, read_header
+from imgorigin.transform.source import Header, SourceLimits, read_header
 from imgorigin.transform.values import OutputFormat
 
 T = TypeVar("T")

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
-from imgorigin.transform.source import Blob
+from imgorigin.blob import Blob
 
 if TYPE_CHECKING:
     from imgorigin.config import Settings

@@ -19,8 +19,8 @@ import urllib3
 from minio import Minio
 from minio.error import MinioException, S3Error
 
+from imgorigin.blob import Blob
 from imgorigin.errors import Unavailable
-from imgorigin.transform.source import Blob
 
 if TYPE_CHECKING:
     from imgorigin.config import Settings

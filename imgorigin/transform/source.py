@@ -11,9 +11,9 @@ from __future__ import annotations
 import threading
 import time
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING
 
+from imgorigin.blob import Blob as Blob  # the engine's modules import it from here
 from imgorigin.errors import Unprocessable, UnsupportedMediaType
 from imgorigin.transform.gifcheck import gif_is_complete
 from imgorigin.transform.svg import check_svg
@@ -53,14 +53,6 @@ def configure_libvips(*, allow_svg: bool = False) -> None:
     # The operation cache only helps repeated identical calls; finished renders are cached by us, so it
     # would hold memory for nothing, and it shares images (and their kill flags) between requests.
     pyvips.cache_set_max(0)
-
-
-@dataclass(frozen=True)
-class Blob:
-    """Where an original's bytes are: a local file (best: libvips can seek and mmap) or memory."""
-
-    path: Path | None = None
-    data: bytes | None = None
 
 
 @dataclass(frozen=True)

@@ -10,9 +10,9 @@ import pytest
 from starlette.testclient import TestClient
 
 from imgorigin.app import create_app
-from imgorigin.cli.models import is_installed
 from imgorigin.client.urls import signed_path
 from imgorigin.transform.effects import background_removal
+from imgorigin.transform.effects.background_removal import is_installed
 from tests.conftest import IN_CI, TEST_URL_SECRET, make_settings, register
 
 MODEL_DIR = Path(__file__).resolve().parents[2] / "models"

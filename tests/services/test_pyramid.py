@@ -11,6 +11,7 @@ import pyvips
 from starlette.testclient import TestClient
 
 from imgorigin.app import create_app
+from imgorigin.blob import Blob
 from imgorigin.cli.main import main
 from imgorigin.errors import Unprocessable
 from imgorigin.services.pyramid import build_missing, stored_header
@@ -18,7 +19,7 @@ from imgorigin.services.wiring import Services
 from imgorigin.storage import header_key, original_key, pyramid_key
 from imgorigin.transform.levels import PyramidPolicy, build_levels, level_size
 from imgorigin.transform.render import normalise
-from imgorigin.transform.source import Blob, Header, SourceLimits, read_header
+from imgorigin.transform.source import Header, SourceLimits, read_header
 from tests.conftest import PHOTOS, make_settings, register, settle_levels
 from tests.imaging import decode, mean_abs_diff, photo_mosaic, ssim
 

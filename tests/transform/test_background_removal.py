@@ -12,11 +12,10 @@ import pyvips
 from starlette.testclient import TestClient
 
 from imgorigin.app import create_app
-from imgorigin.cli.models import MODEL_FILE, is_installed
 from imgorigin.client.urls import signed_path
 from imgorigin.errors import InvalidTransformation, Unavailable
 from imgorigin.transform import Limits, parse
-from imgorigin.transform.effects.background_removal import BackgroundRemover
+from imgorigin.transform.effects.background_removal import MODEL_FILE, BackgroundRemover, is_installed
 from imgorigin.transform.render import render
 from imgorigin.transform.source import Blob, SourceLimits, configure_libvips, read_header
 from imgorigin.transform.values import OutputFormat

@@ -15,7 +15,6 @@ import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from imgorigin.cli.models import INSTALL_HINT, MODEL_NAME, is_installed
 from imgorigin.errors import InvalidTransformation, Unavailable
 from imgorigin.transform.effects import effect, no_value
 from imgorigin.transform.effects.bands import page_height, split_alpha
@@ -25,6 +24,19 @@ if TYPE_CHECKING:
 
     from imgorigin.transform.deadline import Deadline
     from imgorigin.transform.render import RenderContext
+
+MODEL_NAME = "u2netp"
+MODEL_FILE = "u2netp.onnx"
+INSTALL_HINT = "imgorigin models install"
+
+
+def model_path(model_dir: Path) -> Path:
+    return model_dir / MODEL_FILE
+
+
+def is_installed(model_dir: Path) -> bool:
+    return model_path(model_dir).is_file()
+
 
 # What the extra brings (pip install 'imgorigin[bg]'); PIL comes with rembg.
 _PACKAGES = ("rembg", "onnxruntime", "PIL")
