@@ -22,7 +22,7 @@ from starlette.testclient import TestClient
 
 from bench.sources import write_sources
 from imgorigin.app import create_app
-from imgorigin.config import load_settings
+from imgorigin.environment import load_settings
 from tests.integration.servers import MotoServer, free_port
 
 ROUNDS = 7

@@ -7,7 +7,7 @@ import logging
 from starlette.applications import Starlette
 
 from imgorigin.app import create_app
-from imgorigin.config import load_settings
+from imgorigin.environment import load_settings
 from imgorigin.ops.access import configure_access_log
 
 

@@ -15,7 +15,8 @@ import pytest
 from starlette.testclient import TestClient
 
 from imgorigin.app import create_app
-from imgorigin.config import Settings, load_settings
+from imgorigin.config import Settings
+from imgorigin.environment import load_settings
 
 PHOTOS = Path(__file__).parent / "fixtures"
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
@@ -134,7 +135,7 @@ def make_client(tmp_path: Path) -> Iterator[Any]:
 
 def settle_levels(client: TestClient, image_id: str, timeout: float = 60.0) -> None:
     """Wait until the levels job an upload left (imgorigin/services/ingest.py) has run in the app's eager pool."""
-    from imgorigin.state.db import LEVELS_JOB
+    from imgorigin.state.records import LEVELS_JOB
 
     db = client.app.state.services.db  # type: ignore[attr-defined]
     deadline = time.monotonic() + timeout

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from imgorigin.config import Settings, SettingsError, describe, load_settings
+from imgorigin.config import Settings, SettingsError, describe
+from imgorigin.environment import load_settings
 
 
 def test_defaults_generate_secrets_once(tmp_path: Path) -> None:

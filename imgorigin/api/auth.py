@@ -22,7 +22,7 @@ from imgorigin.security import (
 )
 from imgorigin.services.library import now_iso
 from imgorigin.services.registration import claim_invite, create_invite, is_admin, settle_invite
-from imgorigin.state.db import User
+from imgorigin.state.records import User
 
 
 def token_answer(request: Request, user: User, status: int) -> JSONResponse:

@@ -20,7 +20,7 @@ from imgorigin.clouds.accounts import publish_account
 from imgorigin.clouds.state import POLICIES
 from imgorigin.errors import BadRequest
 from imgorigin.services.wiring import Services
-from imgorigin.state.db import User
+from imgorigin.state.records import User
 from imgorigin.transform.plan import parse
 
 MAX_ALLOWED = 200

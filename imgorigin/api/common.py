@@ -14,7 +14,7 @@ from imgorigin.client.urls import signed_path
 from imgorigin.errors import BadRequest, PayloadTooLarge, Unauthorized
 from imgorigin.security import TokenClaims, read_token
 from imgorigin.services.wiring import Services
-from imgorigin.state.db import ImageRecord, User
+from imgorigin.state.records import ImageRecord, User
 
 T = TypeVar("T")
 MAX_JSON_BYTES = 256 * 1024

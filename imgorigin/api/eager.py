@@ -7,7 +7,7 @@ from typing import Any
 from starlette.requests import Request
 
 from imgorigin.api.common import delivery_url
-from imgorigin.state.db import EagerJob
+from imgorigin.state.records import EagerJob
 
 
 def eager_json(request: Request, jobs: list[EagerJob]) -> list[dict[str, Any]]:

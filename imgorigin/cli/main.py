@@ -7,7 +7,8 @@ import os
 import sys
 from collections.abc import Sequence
 
-from imgorigin.config import SettingsError, describe, load_settings, local_settings
+from imgorigin.config import SettingsError, describe
+from imgorigin.environment import load_settings, local_settings
 
 UNSIGNED_WARNING = """
   ************************************************************************

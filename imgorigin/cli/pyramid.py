@@ -10,7 +10,7 @@ import argparse
 
 
 def cmd_build(args: argparse.Namespace) -> int:
-    from imgorigin.config import local_settings
+    from imgorigin.environment import local_settings
     from imgorigin.services.pyramid import build_missing
     from imgorigin.services.wiring import Services
     from imgorigin.transform.levels import PyramidPolicy

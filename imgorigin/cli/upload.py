@@ -18,7 +18,9 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from imgorigin.cli.remote import Api, ClientError, add_command, logged_in
+from imgorigin.cli.remote import add_command, logged_in
+from imgorigin.client.api import Api
+from imgorigin.client.profiles import ClientError
 from imgorigin.client.progress import Progress, human_bytes
 
 # In folders only files that look like images are sent; a file named explicitly is always sent.

@@ -12,7 +12,7 @@ import os
 from datetime import UTC, datetime
 from typing import Any
 
-from imgorigin.config import local_settings
+from imgorigin.environment import local_settings
 from imgorigin.errors import NotFound
 
 

@@ -11,7 +11,8 @@ from imgorigin.config import Settings
 from imgorigin.errors import NotFound
 from imgorigin.services.library import now_iso
 from imgorigin.services.wiring import Services
-from imgorigin.state.db import Database, User
+from imgorigin.state.db import Database
+from imgorigin.state.records import User
 from imgorigin.storage import make_storage
 from imgorigin.transform.plan import parse
 

@@ -13,7 +13,7 @@ from imgorigin.clouds.state import Pointer
 from imgorigin.errors import Conflict, NotFound
 from imgorigin.services.library import delete_image, remove_files
 from imgorigin.services.wiring import Services
-from imgorigin.state.db import ImageRecord, User
+from imgorigin.state.records import ImageRecord, User
 
 
 def require(services: Services, user: User, public_id: str) -> ImageRecord:

@@ -41,7 +41,7 @@ def cmd_keys_rm(args: argparse.Namespace) -> int:
 
 def cmd_clouds_publish(args: argparse.Namespace) -> int:
     from imgorigin.clouds.accounts import publish_everything
-    from imgorigin.config import local_settings
+    from imgorigin.environment import local_settings
     from imgorigin.services.wiring import Services
 
     services = Services.build(local_settings())

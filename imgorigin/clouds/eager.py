@@ -18,7 +18,7 @@ from imgorigin.clouds.accounts import publish_account
 from imgorigin.errors import Unavailable
 from imgorigin.services.eager import EagerSpec, output_of, record_eager
 from imgorigin.services.wiring import Services
-from imgorigin.state.db import ImageRecord, User
+from imgorigin.state.records import ImageRecord, User
 from imgorigin.transform.plan import parse
 
 FORMAT_EXTENSION = {"jpeg": "jpg"}

@@ -13,7 +13,8 @@ import json
 from dataclasses import dataclass, fields
 
 from imgorigin.errors import BadRequest
-from imgorigin.state.db import Database, ImageRecord
+from imgorigin.state.db import Database
+from imgorigin.state.records import ImageRecord
 
 _COLUMNS = ", ".join(f"images.{f.name}" for f in fields(ImageRecord))
 _TOP = "\U0010ffff"  # sorts after every character: [prefix, prefix + _TOP) is the prefix's range

@@ -15,7 +15,7 @@ from imgorigin.clouds.records import NamedTransformation
 from imgorigin.errors import BadRequest, Conflict, InvalidTransformation, NotFound
 from imgorigin.services.library import now_iso
 from imgorigin.services.wiring import Services
-from imgorigin.state.db import User
+from imgorigin.state.records import User
 from imgorigin.transform.plan import parse
 
 _NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}$")

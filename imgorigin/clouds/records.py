@@ -7,7 +7,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, fields
 
 from imgorigin.errors import Conflict
-from imgorigin.state.db import Database, ImageRecord, User
+from imgorigin.state.db import Database
+from imgorigin.state.records import ImageRecord, User
 
 _IMAGE_COLUMNS = ", ".join(f.name for f in fields(ImageRecord))
 MAX_KEYS = 20  # per account: rotation needs two or three, a leak of the list is bounded

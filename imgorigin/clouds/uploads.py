@@ -26,7 +26,7 @@ from imgorigin.clouds.tags import parse_context, parse_tags, set_context, set_ta
 from imgorigin.errors import BadRequest, ImgOriginError, PayloadTooLarge
 from imgorigin.services.library import store_upload
 from imgorigin.services.wiring import Services
-from imgorigin.state.db import ImageRecord
+from imgorigin.state.records import ImageRecord
 from imgorigin.transform.plan import parse
 from imgorigin.transform.render import render
 from imgorigin.transform.source import read_header

@@ -27,7 +27,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
 
-from imgorigin.config import Settings, local_settings
+from imgorigin.config import Settings
+from imgorigin.environment import local_settings
 from imgorigin.errors import Unavailable
 from imgorigin.services.library import now_iso
 from imgorigin.state.cache import DerivedCache

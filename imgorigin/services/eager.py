@@ -42,7 +42,7 @@ from imgorigin.delivery.url import refuse_proxy_rewrites
 from imgorigin.errors import BadRequest, ImgOriginError, RenderTimeout, Unavailable
 from imgorigin.services.ingest import finish_upload
 from imgorigin.services.library import now_iso
-from imgorigin.state.db import LEVELS_JOB, EagerJob
+from imgorigin.state.records import LEVELS_JOB, EagerJob
 from imgorigin.transform.params import FORMAT
 from imgorigin.transform.plan import Transformation, parse
 from imgorigin.transform.values import OutputFormat, parse_output_format

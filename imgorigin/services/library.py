@@ -26,7 +26,7 @@ from imgorigin.info.summary import summarize
 from imgorigin.services.ingest import deferred
 from imgorigin.services.pyramid import delete_levels
 from imgorigin.services.wiring import Services
-from imgorigin.state.db import LEVELS_JOB, ImageRecord
+from imgorigin.state.records import LEVELS_JOB, ImageRecord
 from imgorigin.storage import original_key
 from imgorigin.transform.levels import PyramidPolicy
 from imgorigin.transform.plan import Transformation

@@ -15,7 +15,8 @@ import secrets
 import time
 
 from imgorigin.errors import BadRequest, Forbidden
-from imgorigin.state.db import Database, User
+from imgorigin.state.db import Database
+from imgorigin.state.records import User
 
 MODES = ("open", "closed", "invite")
 INVITE_DAYS = 7

@@ -12,7 +12,8 @@ from __future__ import annotations
 import os
 import stat
 
-from imgorigin.config import Settings, private_dir
+from imgorigin.config import Settings
+from imgorigin.environment import private_dir
 from imgorigin.ops.metrics import Metrics
 from imgorigin.state.cache import DerivedCache, RateLimiter
 from imgorigin.state.db import Database

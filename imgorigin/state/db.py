@@ -6,98 +6,22 @@ in worker threads, never on the event loop.
 
 from __future__ import annotations
 
-import fcntl
 import json
 import os
 import sqlite3
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field
-from datetime import datetime
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
 import sqlite_utils
 
 from imgorigin.errors import Conflict
-
-
-@dataclass(frozen=True)
-class User:
-    id: int
-    username: str
-    created_at: str
-    # Bumped by a password change and by "log out everywhere": tokens carry it, older ones stop working.
-    token_version: int = field(default=0, repr=False)
-
-    def public(self) -> dict[str, Any]:
-        return {"id": self.id, "username": self.username, "created_at": self.created_at}
-
-
-@dataclass(frozen=True)
-class ImageRecord:
-    id: str
-    user_id: int
-    filename: str
-    format: str
-    width: int
-    height: int
-    pages: int
-    bytes: int
-    sha256: str
-    created_at: str
-    # Computed at upload (imgorigin/info); None for images stored before these columns existed.
-    colors: str | None = None  # JSON: [{"color": "#rrggbb", "share": 0.42}, ...]
-    blurhash: str | None = None
-    placeholder: str | None = None  # data: URI of a ~16 px WebP
-    # The account's name for the image (Cloudinary's public id; the random id when none was chosen) and
-    # its version (Unix time of the upload, bumped by an overwrite), set for every row by the migration.
-    public_id: str | None = None
-    version: int | None = None
-
-
-# Kinds of background job in the ``eager`` table: an eager derivative, or the work an upload leaves
-# for later (pyramid levels and the colour summary).
-RENDER_JOB = "render"
-LEVELS_JOB = "levels"
-
-
-@dataclass(frozen=True)
-class EagerJob:
-    id: int
-    image_id: str
-    transformation: str
-    format: str
-    state: str  # pending, done or failed
-    error: str | None
-    attempts: int
-    updated_at: str
-    kind: str = RENDER_JOB  # RENDER_JOB: the transformation below; LEVELS_JOB: see imgorigin/services/ingest.py
-
-
-_EAGER_COLUMNS = "id, image_id, transformation, format, state, error, attempts, updated_at, kind"
-
-_CLOUD_SCHEMA = (
-    "create table if not exists image_tags (image_id text not null references images(id) on delete cascade,"
-    " tag text not null, primary key (image_id, tag))",
-    "create index if not exists image_tags_tag on image_tags (tag)",
-    "create table if not exists image_context (image_id text not null references images(id) on delete cascade,"
-    " key text not null, value text not null, primary key (image_id, key))",
-    "create table if not exists upload_presets (user_id integer not null references users(id) on delete cascade,"
-    " name text not null, unsigned integer not null, settings text not null, created_at text not null,"
-    " primary key (user_id, name))",
-    "create table if not exists invites (code_hash text primary key, created_at text not null,"
-    " expires_at real not null, state text not null default 'new',"
-    " used_by integer references users(id) on delete set null)",
-)
-
-
-def _unix_time(iso: str) -> int:
-    try:
-        return int(datetime.fromisoformat(iso.replace("Z", "+00:00")).timestamp())
-    except ValueError:
-        return 1
+from imgorigin.state.jobs import EagerQueue
+from imgorigin.state.records import ImageRecord, User
+from imgorigin.state.schema import exclusive, migrate
 
 
 def _like(text: str) -> str:
@@ -105,14 +29,14 @@ def _like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-class Database:
+class Database(EagerQueue):
     def __init__(self, path: Path) -> None:
         self.path = path
         self._local = threading.local()
         os.close(os.open(path, os.O_RDWR | os.O_CREAT, 0o600))  # -wal and -shm get the same mode
         # Workers starting together on a fresh directory migrate one at a time (the first does the work).
-        with _exclusive(path.with_name(path.name + ".migrate.lock")):
-            self._migrate()
+        with exclusive(path.with_name(path.name + ".migrate.lock")):
+            migrate(self._db())
 
     def _db(self) -> sqlite_utils.Database:
         db = getattr(self._local, "db", None)
@@ -129,78 +53,6 @@ class Database:
     def connection(self) -> sqlite3.Connection:
         """This thread's connection (autocommit: transactions are explicit), for the other tables' modules."""
         return self._db().conn
-
-    def _migrate(self) -> None:
-        db = self._db()
-        with db.conn:
-            _users_table(db.conn)
-            if "images" not in db.table_names():
-                db.table("images").create(
-                    {
-                        "id": str, "user_id": int, "filename": str, "format": str, "width": int, "height": int,
-                        "pages": int, "bytes": int, "sha256": str, "created_at": str,
-                    },
-                    pk="id",
-                    foreign_keys=[("user_id", "users", "id")],
-                )
-                db.table("images").create_index(["user_id", "created_at"], if_not_exists=True)
-                db.table("images").create_index(["user_id", "sha256"], if_not_exists=True)
-            images = db.table("images")
-            for column in ("colors", "blurhash", "placeholder"):
-                if column not in images.columns_dict:
-                    images.add_column(column, str)
-            if "public_id" not in images.columns_dict:
-                images.add_column("public_id", str)
-                images.add_column("version", int)
-            for row in list(db.execute("select id, created_at from images where public_id is null")):
-                db.execute("update images set public_id = ?, version = ? where id = ?",
-                           [row[0], _unix_time(row[1]), row[0]])
-            db.execute("create unique index if not exists images_public_id on images (user_id, public_id)")
-            db.execute(
-                "create table if not exists api_keys (api_key text primary key,"
-                " user_id integer not null references users(id) on delete cascade, created_at text not null)"
-            )
-            db.execute("create index if not exists api_keys_user on api_keys (user_id)")
-            # Per-account delivery settings (clouds/): the unsigned policy ('' = the server's default),
-            # transformations allowed unsigned, and named transformations (t_<name>).
-            db.execute(
-                "create table if not exists cloud_settings (user_id integer primary key"
-                " references users(id) on delete cascade, unsigned_policy text not null default '')"
-            )
-            db.execute(
-                "create table if not exists allowed_transformations (user_id integer not null"
-                " references users(id) on delete cascade, transformation text not null,"
-                " primary key (user_id, transformation))"
-            )
-            db.execute(
-                "create table if not exists named_transformations (user_id integer not null"
-                " references users(id) on delete cascade, name text not null, transformation text not null,"
-                " unsigned integer not null default 0, created_at text not null, primary key (user_id, name))"
-            )
-            # Raw SQL for the cascade: deleting an image (or its user's images) drops its eager work.
-            db.execute(
-                "create table if not exists eager ("
-                " id integer primary key, image_id text not null references images(id) on delete cascade,"
-                " transformation text not null, format text not null, state text not null default 'pending',"
-                " error text, attempts integer not null default 0, lease_until real,"
-                " created_at text not null, updated_at text not null,"
-                " unique (image_id, transformation, format))"
-            )
-            db.execute("create index if not exists eager_pending on eager (state, lease_until)")
-            # Cloudinary's Upload and Admin APIs (imgorigin/api/v1_1): tags, context, upload presets; invitations.
-            for statement in _CLOUD_SCHEMA:
-                db.execute(statement)
-            if "role" not in db.table("users").columns_dict:
-                db.table("users").add_column("role", str, not_null_default="user")
-            if "kind" not in db.table("eager").columns_dict:
-                db.execute(f"alter table eager add column kind text not null default '{RENDER_JOB}'")
-            # Rows `imgorigin doctor --fix` took out of service (their original is missing), kept whole
-            # as JSON so that they can come back when the file does.
-            db.execute(
-                "create table if not exists quarantine ("
-                " image_id text primary key, user_id integer not null, row text not null,"
-                " reason text not null, quarantined_at text not null)"
-            )
 
     # users
 
@@ -379,135 +231,4 @@ class Database:
     def ping(self) -> None:
         self._db().execute("select 1").fetchone()
 
-    # eager derivations: a small durable work queue (see imgorigin/services/eager.py)
-
-    def add_eager(self, image_id: str, items: list[tuple[str, str]], now: str) -> None:
-        with self._db().conn:
-            self._db().conn.executemany(
-                "insert or ignore into eager (image_id, transformation, format, created_at, updated_at)"
-                " values (?, ?, ?, ?, ?)",
-                [(image_id, transformation, fmt, now, now) for transformation, fmt in items],
-            )
-
-    def pending_eager(self, user_id: int) -> int:
-        """Eager renders of a user's images not yet done (an upload asking for more is refused)."""
-        row = self._db().execute(
-            "select count(*) from eager join images on images.id = eager.image_id"
-            " where images.user_id = ? and eager.state = 'pending' and eager.kind = ?", [user_id, RENDER_JOB],
-        ).fetchone()
-        return int(row[0])
-
-    def image_owner(self, image_id: str) -> int | None:
-        row = self._db().execute("select user_id from images where id = ?", [image_id]).fetchone()
-        return None if row is None else int(row[0])
-
-    def postpone_eager(self, job_id: int, not_before: float, now: str) -> None:
-        """Put a leased job back until ``not_before`` without counting the attempt (its owner's render
-        budget was spent: nothing was tried)."""
-        self._db().execute(
-            "update eager set lease_until = ?, attempts = attempts - 1, updated_at = ?"
-            " where id = ? and state = 'pending'",
-            [not_before, now, job_id],
-        )
-
-    def add_job(self, image_id: str, kind: str, now: str) -> None:
-        """A job with no transformation of its own (``LEVELS_JOB``), at most one per image and kind."""
-        self._db().execute(
-            "insert or ignore into eager (image_id, transformation, format, kind, created_at, updated_at)"
-            " values (?, '', '', ?, ?, ?)",
-            [image_id, kind, now, now],
-        )
-
-    def eager_for(self, image_id: str, kind: str = RENDER_JOB) -> list[EagerJob]:
-        rows = self._db().execute(
-            f"select {_EAGER_COLUMNS} from eager where image_id = ? and kind = ? order by id", [image_id, kind]
-        )
-        return [EagerJob(*row) for row in rows]
-
-    def claim_eager(self, limit: int, lease_seconds: float, now: float) -> list[EagerJob]:
-        """Lease up to ``limit`` pending jobs. One statement, so two workers never claim the same job;
-        a worker that dies mid-job lets its lease run out and the job is claimed again."""
-        # Idle polling stays a read (no write lock on the database) until there is something to take.
-        if self._db().execute(
-            "select 1 from eager where state = 'pending' and (lease_until is null or lease_until < ?) limit 1",
-            [now],
-        ).fetchone() is None:
-            return []
-        rows = self._db().execute(
-            "update eager set lease_until = ?, attempts = attempts + 1 where id in ("
-            " select id from eager where state = 'pending' and (lease_until is null or lease_until < ?)"
-            f" order by id limit ?) returning {_EAGER_COLUMNS}",
-            [now + lease_seconds, now, limit],
-        ).fetchall()
-        return sorted((EagerJob(*row) for row in rows), key=lambda job: job.id)
-
-    def finish_eager(self, job_id: int, state: str, error: str | None, now: str) -> None:
-        self._db().execute(
-            "update eager set state = ?, error = ?, lease_until = null, updated_at = ? where id = ?",
-            [state, error, now, job_id],
-        )
-
-    def retry_eager(self, job_id: int, not_before: float, error: str, now: str) -> None:
-        self._db().execute(
-            "update eager set lease_until = ?, error = ?, updated_at = ? where id = ? and state = 'pending'",
-            [not_before, error, now, job_id],
-        )
-
-
 _USER_COLUMNS = "id, username, created_at, token_version"
-# AUTOINCREMENT: a deleted account's id is never given to a new one (plain INTEGER PRIMARY KEY reuses the
-# highest id, and with it every token still held for the deleted account).
-_USERS_SQL = (
-    "create table {name} (id integer primary key autoincrement, username text not null,"
-    " password_hash text not null, created_at text, token_version integer not null default 0)"
-)
-
-
-def _users_table(conn: sqlite3.Connection) -> None:
-    """Create the users table, or rebuild one made before ids were AUTOINCREMENT (one transaction)."""
-    row = conn.execute("select sql from sqlite_master where type = 'table' and name = 'users'").fetchone()
-    if row is not None and "autoincrement" in row[0].lower():
-        return
-    conn.execute("pragma foreign_keys = off")  # images reference users: the rebuild must not cascade
-    try:
-        conn.execute("begin immediate")
-        try:
-            if row is None:
-                conn.execute(_USERS_SQL.format(name="users"))
-            else:
-                conn.execute(_USERS_SQL.format(name="users_new"))
-                _copy_users(conn)
-                conn.execute("drop table users")
-                conn.execute("alter table users_new rename to users")
-            conn.execute("create unique index if not exists idx_users_username on users (username)")
-            if conn.execute("pragma foreign_key_check").fetchone() is not None:
-                raise sqlite3.IntegrityError("users rebuild would break image ownership")
-        except BaseException:
-            conn.execute("rollback")
-            raise
-        conn.execute("commit")
-    finally:
-        conn.execute("pragma foreign_keys = on")
-
-
-def _copy_users(conn: sqlite3.Connection) -> None:
-    """Every column of the old users table, those added by later migrations (role...) included."""
-    old = conn.execute("pragma table_info(users)").fetchall()  # cid, name, type, notnull, default, pk
-    new = {row[1] for row in conn.execute("pragma table_info(users_new)")}
-    for _, name, kind, not_null, default, _ in old:
-        if name not in new:
-            declared = f'"{name}" {kind}' + (" not null" if not_null and default is not None else "")
-            conn.execute(f"alter table users_new add column {declared}"
-                         + (f" default {default}" if default is not None else ""))
-    columns = ", ".join(f'"{row[1]}"' for row in old)
-    conn.execute(f"insert into users_new ({columns}) select {columns} from users")
-
-
-@contextmanager
-def _exclusive(lock_path: Path) -> Iterator[None]:
-    fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
-        yield
-    finally:
-        os.close(fd)

@@ -8,8 +8,10 @@ from pathlib import Path
 import httpx
 import pytest
 
-from imgorigin.cli.remote import ClientError, _error_message, at_width
+from imgorigin.cli.remote import at_width
 from imgorigin.cli.upload import collect, public_id_from_path
+from imgorigin.client.api import _error_message
+from imgorigin.client.profiles import ClientError
 from imgorigin.client.progress import Progress, human_bytes
 
 

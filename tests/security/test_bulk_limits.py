@@ -21,7 +21,8 @@ from conftest import make_settings, register
 from starlette.testclient import TestClient
 
 from imgorigin.app import create_app
-from imgorigin.cli.remote import Api, ClientError, retry_after
+from imgorigin.client.api import Api, retry_after
+from imgorigin.client.profiles import ClientError
 from imgorigin.config import Settings
 from tests.integration.servers import Origin
 

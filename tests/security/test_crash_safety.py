@@ -21,7 +21,7 @@ import pyvips
 from conftest import TEST_JWT_SECRET, TEST_URL_SECRET
 
 from imgorigin.client.urls import signed_path
-from imgorigin.config import load_settings
+from imgorigin.environment import load_settings
 from imgorigin.services import doctor
 
 pytestmark = pytest.mark.slow
@@ -266,7 +266,7 @@ def test_a_client_that_disconnects_mid_upload_leaves_nothing(tmp_path: Path) -> 
 _CRASH_SCRIPT = """
 import os, shutil, sys
 from pathlib import Path
-from imgorigin.config import load_settings
+from imgorigin.environment import load_settings
 from imgorigin.services.library import now_iso, store_upload
 from imgorigin.services.wiring import Services
 

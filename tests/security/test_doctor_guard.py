@@ -20,7 +20,7 @@ from starlette.testclient import TestClient
 from imgorigin.cli import main as cli
 from imgorigin.client.urls import signed_path
 from imgorigin.services import doctor
-from imgorigin.state.db import ImageRecord
+from imgorigin.state.records import ImageRecord
 
 NOT_CHANGED = "Nothing was changed; --force repairs anyway (rows are quarantined, not deleted)."
 

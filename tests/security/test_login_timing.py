@@ -14,7 +14,7 @@ from conftest import make_settings, register
 from starlette.testclient import TestClient
 
 from imgorigin.app import create_app
-from imgorigin.config import load_settings
+from imgorigin.environment import load_settings
 from imgorigin.state.datadir import initialise
 from imgorigin.state.db import Database
 

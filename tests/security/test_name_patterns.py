@@ -41,7 +41,7 @@ def test_user_create_refuses_a_trailing_newline(tmp_path: Path) -> None:
     import subprocess
     import sys
 
-    from imgorigin.config import load_settings
+    from imgorigin.environment import load_settings
     from imgorigin.state.datadir import initialise
 
     data = tmp_path / "data"

@@ -84,7 +84,7 @@ def test_sign_refuses_a_data_directory_without_its_secret(tmp_path: Path) -> Non
 
 def _prepare(data: Path) -> None:
     """What ``imgorigin serve`` does before its workers start, without serving."""
-    from imgorigin.config import load_settings
+    from imgorigin.environment import load_settings
     from imgorigin.state.datadir import initialise
 
     initialise(load_settings(env={"IMGORIGIN_DATA_DIR": str(data)}))
@@ -118,7 +118,7 @@ def test_serve_initialises_everything_before_the_workers_start(tmp_path: Path,
 
 
 def _start_many(data: Path, count: int) -> list[subprocess.Popen[str]]:
-    code = ("import sys; from imgorigin.config import load_settings; from imgorigin.services.wiring import Services;"
+    code = ("import sys; from imgorigin.environment import load_settings; from imgorigin.services.wiring import Services;"
             "Services.build(load_settings()).close()")
     env = {**os.environ, "IMGORIGIN_DATA_DIR": str(data), "PYTHONPATH": str(ROOT)}
     return [subprocess.Popen([sys.executable, "-c", code], env=env, stderr=subprocess.PIPE, text=True)

@@ -13,7 +13,8 @@ from starlette.testclient import TestClient
 from imgorigin.app import create_app
 from imgorigin.services.ingest import finish_upload
 from imgorigin.services.wiring import Services
-from imgorigin.state.db import LEVELS_JOB, Database, ImageRecord
+from imgorigin.state.db import Database
+from imgorigin.state.records import LEVELS_JOB, ImageRecord
 from imgorigin.storage import header_key, original_key, pyramid_key
 from tests.conftest import Account, make_settings, photo, register, settle_levels
 from tests.imaging import decode, photo_mosaic

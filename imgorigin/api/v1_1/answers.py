@@ -10,7 +10,7 @@ from starlette.requests import Request
 from imgorigin.api.common import base_url, extension_of
 from imgorigin.api.v1_1.signing import response_signature
 from imgorigin.security import long_signature
-from imgorigin.state.db import ImageRecord
+from imgorigin.state.records import ImageRecord
 
 
 def created_at(record: ImageRecord) -> str:

@@ -22,7 +22,7 @@ from imgorigin.clouds.keys import api_secret, is_api_key
 from imgorigin.clouds.records import user_of_key
 from imgorigin.clouds.upload_presets import UploadPreset, get_preset
 from imgorigin.errors import BadRequest, Unauthorized
-from imgorigin.state.db import User
+from imgorigin.state.records import User
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from imgorigin.api.v1_1.params import Params
 from imgorigin.clouds import assets, listing
 from imgorigin.clouds.tags import context_of, tags_of
 from imgorigin.errors import BadRequest, NotFound
-from imgorigin.state.db import ImageRecord
+from imgorigin.state.records import ImageRecord
 
 MAX_RESULTS = 500  # Cloudinary's cap per page
 MAX_DELETE = 1000  # per call, as Cloudinary's; more is ``partial`` with a ``next_cursor``

@@ -19,7 +19,7 @@ from imgorigin.clouds.uploads import Options, Received, from_data_uri, from_url,
 from imgorigin.errors import BadRequest, NotFound, PayloadTooLarge, TooManyRequests
 from imgorigin.http.callers import client_key
 from imgorigin.services.eager import parse_eager
-from imgorigin.state.db import ImageRecord
+from imgorigin.state.records import ImageRecord
 from imgorigin.storage import original_key
 from imgorigin.transform.values import OutputFormat, parse_output_format
 
