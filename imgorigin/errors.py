@@ -60,11 +60,6 @@ class NotFound(ImgOriginError):
     code = "not_found"
 
 
-class MethodNotAllowed(ImgOriginError):
-    status = 405
-    code = "method_not_allowed"
-
-
 class Conflict(ImgOriginError):
     status = 409
     code = "conflict"

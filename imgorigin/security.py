@@ -108,13 +108,12 @@ def read_token(secret: str, token: str) -> TokenClaims:
 
 @dataclass(frozen=True)
 class UrlSigner:
-    """Cloudinary URL signatures: the first secret signs, every secret verifies (rotation)."""
+    """Verifies Cloudinary URL signatures against every configured secret (rotation).
+
+    URLs are signed with ``Settings.signing_secret``, the first of them (``urls.signed_path``)."""
 
     secrets: tuple[str, ...]
     allow_short: bool = False
-
-    def sign(self, to_sign: str) -> str:
-        return long_signature(to_sign, self.secrets[0])
 
     def verify(self, signature: str, to_sign: str) -> None:
         """``signature`` is the whole ``s--...--`` segment; raises 403 unless one secret made it."""

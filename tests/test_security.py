@@ -47,12 +47,11 @@ def test_signer_refuses_wrong_signatures(signature: str) -> None:
         UrlSigner(("b",)).verify(signature, "sample.jpg")
 
 
-def test_rotation_first_signs_all_verify() -> None:
+def test_rotation_every_secret_verifies() -> None:
     old, new = "old-secret-0123456789", "new-secret-0123456789"
     rotated = UrlSigner((new, old))
     rotated.verify(long_signature("w_100/abc.jpg", old), "w_100/abc.jpg")
     rotated.verify(long_signature("w_100/abc.jpg", new), "w_100/abc.jpg")
-    assert rotated.sign("w_100/abc.jpg") == long_signature("w_100/abc.jpg", new)
     with pytest.raises(Forbidden):
         UrlSigner((new,)).verify(long_signature("w_100/abc.jpg", old), "w_100/abc.jpg")
 

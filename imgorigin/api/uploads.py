@@ -64,12 +64,6 @@ def spool_file(source: BinaryIO, spool_dir: Path, limit: int) -> tuple[Path, str
     return Path(name), digest.hexdigest()
 
 
-async def receive_file(request: Request, limit: int, spool_dir: Path) -> tuple[str, Path, str]:
-    """(client filename, path of the received bytes in ``spool_dir``, sha256). 413 before reading too much."""
-    upload = await receive_upload(request, limit, spool_dir)
-    return upload.filename, upload.path, upload.sha256
-
-
 async def receive_upload(request: Request, limit: int, spool_dir: Path) -> Upload:
     """The file field ``file`` spooled to disk under the size cap, and the text fields beside it."""
     content_type = request.headers.get("content-type", "")
