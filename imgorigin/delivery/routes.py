@@ -9,6 +9,7 @@ from starlette.responses import Response
 
 from imgorigin.delivery.accept import negotiate
 from imgorigin.delivery.anypath import AnyPathRoute
+from imgorigin.delivery.conditional import none_match
 from imgorigin.delivery.url import split
 from imgorigin.errors import InvalidTransformation, TooManyRequests, Unauthorized
 from imgorigin.http.callers import client_key
@@ -61,7 +62,7 @@ async def serve(request: Request, services: Services, image_id: str, plan: Trans
     key = cache_key(image_id, plan, variant)
     etag = etag_of(key)
     headers["ETag"] = etag
-    if request.headers.get("if-none-match") == etag and key in services.renderer.cache:
+    if none_match(request.headers.get("if-none-match"), etag) and key in services.renderer.cache:
         return Response(status_code=304, headers=headers)
 
     derived = services.renderer.lookup(key)

@@ -58,6 +58,21 @@ def test_if_none_match_gives_304(client: TestClient, image_id: str) -> None:
     assert client.get(url, headers={"If-None-Match": '"other"'}).status_code == 200
 
 
+def test_if_none_match_follows_rfc_9110(client: TestClient, image_id: str) -> None:
+    url = signed("w_100", f"{image_id}.png")
+    etag = client.get(url).headers["etag"]
+    for header in (f"W/{etag}", f'"other", {etag}', f'W/"other",W/{etag}', "*"):
+        response = client.get(url, headers={"If-None-Match": header})
+        assert (response.status_code, response.headers["etag"]) == (304, etag), header
+    assert client.get(url, headers={"If-None-Match": f"{etag[1:-1]}"}).status_code == 200
+
+
+def test_if_none_match_star_renders_what_is_not_cached(client: TestClient, image_id: str) -> None:
+    response = client.get(signed("w_90", f"{image_id}.png"), headers={"If-None-Match": "*"})
+    assert response.status_code == 200
+    assert dims(response.content)[0] == 90
+
+
 def test_head_request(client: TestClient, image_id: str) -> None:
     url = signed("w_100", f"{image_id}.png")
     full = client.get(url)
