@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from starlette.requests import Request
@@ -22,6 +23,7 @@ from imgorigin.security import (
 )
 from imgorigin.services.library import now_iso
 from imgorigin.services.registration import claim_invite, create_invite, is_admin, settle_invite
+from imgorigin.state.cache import RateLimiter
 from imgorigin.state.records import User
 
 
@@ -57,7 +59,7 @@ async def register(request: Request) -> JSONResponse:
     password = check_password_rules(body.get("password"))
     # Each account costs a bcrypt hash (about 250 ms of CPU at cost 12) and can fill the disk: throttle.
     rate = services.settings.register_rate
-    wait = services.rate_limiter.take(f"register-ip:{client_key(request)}", rate / 60, burst=rate)
+    wait = await in_thread(services.rate_limiter.take, f"register-ip:{client_key(request)}", rate / 60, rate)
     if wait is not None:
         raise TooManyRequests("Too many new accounts from this address; retry later", retry_after=max(1, round(wait)))
     require_space(services.settings.data_dir, services.settings.min_free_disk)
@@ -101,21 +103,32 @@ async def login(request: Request) -> JSONResponse:
     username = username.lower()
     settings, limiter, network = services.settings, services.rate_limiter, client_key(request)
     buckets = ((f"login-ip:{network}", settings.login_ip_rate), (f"login:{network}:{username}", settings.login_rate))
-    taken: list[tuple[str, float]] = []
-    for bucket, rate in buckets:
-        wait = limiter.take(bucket, rate, burst=rate)
-        if wait is not None:
-            for earlier, earlier_rate in taken:  # a refused request is not a failure either
-                limiter.refund(earlier, earlier_rate, burst=earlier_rate)
-            raise TooManyRequests("Too many failed logins; retry later", retry_after=max(1, round(wait)))
-        taken.append((bucket, rate))
+    wait = await in_thread(_take_all, limiter, buckets)
+    if wait is not None:
+        raise TooManyRequests("Too many failed logins; retry later", retry_after=max(1, round(wait)))
     found = await in_thread(services.db.user_with_hash, username)
     ok = await in_thread(verify_password_timing_safe, password, found[1] if found else None, settings.bcrypt_rounds)
     if not ok or found is None:
         raise Unauthorized("Wrong username or password", code="invalid_credentials")
-    for bucket, rate in taken:
-        limiter.refund(bucket, rate, burst=rate)
+    await in_thread(_refund_all, limiter, buckets)
     return token_answer(request, found[0], 200)
+
+
+def _take_all(limiter: RateLimiter, buckets: Sequence[tuple[str, float]]) -> float | None:
+    """One token from each bucket (burst = rate), or none: the seconds to wait when one is empty."""
+    taken: list[tuple[str, float]] = []
+    for bucket, rate in buckets:
+        wait = limiter.take(bucket, rate, burst=rate)
+        if wait is not None:
+            _refund_all(limiter, taken)  # a refused request is not a failure either
+            return wait
+        taken.append((bucket, rate))
+    return None
+
+
+def _refund_all(limiter: RateLimiter, buckets: Sequence[tuple[str, float]]) -> None:
+    for bucket, rate in buckets:
+        limiter.refund(bucket, rate, burst=rate)
 
 
 routes = [

@@ -49,7 +49,7 @@ async def upload(request: Request) -> JSONResponse:
     # Refused before the body is read: every upload costs a full decode and disk space. Per user only:
     # a migration imports thousands of images, often many accounts behind one office address; anonymous
     # endpoints (sign-up, login, renders) keep their per-address buckets.
-    wait = services.rate_limiter.take(f"upload:{user.id}", settings.upload_rate)
+    wait = await in_thread(services.rate_limiter.take, f"upload:{user.id}", settings.upload_rate)
     if wait is not None:
         raise TooManyRequests("Too many uploads; retry shortly", retry_after=max(1, round(wait)))
     require_space(settings.data_dir, settings.min_free_disk)
@@ -146,7 +146,7 @@ async def transform(request: Request) -> JSONResponse:
     plan = parse(transformation, services.renderer.limits)
     await in_thread(require_own_layers, services, user.id, plan)
     # Per user, like uploads: authenticated bulk work behind one address is not one client.
-    wait = services.rate_limiter.take(f"transform:{user.id}", services.settings.transform_rate)
+    wait = await in_thread(services.rate_limiter.take, f"transform:{user.id}", services.settings.transform_rate)
     if wait is not None:
         raise TooManyRequests("Too many transform calls; retry shortly", retry_after=max(1, round(wait)))
     extension = fmt if fmt and fmt != "auto" else extension_of(record)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import anyio.to_thread
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -49,7 +50,7 @@ async def serve(request: Request, services: Services, image_id: str, plan: Trans
                 on_miss: Callable[[str], None] | None = None) -> Response:
     """The response for one derivative of a stored image, whichever layout named it: f_auto negotiation,
     ETag and 304, the cache, the render limit per client IP on a miss (and ``on_miss``, given the cache
-    key), the render itself."""
+    key; it runs in a thread, as the rate limiter does), the render itself."""
     settings = services.settings
     fmt = plan.output_format(extension)
     headers = {"Cache-Control": cache_control}
@@ -67,11 +68,13 @@ async def serve(request: Request, services: Services, image_id: str, plan: Trans
 
     derived = services.renderer.lookup(key)
     if derived is None:
-        wait = services.rate_limiter.take(f"render:{client_key(request)}", settings.render_rate)
+        wait = await anyio.to_thread.run_sync(
+            services.rate_limiter.take, f"render:{client_key(request)}", settings.render_rate
+        )
         if wait is not None:
             raise TooManyRequests("Too many new renders; retry shortly", retry_after=max(1, round(wait)))
         if on_miss is not None:
-            on_miss(key)
+            await anyio.to_thread.run_sync(on_miss, key)
         derived = await services.renderer.derive(image_id, plan, fmt, variant, gone=lambda: disconnected(request))
     headers["X-Cache"] = "HIT" if derived.cached else "MISS"
     disposition = attachment_header(plan, image_id, derived.format)

@@ -158,7 +158,9 @@ class EagerWorker:
         # The levels an upload left for later are the server's own work: they spend no one's budget.
         if job.kind != LEVELS_JOB:
             owner = await anyio.to_thread.run_sync(db.image_owner, job.image_id)
-            wait = self.services.rate_limiter.take(f"transform:{owner}", self.services.settings.transform_rate)
+            wait = await anyio.to_thread.run_sync(
+                self.services.rate_limiter.take, f"transform:{owner}", self.services.settings.transform_rate
+            )
             if wait is not None:
                 await anyio.to_thread.run_sync(db.postpone_eager, job.id, time.time() + wait, now_iso())
                 metrics.inc("imgorigin_eager_total", (("result", "postponed"),))

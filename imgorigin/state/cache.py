@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 import sqlite3
@@ -149,8 +150,21 @@ class FailureMemo:
         self._cache.close()
 
 
+def _off_event_loop(method: str) -> None:
+    """A bucket update is a write transaction on a SQLite file shared by every worker: it may wait on
+    another worker's lock, which must never stall an event loop. Call it through a thread."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return
+    raise RuntimeError(f"RateLimiter.{method} blocks: run it in a thread (anyio.to_thread.run_sync)")
+
+
 class RateLimiter:
-    """Token buckets shared by every worker on the host; a bucket refills ``rate`` tokens per minute."""
+    """Token buckets shared by every worker on the host; a bucket refills ``rate`` tokens per minute.
+
+    Every method is a SQLite transaction and refuses to run on an event loop's thread.
+    """
 
     def __init__(self, directory: Path) -> None:
         self._cache = diskcache.Cache(str(directory), statistics=False, size_limit=64 * 1024**2)
@@ -162,6 +176,7 @@ class RateLimiter:
         turn a full disk into an outage of cached-path renders and logins. ``/readyz`` is failing by
         then, and uploads and sign-ups, which need the disk, are refused on their own.
         """
+        _off_event_loop("take")
         if rate_per_minute <= 0:
             return None
         try:
@@ -188,6 +203,7 @@ class RateLimiter:
 
     def refund(self, bucket: str, rate_per_minute: float, burst: float | None = None) -> None:
         """Give back a token taken for something that turned out not to count (a successful login)."""
+        _off_event_loop("refund")
         if rate_per_minute <= 0:
             return
         capacity = burst if burst is not None else max(1.0, rate_per_minute)
@@ -198,6 +214,7 @@ class RateLimiter:
 
     def count(self, bucket: str, window: int, now: float | None = None) -> tuple[int, int]:
         """Count one call in a fixed window of ``window`` seconds: (calls so far in it, when it ends)."""
+        _off_event_loop("count")
         now = time.time() if now is None else now
         start = int(now) // window * window
         key = f"window:{bucket}:{start}"
@@ -209,6 +226,7 @@ class RateLimiter:
     def remember(self, bucket: str, member: str, limit: int, expire: float) -> bool:
         """Add ``member`` to the set ``bucket`` (which lives ``expire`` seconds from its first member);
         False when it is new and the set already holds ``limit`` members."""
+        _off_event_loop("remember")
         if limit <= 0:
             return True
         key = f"set:{bucket}"

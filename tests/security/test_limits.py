@@ -282,6 +282,27 @@ def test_rate_limit_buckets_are_shared_by_workers(tmp_path: Path) -> None:
         second.close()
 
 
+def test_rate_limiter_refuses_to_block_an_event_loop(tmp_path: Path) -> None:
+    """Its transactions wait on other workers' SQLite locks: on the loop they would stall every request.
+    The routes that take tokens (sign-up, login, upload, transform, render, Admin and Upload API, eager
+    jobs) are exercised through the app by the tests of this suite, so a call left on the loop fails them."""
+    from imgorigin.state.cache import RateLimiter
+
+    limiter = RateLimiter(tmp_path / "state")
+
+    async def on_the_loop() -> None:
+        for call in (lambda: limiter.take("b", 1.0), lambda: limiter.refund("b", 1.0),
+                     lambda: limiter.count("w", 60), lambda: limiter.remember("s", "m", 1, 60)):
+            with pytest.raises(RuntimeError, match=r"RateLimiter\.\w+ blocks: run it in a thread"):
+                call()
+        assert await anyio.to_thread.run_sync(limiter.take, "b", 1.0) is None
+
+    try:
+        anyio.run(on_the_loop)
+    finally:
+        limiter.close()
+
+
 def test_render_queue_may_be_zero_but_not_negative(tmp_path: Path) -> None:
     from imgorigin.config import SettingsError
 

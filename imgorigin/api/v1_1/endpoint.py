@@ -11,7 +11,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from imgorigin.api.common import services_of
+from imgorigin.api.common import in_thread, services_of
 from imgorigin.api.v1_1.auth import Caller, basic_caller, signed_caller
 from imgorigin.api.v1_1.errors import RateLimited
 from imgorigin.api.v1_1.params import Params, read_params
@@ -22,11 +22,11 @@ AdminHandler = Callable[[Request, Caller, Params], Awaitable[Body]]
 UploadHandler = Callable[[Request, Caller, Params], Awaitable[Response | Body]]
 
 
-def _rate_headers(request: Request, caller: Caller) -> dict[str, str]:
+async def _rate_headers(request: Request, caller: Caller) -> dict[str, str]:
     limit = services_of(request).settings.admin_api_rate
     if limit <= 0:
         return {}
-    calls, reset = services_of(request).rate_limiter.count(f"admin-api:{caller.user.id}", HOUR)
+    calls, reset = await in_thread(services_of(request).rate_limiter.count, f"admin-api:{caller.user.id}", HOUR)
     headers = {
         "X-FeatureRateLimit-Limit": str(limit),
         "X-FeatureRateLimit-Remaining": str(max(0, limit - calls)),
@@ -41,7 +41,7 @@ def _rate_headers(request: Request, caller: Caller) -> dict[str, str]:
 def admin(handler: AdminHandler) -> Callable[[Request], Awaitable[Response]]:
     async def endpoint(request: Request) -> Response:
         caller = await basic_caller(request)
-        headers = _rate_headers(request, caller)
+        headers = await _rate_headers(request, caller)
         params = await read_params(request)
         return JSONResponse(await handler(request, caller, params), headers=headers)
 

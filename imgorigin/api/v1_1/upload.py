@@ -76,7 +76,7 @@ async def upload(request: Request, caller: Caller, params: Params) -> dict[str, 
     if caller.api_key is None:
         buckets.append(f"upload-ip:{client_key(request)}")
     for bucket in buckets:
-        wait = services.rate_limiter.take(bucket, settings.upload_rate)
+        wait = await in_thread(services.rate_limiter.take, bucket, settings.upload_rate)
         if wait is not None:
             raise TooManyRequests("Too many uploads; retry shortly", retry_after=max(1, round(wait)))
     preset: UploadPreset | None = request.state.preset
