@@ -4,16 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-JSON = "application/json"
-
-
-def _errors(*statuses: int) -> dict[str, Any]:
-    return {str(status): {"$ref": f"#/components/responses/E{status}"} for status in statuses}
-
-
-def _answer(schema: dict[str, Any], description: str) -> dict[str, Any]:
-    return {"description": description, "content": {JSON: {"schema": schema}}}
-
+from imgorigin.api.openapi_schemas import IMAGE_BYTES, JSON
+from imgorigin.api.openapi_schemas import answer as _answer
+from imgorigin.api.openapi_schemas import errors as _errors
 
 _STRING = {"type": "string"}
 _KEY = {"type": "object", "properties": {"api_key": _STRING, "created_at": _STRING},
@@ -32,7 +25,6 @@ _CLOUD = {"type": "object", "properties": {
 _CLOUD_UPDATE = {"type": "object", "additionalProperties": False, "properties": {
     "unsigned_policy": _POLICY,
     "allowed_transformations": {"type": "array", "maxItems": 200, "items": _STRING}}}
-_IMAGE_TYPES = ("image/jpeg", "image/png", "image/webp", "image/avif", "image/gif", "image/tiff")
 
 
 def _delivery(summary: str, parameters: list[str]) -> dict[str, Any]:
@@ -42,8 +34,7 @@ def _delivery(summary: str, parameters: list[str]) -> dict[str, Any]:
                        "policy (docs/migration.md). Touches no database. Errors are short plain text.",
         "parameters": [{"name": name, "in": "path", "required": True, "schema": _STRING} for name in parameters],
         "responses": {
-            "200": {"description": "The rendered image",
-                    "content": {media: {"schema": {"type": "string", "format": "binary"}} for media in _IMAGE_TYPES}},
+            "200": {"description": "The rendered image", "content": IMAGE_BYTES},
             "304": {"description": "Not modified (If-None-Match matched)"},
             **{str(status): {"$ref": "#/components/responses/Plain"}
                for status in (400, 401, 403, 404, 413, 415, 422, 429, 502, 503)},

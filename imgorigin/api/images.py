@@ -142,21 +142,20 @@ async def transform(request: Request) -> JSONResponse:
     user = await current_user(request)
     record = await in_thread(get_image, services, user.id, request.path_params["id"])
     body = await json_body(request)
-    transformation, fmt = to_transformation(body)
+    transformation = to_transformation(body)
     plan = parse(transformation, services.renderer.limits)
     await in_thread(require_own_layers, services, user.id, plan)
     # Per user, like uploads: authenticated bulk work behind one address is not one client.
     wait = await in_thread(services.rate_limiter.take, f"transform:{user.id}", services.settings.transform_rate)
     if wait is not None:
         raise TooManyRequests("Too many transform calls; retry shortly", retry_after=max(1, round(wait)))
-    extension = fmt if fmt and fmt != "auto" else extension_of(record)
-    output = plan.output_format(parse_output_format(extension))
+    # The body's format is the plan's f_; without one, the original's. Under f_auto the URL keeps f_auto
+    # (browsers negotiate) and the answer describes the JPEG/PNG fallback, whose extension the URL gets.
+    output = plan.output_format(parse_output_format(extension_of(record)))
     variant = output.value if output is not None else "auto:other"
     derived = await services.renderer.derive(record.id, plan, output, variant)
     width, height = await in_thread(_dimensions, derived.data)
-    if fmt == "auto":
-        # The URL keeps f_auto (browsers negotiate); the numbers describe the JPEG/PNG fallback.
-        extension = derived.format.value
+    extension = derived.format.value
     return JSONResponse({
         "id": record.id,
         "transformation": transformation,

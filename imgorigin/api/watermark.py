@@ -15,38 +15,44 @@ from __future__ import annotations
 
 from typing import Any
 
-from imgorigin.errors import BadRequest
+from imgorigin.api.body_fields import BodyError, boolean, checked_int, fail
 from imgorigin.transform.colors import parse_color
 from imgorigin.transform.effects.blend import BLEND_MODES
 from imgorigin.transform.layers import FONT_ALIASES, FONTS, MAX_FONT_SIZE, MAX_TEXT, escape_text, font_key
-from imgorigin.transform.values import Gravity, format_decimal
+from imgorigin.transform.params import GRAMMAR_MAX_SIDE, OPACITY, Param
+from imgorigin.transform.values import Gravity, IntBetween, format_decimal
 
-MAX_SIDE = 16383
 PLACEMENT = {"gravity", "x", "y", "opacity", "width", "tiled", "blend"}
 IMAGE_FIELDS = {"image"} | PLACEMENT
 TEXT_FIELDS = {"text", "font", "size", "bold", "italic", "color"} | PLACEMENT
+# Ranges and choices are the URL declarations' (the schema in api/openapi.py reads them from here).
+FONT_SIZE = IntBetween(1, MAX_FONT_SIZE)
+OFFSET = IntBetween(-GRAMMAR_MAX_SIDE, GRAMMAR_MAX_SIDE)
+WIDTH = IntBetween(1, GRAMMAR_MAX_SIDE)
 
 
-class WatermarkError(BadRequest):
-    code = "invalid_transformation_body"
+def _integers(param: Param[int]) -> IntBetween:
+    if not isinstance(param.range, IntBetween):
+        raise TypeError(f"{param.key}_ is not declared as an integer range")
+    return param.range
 
 
-def _fail(field: str, expected: str) -> WatermarkError:
-    return WatermarkError(f"transformations.watermark.{field}: expected {expected}")
+OPACITY_RANGE = _integers(OPACITY)
+GRAVITIES = [g.value for g in Gravity if g is not Gravity.AUTO]  # no smart crop to place a watermark by
+BLENDS = ["normal", *BLEND_MODES]
+FONT_NAMES = sorted({*FONTS, *FONT_ALIASES})
 
 
-def _int(body: dict[str, Any], field: str, low: int, high: int) -> int:
-    value = body[field]
-    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-        raise _fail(field, f"an integer between {low} and {high}")
-    return value
+def _fail(field: str, expected: str) -> BodyError:
+    return fail(f"watermark.{field}", expected)
+
+
+def _int(body: dict[str, Any], field: str, parse: IntBetween) -> int:
+    return checked_int(body[field], f"watermark.{field}", parse)
 
 
 def _bool(body: dict[str, Any], field: str) -> bool:
-    value = body.get(field, False)
-    if not isinstance(value, bool):
-        raise _fail(field, "true or false")
-    return value
+    return boolean(body.get(field, False), f"watermark.{field}")
 
 
 def _layer(body: dict[str, Any]) -> str:
@@ -61,8 +67,8 @@ def _layer(body: dict[str, Any]) -> str:
         raise _fail("text", f"a string of 1 to {MAX_TEXT} printable characters")
     font = body.get("font", "arial")
     if not isinstance(font, str) or (font_key(font) not in FONTS and font_key(font) not in FONT_ALIASES):
-        raise _fail("font", "one of " + ", ".join(sorted({*FONTS, *FONT_ALIASES})))
-    size = _int(body, "size", 1, MAX_FONT_SIZE) if "size" in body else 32
+        raise _fail("font", "one of " + ", ".join(FONT_NAMES))
+    size = _int(body, "size", FONT_SIZE) if "size" in body else 32
     styles = "".join(f"_{style}" for style in ("bold", "italic") if _bool(body, style))
     layer = f"l_text:{font_key(font)}_{size}{styles}:{escape_text(text)}"
     if "color" in body:
@@ -76,40 +82,41 @@ def _layer(body: dict[str, Any]) -> str:
 
 
 def _width(value: object) -> str:
-    if isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= MAX_SIDE:
+    if isinstance(value, int) and not isinstance(value, bool) and WIDTH.low <= value <= WIDTH.high:
         return f"w_{value}"
     if isinstance(value, float) and 0 < value <= 1:
         return f"w_{format_decimal(value)},fl_relative"
-    raise _fail("width", f"pixels (an integer between 1 and {MAX_SIDE}) or a fraction of the image (0 to 1.0)")
+    raise _fail("width", f"pixels (an integer between {WIDTH.low} and {WIDTH.high}) or a fraction of the image "
+                         "(0 to 1.0)")
 
 
 def watermark(value: object) -> str:
     """The overlay components a ``watermark`` object asks for."""
     if not isinstance(value, dict):
-        raise WatermarkError("transformations.watermark: expected an object")
+        raise BodyError("transformations.watermark: expected an object")
     if ("image" in value) == ("text" in value):
-        raise WatermarkError("transformations.watermark: give either image (an image id) or text")
+        raise BodyError("transformations.watermark: give either image (an image id) or text")
     allowed = IMAGE_FIELDS if "image" in value else TEXT_FIELDS
     unknown = sorted(set(value) - allowed)
     if unknown:
-        raise WatermarkError(
+        raise BodyError(
             f"transformations.watermark.{unknown[0]}: unknown field (allowed: {', '.join(sorted(allowed))})"
         )
     layer = _layer(value)
     if "width" in value:
         layer += "," + _width(value["width"])
     gravity = value.get("gravity", "south_east")
-    if not isinstance(gravity, str) or gravity not in {g.value for g in Gravity} or gravity == Gravity.AUTO:
-        raise _fail("gravity", "a compass point: " + ", ".join(g.value for g in Gravity if g is not Gravity.AUTO))
+    if not isinstance(gravity, str) or gravity not in GRAVITIES:
+        raise _fail("gravity", "a compass point: " + ", ".join(GRAVITIES))
     place = ["fl_layer_apply.tiled" if _bool(value, "tiled") else "fl_layer_apply", f"g_{gravity}"]
     for field in ("x", "y"):
         if field in value:
-            place.append(f"{field}_{_int(value, field, -MAX_SIDE, MAX_SIDE)}")
+            place.append(f"{field}_{_int(value, field, OFFSET)}")
     if "opacity" in value:
-        place.append(f"o_{_int(value, 'opacity', 0, 100)}")
+        place.append(f"o_{checked_int(value['opacity'], 'watermark.opacity', OPACITY_RANGE)}")
     blend = value.get("blend", "normal")
-    if not isinstance(blend, str) or blend not in ("normal", *BLEND_MODES):
-        raise _fail("blend", "one of normal, " + ", ".join(BLEND_MODES))
+    if not isinstance(blend, str) or blend not in BLENDS:
+        raise _fail("blend", "one of " + ", ".join(BLENDS))
     if blend != "normal":
         place.append(f"e_{blend}")
     return f"{layer}/{','.join(place)}"

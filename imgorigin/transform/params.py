@@ -45,6 +45,12 @@ class Param(Generic[T]):
     def canonical(self, value: Any) -> str:
         return f"{self.key}_{self.format_value(value)}"
 
+    @property
+    def range(self) -> v.IntBetween | v.NumberBetween | None:
+        """The bounds of a plain numeric parameter (``o_``, ``z_``, ``dpr_``), for schemas and docs."""
+        parse = self.parse_value
+        return parse if isinstance(parse, v.IntBetween | v.NumberBetween) else None
+
 
 PARAMS: dict[str, Param[Any]] = {}
 

@@ -28,29 +28,44 @@ def format_number(value: float) -> str:
     return str(int(value)) if float(value).is_integer() else format_decimal(value)
 
 
-def int_between(low: int, high: int) -> Callable[[str], int]:
-    def parse(raw: str) -> int:
-        if not _INT.fullmatch(raw) or not low <= int(raw) <= high:
-            raise ValueError(f"an integer between {low} and {high}")
+# Range parsers are data, not closures: the JSON body, the OpenAPI document and the docs read the
+# bounds from the declarations instead of repeating them.
+@dataclass(frozen=True)
+class IntBetween:
+    low: int
+    high: int
+
+    def __call__(self, raw: str) -> int:
+        if not _INT.fullmatch(raw) or not self.low <= int(raw) <= self.high:
+            raise ValueError(f"an integer between {self.low} and {self.high}")
         return int(raw)
 
-    return parse
 
+@dataclass(frozen=True)
+class NumberBetween:
+    low: float
+    high: float
+    exclusive_low: bool = False
 
-def number_between(low: float, high: float, *, exclusive_low: bool = False) -> Callable[[str], float]:
-    def parse(raw: str) -> float:
+    def __call__(self, raw: str) -> float:
+        low, high = format_number(self.low), format_number(self.high)
         if not (_INT.fullmatch(raw) or _DECIMAL.fullmatch(raw)):
-            raise ValueError(f"a number between {format_number(low)} and {format_number(high)}")
+            raise ValueError(f"a number between {low} and {high}")
         value = round(float(raw), DECIMAL_PLACES)
-        too_low = value <= low if exclusive_low else value < low
-        if too_low or value > high:
-            bound = "above" if exclusive_low else "between"
-            if exclusive_low:
-                raise ValueError(f"a number {bound} {format_number(low)} and at most {format_number(high)}")
-            raise ValueError(f"a number between {format_number(low)} and {format_number(high)}")
+        too_low = value <= self.low if self.exclusive_low else value < self.low
+        if too_low or value > self.high:
+            if self.exclusive_low:
+                raise ValueError(f"a number above {low} and at most {high}")
+            raise ValueError(f"a number between {low} and {high}")
         return value
 
-    return parse
+
+def int_between(low: int, high: int) -> IntBetween:
+    return IntBetween(low, high)
+
+
+def number_between(low: float, high: float, *, exclusive_low: bool = False) -> NumberBetween:
+    return NumberBetween(low, high, exclusive_low)
 
 
 @dataclass(frozen=True)
@@ -238,10 +253,13 @@ class Angle:
         return Flip.IGNORE in self.modes
 
 
+DEGREES = NumberBetween(-360, 360)
+
+
 def parse_angle(raw: str) -> Angle:
     expected = "degrees between -360 and 360, hflip, vflip or ignore (several joined by '.')"
     modes: list[Flip | float] = []
-    degrees = number_between(-360, 360)
+    degrees = DEGREES
     for part in raw.split("."):
         if part in Flip.__members__.values() or part in {f.value for f in Flip}:
             modes.append(Flip(part))
@@ -277,6 +295,9 @@ class Quality:
 AUTO_QUALITY_LEVELS = ("best", "good", "eco", "low")
 
 
+QUALITY_RANGE = IntBetween(1, 100)
+
+
 def parse_quality(raw: str) -> Quality:
     expected = "an integer between 1 and 100, or auto[:best|good|eco|low]"
     if raw == "auto":
@@ -287,7 +308,7 @@ def parse_quality(raw: str) -> Quality:
             raise ValueError(expected)
         return Quality(auto=level)
     try:
-        return Quality(value=int_between(1, 100)(raw))
+        return Quality(value=QUALITY_RANGE(raw))
     except ValueError:
         raise ValueError(expected) from None
 

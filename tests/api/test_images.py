@@ -228,10 +228,10 @@ def test_transform_keeps_the_original_format_by_default(alice: Account) -> None:
             {"transformations": {"crop": {"width": 10}}},
             "transformations.crop.height: expected an integer (it is required)",
         ),
-        ({"transformations": {"rotate": "left"}}, "transformations.rotate: expected degrees between -360 and 360"),
+        ({"transformations": {"rotate": "left"}}, "transformations.rotate: expected a number between -360 and 360 (degrees)"),
         (
             {"transformations": {"format": "bmp"}},
-            "transformations.format: expected one of jpg, jpeg, png, webp, avif, gif, tiff, auto",
+            "transformations.format: expected auto or one of jpg, png, webp, avif, gif, tiff",
         ),
         ({"transformations": {"filters": {"glow": True}}}, "transformations.filters.glow: unknown field"),
         ({"transformations": {"flip": "yes"}}, "transformations.flip: expected true or false"),

@@ -35,6 +35,8 @@ class Effect:
     qualifiers: frozenset[str] = frozenset()
     # Makes pixels transparent, so f_auto must pick a format with alpha.
     adds_alpha: bool = False
+    # The integer its value starts with (e_blur:300, e_trim:20:white), if any.
+    level: Level | None = None
 
 
 EFFECTS: dict[str, Effect] = {}
@@ -49,8 +51,10 @@ def effect(
     random_access: bool = False,
     qualifiers: frozenset[str] = frozenset(),
     adds_alpha: bool = False,
+    level: Level | None = None,
 ) -> Callable[[Applier], Applier]:
-    """Declare an effect; the decorated function is its libvips implementation, its docstring the docs."""
+    """Declare an effect; the decorated function is its libvips implementation, its docstring the docs.
+    ``level`` defaults to ``parse_arg`` when that is a ``Level``."""
 
     def register(apply: Applier) -> Applier:
         if name in EFFECTS:
@@ -58,7 +62,7 @@ def effect(
         EFFECTS[name] = Effect(
             name, parse_arg, apply, (apply.__doc__ or "").strip(), example,
             format_arg or (lambda arg: None if arg is None else str(arg)), random_access,
-            qualifiers, adds_alpha,
+            qualifiers, adds_alpha, parse_arg if isinstance(parse_arg, Level) else level,
         )
         return apply
 
@@ -70,15 +74,23 @@ def no_value(raw: str | None) -> None:
         raise ValueError("no value")
 
 
-def optional_int(default: int, low: int, high: int) -> Callable[[str | None], int]:
-    from imgorigin.transform.values import int_between
+@dataclass(frozen=True)
+class Level:
+    """An effect's optional integer strength: ``default`` when omitted, else within ``low``-``high``.
+    Declared as data so the JSON body, the OpenAPI document and the docs read the range from here."""
 
-    parse = int_between(low, high)
+    default: int
+    low: int
+    high: int
 
-    def parse_arg(raw: str | None) -> int:
-        return default if raw is None else parse(raw)
+    def __call__(self, raw: str | None) -> int:
+        from imgorigin.transform.values import IntBetween
 
-    return parse_arg
+        return self.default if raw is None else IntBetween(self.low, self.high)(raw)
+
+
+def optional_int(default: int, low: int, high: int) -> Level:
+    return Level(default, low, high)
 
 
 def split_args(raw: str) -> list[str]:

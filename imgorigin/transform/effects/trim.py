@@ -6,9 +6,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from imgorigin.transform.colors import Color, parse_color
-from imgorigin.transform.effects import effect
+from imgorigin.transform.effects import Level, effect
 from imgorigin.transform.effects.bands import page_height, split_alpha
-from imgorigin.transform.values import int_between
 
 if TYPE_CHECKING:
     import pyvips
@@ -17,11 +16,12 @@ if TYPE_CHECKING:
 
 
 MIN_SIDE = 3
+TOLERANCE = Level(10, 0, 100)
 
 
 @dataclass(frozen=True)
 class Trim:
-    tolerance: int = 10
+    tolerance: int = TOLERANCE.default
     color: Color | None = None
 
     def canonical(self) -> str:
@@ -31,15 +31,16 @@ class Trim:
 def parse_trim(raw: str | None) -> Trim:
     if raw is None:
         return Trim()
-    expected = "a tolerance between 0 and 100, optionally followed by ':' and a colour"
+    expected = f"a tolerance between {TOLERANCE.low} and {TOLERANCE.high}, optionally followed by ':' and a colour"
     tolerance, sep, colour = raw.partition(":")
     try:
-        return Trim(int_between(0, 100)(tolerance), parse_color(colour) if sep else None)
+        return Trim(TOLERANCE(tolerance), parse_color(colour) if sep else None)
     except ValueError:
         raise ValueError(expected) from None
 
 
-@effect("trim", parse_arg=parse_trim, example="e_trim:20", format_arg=Trim.canonical, random_access=True)
+@effect("trim", parse_arg=parse_trim, example="e_trim:20", format_arg=Trim.canonical, random_access=True,
+        level=TOLERANCE)
 def trim(image: pyvips.Image, spec: Trim, ctx: RenderContext) -> pyvips.Image:
     """Removes the edges whose colour is within tolerance percent of the top-left pixel's (or of the
     given colour); transparent edges are trimmed when that pixel is transparent. Nothing is cut if the
