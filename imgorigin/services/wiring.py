@@ -87,3 +87,5 @@ class Services:
         self.cache.close()
         self.renderer.failures.close()
         self.rate_limiter.close()
+        if self.database is not None:
+            self.database.close()

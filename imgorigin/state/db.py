@@ -10,6 +10,7 @@ import json
 import os
 import sqlite3
 import threading
+import weakref
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict
@@ -33,6 +34,9 @@ class Database(EagerQueue):
     def __init__(self, path: Path) -> None:
         self.path = path
         self._local = threading.local()
+        # Every live thread's connection, for close(); a thread that ends drops its own (weakly held).
+        self._opened: weakref.WeakSet[sqlite_utils.Database] = weakref.WeakSet()
+        self._opened_lock = threading.Lock()
         os.close(os.open(path, os.O_RDWR | os.O_CREAT, 0o600))  # -wal and -shm get the same mode
         # Workers starting together on a fresh directory migrate one at a time (the first does the work).
         with exclusive(path.with_name(path.name + ".migrate.lock")):
@@ -48,7 +52,17 @@ class Database(EagerQueue):
             conn.execute("PRAGMA busy_timeout=30000")
             db = sqlite_utils.Database(conn)
             self._local.db = db
+            with self._opened_lock:
+                self._opened.add(db)
         return db
+
+    def close(self) -> None:
+        """Close every thread's connection (at shutdown). A later call opens new ones."""
+        with self._opened_lock:
+            opened, self._opened = list(self._opened), weakref.WeakSet()
+            self._local = threading.local()
+        for db in opened:
+            db.conn.close()
 
     def connection(self) -> sqlite3.Connection:
         """This thread's connection (autocommit: transactions are explicit), for the other tables' modules."""
