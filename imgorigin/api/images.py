@@ -35,7 +35,7 @@ from imgorigin.services.eager import parse_eager, record_eager
 from imgorigin.services.library import delete_image, get_image, require_own_layers, store_upload
 from imgorigin.storage import original_key
 from imgorigin.transform.plan import parse
-from imgorigin.transform.values import OutputFormat, parse_output_format
+from imgorigin.transform.values import AutoFormat, OutputFormat, parse_output_format
 
 MAX_LIMIT = 100
 MAX_SIGN_ITEMS = 100
@@ -151,9 +151,8 @@ async def transform(request: Request) -> JSONResponse:
         raise TooManyRequests("Too many transform calls; retry shortly", retry_after=max(1, round(wait)))
     # The body's format is the plan's f_; without one, the original's. Under f_auto the URL keeps f_auto
     # (browsers negotiate) and the answer describes the JPEG/PNG fallback, whose extension the URL gets.
-    output = plan.output_format(parse_output_format(extension_of(record)))
-    variant = output.value if output is not None else "auto:other"
-    derived = await services.renderer.derive(record.id, plan, output, variant)
+    output = plan.output_format(parse_output_format(extension_of(record))) or AutoFormat.OTHER
+    derived = await services.renderer.derive(record.id, plan, output)
     width, height = await in_thread(_dimensions, derived.data)
     extension = derived.format.value
     return JSONResponse({
@@ -196,7 +195,7 @@ async def download(request: Request) -> Response:
         fmt = parse_output_format(requested)
     except ValueError:
         raise BadRequest("format must be one of " + ", ".join(OUTPUT_EXTENSIONS), code="invalid_query") from None
-    derived = await services.renderer.derive(record.id, parse(""), fmt, fmt.value)
+    derived = await services.renderer.derive(record.id, parse(""), fmt)
     return Response(
         derived.data, media_type=fmt.media_type,
         headers={"Content-Disposition": f'attachment; filename="{record.id}.{fmt.value}"'},

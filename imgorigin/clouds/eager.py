@@ -52,7 +52,7 @@ async def derive(services: Services, user: User, record: ImageRecord, specs: lis
         plan = parse(services.presets.expand(spec.transformation), services.renderer.limits)
         fmt = output_of(plan, spec.extension or original)
         try:
-            derived = await services.renderer.derive(record.id, plan, fmt, fmt.value)
+            derived = await services.renderer.derive(record.id, plan, fmt)
         except Unavailable:
             queued.append(spec)
             continue

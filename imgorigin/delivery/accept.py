@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from imgorigin.transform.values import OutputFormat
+from imgorigin.transform.values import AutoFormat
 
 
-def negotiate(accept: str) -> tuple[OutputFormat | None, str]:
-    """(format, cache variant). None means JPEG, or PNG if the image has alpha: decided at render."""
+def negotiate(accept: str) -> AutoFormat:
     lowered = accept.lower()
     if "image/avif" in lowered:
-        return OutputFormat.AVIF, "auto:avif"
+        return AutoFormat.AVIF
     if "image/webp" in lowered:
-        return OutputFormat.WEBP, "auto:webp"
-    return None, "auto:other"
+        return AutoFormat.WEBP
+    return AutoFormat.OTHER

@@ -19,7 +19,7 @@ from imgorigin.services.wiring import Services
 from imgorigin.transform import params as p
 from imgorigin.transform.flags import ATTACHMENT, output_flags
 from imgorigin.transform.plan import Transformation, parse
-from imgorigin.transform.values import OutputFormat, parse_output_format
+from imgorigin.transform.values import Output, OutputFormat, parse_output_format
 
 IMMUTABLE = "public, max-age=31536000, immutable"
 
@@ -52,15 +52,13 @@ async def serve(request: Request, services: Services, image_id: str, plan: Trans
     ETag and 304, the cache, the render limit per client IP on a miss (and ``on_miss``, given the cache
     key; it runs in a thread, as the rate limiter does), the render itself."""
     settings = services.settings
-    fmt = plan.output_format(extension)
     headers = {"Cache-Control": cache_control}
-    if fmt is None:
-        fmt, variant = negotiate(request.headers.get("accept", ""))
+    output: Output | None = plan.output_format(extension)
+    if output is None:
+        output = negotiate(request.headers.get("accept", ""))
         headers["Vary"] = "Accept"
-    else:
-        variant = fmt.value
 
-    key = cache_key(image_id, plan, variant)
+    key = cache_key(image_id, plan, output)
     etag = etag_of(key)
     headers["ETag"] = etag
     if none_match(request.headers.get("if-none-match"), etag) and key in services.renderer.cache:
@@ -75,7 +73,7 @@ async def serve(request: Request, services: Services, image_id: str, plan: Trans
             raise TooManyRequests("Too many new renders; retry shortly", retry_after=max(1, round(wait)))
         if on_miss is not None:
             await anyio.to_thread.run_sync(on_miss, key)
-        derived = await services.renderer.derive(image_id, plan, fmt, variant, gone=lambda: disconnected(request))
+        derived = await services.renderer.derive(image_id, plan, output, gone=lambda: disconnected(request))
     headers["X-Cache"] = "HIT" if derived.cached else "MISS"
     disposition = attachment_header(plan, image_id, derived.format)
     if disposition is not None:

@@ -173,7 +173,7 @@ class EagerWorker:
             else:
                 plan = parse(self.services.presets.expand(job.transformation), self.services.renderer.limits)
                 fmt = output_of(plan, job.format)
-                await self.services.renderer.derive(job.image_id, plan, fmt, fmt.value)
+                await self.services.renderer.derive(job.image_id, plan, fmt)
         except RenderTimeout as exc:  # it would time out again: never retried
             await self._finish(job, "failed", exc.message)
         except Unavailable as exc:

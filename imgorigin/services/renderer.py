@@ -35,7 +35,7 @@ from imgorigin.transform.params import PAGE
 from imgorigin.transform.plan import Limits, Transformation
 from imgorigin.transform.render import adds_alpha, render
 from imgorigin.transform.source import Header, SourceLimits, read_header
-from imgorigin.transform.values import OutputFormat
+from imgorigin.transform.values import AutoFormat, Output, OutputFormat
 
 T = TypeVar("T")
 log = logging.getLogger("imgorigin.render")
@@ -46,8 +46,8 @@ BG_REMOVAL_WAIT = 5.0  # seconds a render waits for a free background-removal sl
 RENDER_VERSION = "2"
 
 
-def cache_key(image_id: str, plan: Transformation, fmt: str) -> str:
-    text = f"{RENDER_VERSION}\n{image_id}\n{plan.canonical()}\n{fmt}"
+def cache_key(image_id: str, plan: Transformation, output: Output) -> str:
+    text = f"{RENDER_VERSION}\n{image_id}\n{plan.canonical()}\n{output.value}"
     return hashlib.sha256(text.encode()).hexdigest()
 
 
@@ -163,14 +163,14 @@ class Renderer:
         return Derived(data, fmt, etag_of(key), cached=True)
 
     async def derive(
-        self, image_id: str, plan: Transformation, fmt: OutputFormat | None, variant: str,
+        self, image_id: str, plan: Transformation, output: Output,
         gone: Callable[[], Awaitable[object]] | None = None,
     ) -> Derived:
-        """Render (or join the render already running for) one derivative. ``fmt`` None: f_auto's jpg/png.
+        """Render (or join the render already running for) one derivative.
 
         ``gone`` returns when the requester stops waiting (its client disconnected); once every
         requester of a render is gone, the render is stopped wherever it is."""
-        key = cache_key(image_id, plan, variant)
+        key = cache_key(image_id, plan, output)
         hit = self.lookup(key)
         if hit is not None:
             return hit
@@ -181,7 +181,7 @@ class Renderer:
         if flight is None:
             deadline = Deadline(self.settings.render_timeout, memory=self.memory,
                                 max_copy_bytes=self.settings.render_memory)
-            task = asyncio.create_task(self._fly(key, image_id, plan, fmt, variant, deadline))
+            task = asyncio.create_task(self._fly(key, image_id, plan, output, deadline))
             task.add_done_callback(lambda done: done.cancelled() or done.exception())  # retrieved here
             flight = self._flights[key] = Flight(task, deadline)
         flight.waiters += 1
@@ -205,15 +205,15 @@ class Renderer:
                     del self._flights[key]
 
     async def _fly(
-        self, key: str, image_id: str, plan: Transformation, fmt: OutputFormat | None, variant: str,
-        deadline: Deadline,
+        self, key: str, image_id: str, plan: Transformation, output: Output, deadline: Deadline,
     ) -> Derived:
         try:
             # AVIF encodes take the most memory and use every core: fewer of them at once, so a burst of
             # them keeps RSS bounded; they wait here without holding a render slot others could use.
-            gate = self.avif_slots.slot() if fmt is OutputFormat.AVIF else contextlib.nullcontext()
+            avif = output in (OutputFormat.AVIF, AutoFormat.AVIF)
+            gate = self.avif_slots.slot() if avif else contextlib.nullcontext()
             async with gate:
-                return await self.slots.run(self._render, key, image_id, plan, fmt, variant, deadline)
+                return await self.slots.run(self._render, key, image_id, plan, output, deadline)
         except ImgOriginError as exc:
             if remembered(exc):
                 self.failures.put(key, exc)
@@ -223,8 +223,7 @@ class Renderer:
                 del self._flights[key]
 
     def _render(
-        self, key: str, image_id: str, plan: Transformation, fmt: OutputFormat | None, variant: str = "",
-        deadline: Deadline | None = None,
+        self, key: str, image_id: str, plan: Transformation, output: Output, deadline: Deadline | None = None,
     ) -> Derived:
         started = time.perf_counter()
         original = Original(self.storage, image_id)
@@ -233,13 +232,13 @@ class Renderer:
             header = stored_header(self.storage, image_id, self.source_limits) if self.pyramid else None
             if header is None:
                 header = read_header(original(), self.source_limits)
-            fmt = final_format(fmt, variant, header, plan)
+            fmt = final_format(output, header, plan)
             levels = None
             if self.pyramid is not None:
                 levels = level_picker(self.storage, image_id, header, self.pyramid)
             rendered = render(original, header, plan, fmt, self.limits, levels=levels, open_layer=self.open_layer,
                               background_remover=self.background_remover, face_detector=self.face_detector,
-                              auto_format=variant.startswith("auto:"),
+                              auto_format=isinstance(output, AutoFormat),
                               deadline=deadline or Deadline(self.settings.render_timeout, memory=self.memory,
                                                             max_copy_bytes=self.settings.render_memory))
         except ImgOriginError as exc:
@@ -296,20 +295,20 @@ class Original:
         return self.blob
 
 
-def final_format(
-    chosen: OutputFormat | None, variant: str, header: Header, plan: Transformation
-) -> OutputFormat:
+def final_format(output: Output, header: Header, plan: Transformation) -> OutputFormat:
     """The format once the source is known: f_auto keeps an animation animated (WebP, else GIF) and
-    never sends alpha to JPEG. The cache variant (auto:avif...) already keys this per image."""
+    never sends alpha to JPEG. The Accept class in the cache key already keys this per image."""
+    if isinstance(output, OutputFormat):
+        return output
     wanted = plan.output(PAGE)
     frames = header.pages if wanted is None else (wanted.last or header.pages) - wanted.first + 1
-    if variant.startswith("auto:") and frames > 1:
-        return OutputFormat.WEBP if variant in ("auto:avif", "auto:webp") else OutputFormat.GIF
-    if variant == "auto:avif" and keeps_graphics_exact(plan, header):
+    if frames > 1:
+        return OutputFormat.GIF if output is AutoFormat.OTHER else OutputFormat.WEBP
+    if output is AutoFormat.AVIF and keeps_graphics_exact(plan, header):
         return OutputFormat.WEBP  # lossless WebP: lossless AVIF is larger and far slower
-    if chosen is None:
+    if output.preferred is None:
         return OutputFormat.PNG if header.has_alpha or adds_alpha(plan) else OutputFormat.JPEG
-    return chosen
+    return output.preferred
 
 
 def etag_of(key: str) -> str:

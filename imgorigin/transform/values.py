@@ -224,6 +224,24 @@ class FormatChoice:
         return "auto" if self.format is None else self.format.value
 
 
+class AutoFormat(StrEnum):
+    """What ``f_auto`` resolved to for one request: the class of its Accept header, which with the
+    source decides the format at render. The value is the format part of the cache key."""
+
+    AVIF = "auto:avif"
+    WEBP = "auto:webp"
+    OTHER = "auto:other"
+
+    @property
+    def preferred(self) -> OutputFormat | None:
+        """The browser's best format; None: JPEG, or PNG when the image has alpha."""
+        return {AutoFormat.AVIF: OutputFormat.AVIF, AutoFormat.WEBP: OutputFormat.WEBP}.get(self)
+
+
+# A derivative's format: fixed by the URL, or f_auto's choice for the request's Accept class.
+Output = OutputFormat | AutoFormat
+
+
 def parse_format_choice(raw: str) -> FormatChoice:
     if raw == "auto":
         return FormatChoice(None)

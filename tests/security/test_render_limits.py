@@ -29,6 +29,7 @@ from imgorigin.services.renderer import cache_key
 from imgorigin.storage import pyramid_key
 from imgorigin.transform.deadline import Deadline
 from imgorigin.transform.plan import parse
+from imgorigin.transform.values import OutputFormat
 
 MB = 1024 * 1024
 # 40 MP of a 2000-strength sharpen: seconds of CPU in each component.
@@ -131,7 +132,7 @@ def test_a_failed_render_is_remembered_not_replayed(make_client: MakeClient) -> 
     # A 4xx found only while rendering is remembered too; other URLs of the image are unaffected.
     pages = signed_path(TEST_URL_SECRET, image_id, "pg_3", "png")
     assert client.get(pages).text == "Invalid pg_3: the image has 1 frame(s)\n"
-    key = cache_key(image_id, parse("pg_3"), "png")
+    key = cache_key(image_id, parse("pg_3"), OutputFormat.PNG)
     assert services_of(client).renderer.failures.get(key) is not None
     assert client.get(signed_path(TEST_URL_SECRET, image_id, "w_20", "png")).status_code == 200
 

@@ -19,6 +19,7 @@ from imgorigin.client.urls import signed_path
 from imgorigin.services.library import delete_image
 from imgorigin.services.renderer import cache_key
 from imgorigin.transform.plan import parse
+from imgorigin.transform.values import OutputFormat
 
 
 def _user_id(client: TestClient, username: str) -> int:
@@ -43,7 +44,7 @@ def test_an_image_deleted_during_its_render_is_not_published(make_client: MakeCl
     response = client.get(path)
     assert (response.status_code, response.text) == (404, "No such image\n")
     assert "immutable" not in response.headers["cache-control"]
-    assert cache_key(image_id, parse("w_100"), "jpg") not in services_of(client).cache
+    assert cache_key(image_id, parse("w_100"), OutputFormat.JPEG) not in services_of(client).cache
     assert client.get(path).status_code == 404  # and later: not served from the cache either
 
 
@@ -56,7 +57,7 @@ def test_an_overlay_deleted_during_the_render_is_not_published(make_client: Make
     transformation = f"w_200/l_{logo},w_50/fl_layer_apply"
     response = client.get(signed_path(TEST_URL_SECRET, base, transformation, "png"))
     assert (response.status_code, response.text) == (404, f"No such overlay image: l_{logo}\n")
-    assert cache_key(base, parse(transformation), "png") not in services_of(client).cache
+    assert cache_key(base, parse(transformation), OutputFormat.PNG) not in services_of(client).cache
 
 
 @contextmanager

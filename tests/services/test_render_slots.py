@@ -23,7 +23,7 @@ def peak_concurrency(renderer: Renderer, fmt: OutputFormat, count: int) -> int:
     state = {"active": 0, "peak": 0}
 
     def fake_render(
-        key: str, image_id: str, plan: object, fmt: OutputFormat, variant: str = "", deadline: object = None
+        key: str, image_id: str, plan: object, output: OutputFormat, deadline: object = None
     ) -> Derived:
         with lock:
             state["active"] += 1
@@ -31,13 +31,13 @@ def peak_concurrency(renderer: Renderer, fmt: OutputFormat, count: int) -> int:
         time.sleep(0.05)
         with lock:
             state["active"] -= 1
-        return Derived(b"", fmt, '"x"', cached=False)
+        return Derived(b"", output, '"x"', cached=False)
 
     renderer._render = fake_render  # type: ignore[method-assign]
 
     async def burst() -> None:
         plans = [parse(f"w_{100 + i}") for i in range(count)]
-        await asyncio.gather(*(renderer.derive("img", plan, fmt, fmt.value) for plan in plans))
+        await asyncio.gather(*(renderer.derive("img", plan, fmt) for plan in plans))
 
     asyncio.run(burst())
     return state["peak"]

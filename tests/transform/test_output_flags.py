@@ -12,7 +12,7 @@ from imgorigin.services.renderer import final_format
 from imgorigin.transform import Limits, parse
 from imgorigin.transform.render import render
 from imgorigin.transform.source import Blob, SourceLimits, read_header
-from imgorigin.transform.values import OutputFormat
+from imgorigin.transform.values import AutoFormat, OutputFormat
 from tests.conftest import PHOTOS
 from tests.transform.parsing import assert_canonical, assert_refused
 
@@ -49,9 +49,9 @@ def test_f_auto_keeps_png_and_gif_originals_lossless_unless_fl_lossy() -> None:
     assert rendered(LOGO, "w_200", OutputFormat.WEBP)[12:16] == b"VP8 "  # an explicit f_webp is lossy
     assert rendered(ROCKET, "w_200", OutputFormat.WEBP, auto=True)[12:16] == b"VP8 "  # photos too
     png, jpeg = read_header(LOGO, SourceLimits()), read_header(ROCKET, SourceLimits())
-    assert final_format(OutputFormat.AVIF, "auto:avif", png, parse("w_200")) is OutputFormat.WEBP
-    assert final_format(OutputFormat.AVIF, "auto:avif", png, parse("w_200,fl_lossy")) is OutputFormat.AVIF
-    assert final_format(OutputFormat.AVIF, "auto:avif", jpeg, parse("w_200")) is OutputFormat.AVIF
+    assert final_format(AutoFormat.AVIF, png, parse("w_200")) is OutputFormat.WEBP
+    assert final_format(AutoFormat.AVIF, png, parse("w_200,fl_lossy")) is OutputFormat.AVIF
+    assert final_format(AutoFormat.AVIF, jpeg, parse("w_200")) is OutputFormat.AVIF
 
 
 def animation(tmp_path: Path) -> Blob:

@@ -136,5 +136,5 @@ async def download(request: Request, caller: Caller, params: Params) -> Response
         raise BadRequest(f"Invalid format {wanted[:16]!r}", code="invalid_format") from None
     from imgorigin.transform.plan import parse
 
-    derived = await services.renderer.derive(record.id, parse(""), fmt, fmt.value)
+    derived = await services.renderer.derive(record.id, parse(""), fmt)
     return Response(derived.data, media_type=fmt.media_type, headers=disposition)
