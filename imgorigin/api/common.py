@@ -15,6 +15,7 @@ from imgorigin.errors import BadRequest, PayloadTooLarge, Unauthorized
 from imgorigin.security import TokenClaims, read_token
 from imgorigin.services.wiring import Services
 from imgorigin.state.records import ImageRecord, User
+from imgorigin.transform.values import OutputFormat
 
 T = TypeVar("T")
 MAX_JSON_BYTES = 256 * 1024
@@ -81,12 +82,11 @@ def delivery_url(request: Request, image_id: str, transformation: str, extension
     return base_url(request) + signed_path(secret, image_id, transformation, extension)
 
 
-OUTPUT_EXTENSIONS = ("jpg", "png", "webp", "avif", "gif", "tiff")
-_FORMAT_EXTENSION = {"jpeg": "jpg", "png": "png", "webp": "webp", "avif": "avif", "gif": "gif", "tiff": "tiff"}
+OUTPUT_EXTENSIONS = tuple(fmt.value for fmt in OutputFormat)
 
 
 def extension_of(record: ImageRecord) -> str:
-    return _FORMAT_EXTENSION.get(record.format, "png")
+    return record.output_format.value
 
 
 def image_json(request: Request, record: ImageRecord) -> dict[str, Any]:

@@ -153,7 +153,7 @@ async def transform(request: Request) -> JSONResponse:
     # (browsers negotiate) and the answer describes the JPEG/PNG fallback, whose extension the URL gets.
     output = plan.output_format(parse_output_format(extension_of(record))) or AutoFormat.OTHER
     derived = await services.renderer.derive(record.id, plan, output)
-    width, height = await in_thread(_dimensions, derived.data)
+    width, height = await in_thread(derived.dimensions)
     extension = derived.format.value
     return JSONResponse({
         "id": record.id,
@@ -166,14 +166,6 @@ async def transform(request: Request) -> JSONResponse:
     })
 
 
-def _dimensions(data: bytes) -> tuple[int, int]:
-    import pyvips
-
-    image = pyvips.Image.new_from_buffer(data, "")
-    height = image.get("page-height") if image.get_typeof("page-height") else image.height
-    return int(image.width), int(height)
-
-
 async def download(request: Request) -> Response:
     """The original's bytes, or with ``?format=png`` the original converted (metadata stripped)."""
     services = services_of(request)
@@ -181,7 +173,7 @@ async def download(request: Request) -> Response:
     record = await in_thread(get_image, services, user.id, request.path_params["id"])
     requested = request.query_params.get("format")
     stem = record.filename.rsplit(".", 1)[0] or record.id
-    if requested is None or requested == extension_of(record) or (requested == "jpeg" and record.format == "jpeg"):
+    if requested is None or requested in (record.format, extension_of(record)):
         blob = await in_thread(services.storage.get, original_key(record.id))
         if blob is None:
             raise NotFound("No such image", code="image_not_found")

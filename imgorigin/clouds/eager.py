@@ -21,8 +21,6 @@ from imgorigin.services.wiring import Services
 from imgorigin.state.records import ImageRecord, User
 from imgorigin.transform.plan import parse
 
-FORMAT_EXTENSION = {"jpeg": "jpg"}
-
 
 @dataclass(frozen=True)
 class Derivative:
@@ -33,19 +31,11 @@ class Derivative:
     bytes: int | None = None
 
 
-def _dimensions(data: bytes) -> tuple[int, int]:
-    import pyvips
-
-    image = pyvips.Image.new_from_buffer(data, "")
-    height = image.get("page-height") if image.get_typeof("page-height") else image.height
-    return int(image.width), int(height)
-
-
 async def derive(services: Services, user: User, record: ImageRecord, specs: list[EagerSpec],
                  *, asynchronous: bool) -> list[Derivative]:
     """Render ``specs`` now (or queue them); a render that meets a busy node is queued instead, so the
     upload, already stored, still answers 200."""
-    original = FORMAT_EXTENSION.get(record.format, record.format)
+    original = record.output_format.value
     done: list[Derivative] = []
     queued: list[EagerSpec] = list(specs) if asynchronous else []
     for spec in [] if asynchronous else specs:
@@ -56,7 +46,7 @@ async def derive(services: Services, user: User, record: ImageRecord, specs: lis
         except Unavailable:
             queued.append(spec)
             continue
-        width, height = await anyio.to_thread.run_sync(_dimensions, derived.data)
+        width, height = await anyio.to_thread.run_sync(derived.dimensions)
         done.append(Derivative(spec.transformation, spec.extension or fmt.value, width, height, len(derived.data)))
     if queued:
         await anyio.to_thread.run_sync(record_eager, services, record.id, queued, original)

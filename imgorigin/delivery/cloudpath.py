@@ -16,12 +16,13 @@ from urllib.parse import unquote
 from imgorigin.clouds.publicids import check_public_id
 from imgorigin.errors import BadRequest, NotFound
 from imgorigin.transform.params import PARAMS
+from imgorigin.transform.values import FORMAT_ALIASES, OutputFormat
 
 _SIGNATURE = re.compile(r"^s--[A-Za-z0-9_-]{1,64}--$")
 _VERSION = re.compile(r"^v\d{1,20}$")
 _TOKEN = re.compile(r"^([a-z]{1,3})_")
 _COMPONENT_KEYS = {*PARAMS, "t", "d"}  # t_: named transformation; d_: default image
-EXTENSIONS = ("jpg", "jpeg", "png", "webp", "avif", "gif", "tiff", "tif")
+EXTENSIONS = frozenset({*(fmt.value for fmt in OutputFormat), *FORMAT_ALIASES})  # what parse_output_format reads
 MAX_PATH = 4096
 _LAYOUT = re.compile(r"^/(?:([^/]+)/)?image/(upload|fetch)/(.*)$", re.DOTALL)
 

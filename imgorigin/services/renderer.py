@@ -30,6 +30,7 @@ from imgorigin.transform.deadline import Deadline, MemoryBudget
 from imgorigin.transform.effects.background_removal import BackgroundRemover
 from imgorigin.transform.faces import FaceDetector
 from imgorigin.transform.formats import keeps_graphics_exact
+from imgorigin.transform.frames import page_height
 from imgorigin.transform.levels import PyramidPolicy
 from imgorigin.transform.params import PAGE
 from imgorigin.transform.plan import Limits, Transformation
@@ -57,6 +58,13 @@ class Derived:
     format: OutputFormat
     etag: str
     cached: bool
+
+    def dimensions(self) -> tuple[int, int]:
+        """Width and height (of one frame) from the encoded header. Blocking: call it in a thread."""
+        import pyvips
+
+        image = pyvips.Image.new_from_buffer(self.data, "")
+        return int(image.width), page_height(image)
 
 
 @dataclass

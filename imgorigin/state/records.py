@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from imgorigin.transform.values import OutputFormat, parse_output_format
+
 
 @dataclass(frozen=True)
 class User:
@@ -38,6 +40,15 @@ class ImageRecord:
     # its version (Unix time of the upload, bumped by an overwrite), set for every row by the migration.
     public_id: str | None = None
     version: int | None = None
+
+    @property
+    def output_format(self) -> OutputFormat:
+        """The format its URLs deliver by default: its own (``format`` is the loader's name, ``jpeg``
+        for a JPEG, read through the grammar's aliases), or PNG for one delivery does not write."""
+        try:
+            return parse_output_format(self.format)
+        except ValueError:
+            return OutputFormat.PNG
 
 
 # Kinds of background job in the ``eager`` table: an eager derivative, or the work an upload leaves
