@@ -10,14 +10,14 @@ import dataclasses
 
 import pytest
 
-from imgorigin.api.transform_body import FILTERS, BodyError, to_transformation
+from imgorigin.api.transform_body import FILTERS, FORMAT_NAMES, BodyError, to_transformation
 from imgorigin.api.watermark import watermark
 from imgorigin.transform import params as p
 from imgorigin.transform.effects import EFFECTS, no_value
 from imgorigin.transform.effects.blend import BLEND_MODES
 from imgorigin.transform.layers import MAX_FONT_SIZE
 from imgorigin.transform.plan import Limits, parse
-from imgorigin.transform.values import FORMAT_ALIASES, QUALITY_RANGE, CropMode, Gravity, OutputFormat
+from imgorigin.transform.values import DEGREES, FORMAT_ALIASES, QUALITY_RANGE, CropMode, Gravity, OutputFormat
 
 
 def refusal(transformations: dict[str, object]) -> str:
@@ -154,3 +154,30 @@ def test_openapi_transform_body_is_the_registrys() -> None:
     assert (mark["opacity"]["minimum"], mark["opacity"]["maximum"]) == (OPACITY_RANGE.low, OPACITY_RANGE.high)
     assert OPACITY_RANGE is p.OPACITY.range
     assert (mark["size"]["maximum"], mark["x"]["minimum"], mark["x"]["maximum"]) == (MAX_FONT_SIZE, -side, side)
+
+
+def filters_table() -> str:
+    rows = ["| filter | URL | value |", "|---|---|---|"]
+    for name, effect in FILTERS.items():
+        level = EFFECTS[effect].level
+        if name == "colorize":
+            assert level is not None
+            value = f'a colour, or `{{"color": ..., "level": {level.low}-{level.high}}}`'
+        elif level is None:
+            value = "`true`"
+        else:
+            value = f"`true` (default {level.default}) or {level.low} to {level.high}"
+        rows.append(f"| `{name}` | `e_{effect}` | {value} |")
+    side = p.GRAMMAR_MAX_SIDE
+    rows += ["", f"`format` is what `f_` accepts: {', '.join(FORMAT_NAMES)}. Sizes are 1 to",
+             f"{side} pixels, `quality` {QUALITY_RANGE.low} to {QUALITY_RANGE.high}, `rotate` "
+             f"{DEGREES.low} to {DEGREES.high} degrees."]
+    return "\n".join(rows)
+
+
+def test_docs_list_each_filter_with_its_declared_range() -> None:
+    from pathlib import Path
+
+    page = (Path(__file__).resolve().parents[2] / "docs" / "api.md").read_text()
+    table = filters_table()
+    assert table in page, f"docs/api.md's filter table is out of date; it should read:\n\n{table}\n"
