@@ -14,7 +14,14 @@ from imgorigin.api import transform_body as body
 from imgorigin.api import watermark as wm
 from imgorigin.transform.effects import EFFECTS, Level
 from imgorigin.transform.layers import MAX_TEXT
-from imgorigin.transform.values import DEGREES, QUALITY_RANGE, IntBetween, NumberBetween, OutputFormat
+from imgorigin.transform.values import (
+    DEGREES,
+    FORMAT_ALIASES,
+    QUALITY_RANGE,
+    IntBetween,
+    NumberBetween,
+    OutputFormat,
+)
 
 JSON = "application/json"
 IMAGE_BYTES = {fmt.media_type: {"schema": {"type": "string", "format": "binary"}} for fmt in OutputFormat}
@@ -152,17 +159,18 @@ SCHEMAS: dict[str, Any] = {
     "TransformRequest": transform_request(),
     "Derived": obj(
         {"id": string(), "transformation": string(), "url": string(), "width": integer(),
-         "height": integer(), "format": string(), "bytes": integer()},
+         "height": integer(), "format": string(enum=OUTPUT_FORMATS), "bytes": integer()},
         ["id", "transformation", "url", "width", "height", "format", "bytes"],
     ),
     "SignRequest": obj(
         {"items": {"type": "array", "minItems": 1, "maxItems": 100, "items": obj(
-            {"id": string(), "transformation": string(), "format": string()}, ["id"])}},
+            {"id": string(), "transformation": string(),
+             "format": string(enum=[*OUTPUT_FORMATS, *FORMAT_ALIASES])}, ["id"])}},
         ["items"],
     ),
     "SignAnswer": obj(
         {"items": {"type": "array", "items": obj(
-            {"id": string(), "transformation": string(), "format": string(), "url": string()},
+            {"id": string(), "transformation": string(), "format": string(enum=OUTPUT_FORMATS), "url": string()},
             ["id", "transformation", "format", "url"])}},
         ["items"],
     ),
