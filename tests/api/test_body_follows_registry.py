@@ -10,7 +10,8 @@ import dataclasses
 
 import pytest
 
-from imgorigin.api.transform_body import FILTERS, FORMAT_NAMES, BodyError, to_transformation
+from imgorigin.api.body_fields import BodyError
+from imgorigin.api.transform_body import FILTERS, FORMAT_NAMES, to_transformation
 from imgorigin.api.watermark import watermark
 from imgorigin.transform import params as p
 from imgorigin.transform.effects import EFFECTS, no_value
@@ -69,7 +70,8 @@ def test_colorize_level_is_the_effects_range() -> None:
 
 def test_a_changed_declaration_changes_the_body(monkeypatch: pytest.MonkeyPatch) -> None:
     blur = EFFECTS["blur"]
-    narrower = dataclasses.replace(blur.level, high=50)  # type: ignore[arg-type]
+    assert blur.level is not None
+    narrower = dataclasses.replace(blur.level, high=50)
     monkeypatch.setitem(EFFECTS, "blur", dataclasses.replace(blur, parse_arg=narrower, level=narrower))
     assert refusal({"filters": {"blur": 51}}) == "transformations.filters.blur: expected an integer between 1 and 50"
 
