@@ -34,7 +34,6 @@ from imgorigin.ops import routes as ops
 from imgorigin.ops.access import Observe
 from imgorigin.ops.background import background
 from imgorigin.ops.disk import is_disk_full
-from imgorigin.services.eager import EagerWorker
 from imgorigin.services.wiring import Services
 from imgorigin.web import pages
 
@@ -145,8 +144,6 @@ async def healthz(request: Request) -> Response:
 
 def create_app(settings: Settings) -> Starlette:
     services = Services.build(settings)
-    if settings.eager_concurrency > 0 and settings.serves_control:
-        services.eager = EagerWorker(services, settings.eager_concurrency)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:

@@ -20,7 +20,8 @@ async def me(request: Request) -> JSONResponse:
 
 async def delete_me(request: Request) -> Response:
     user = await current_user(request)
-    await in_thread(delete_account, services_of(request), user.id)
+    services = services_of(request)
+    await in_thread(delete_account, services.db, services.library, services.publisher, user.id)
     return Response(status_code=204)
 
 

@@ -16,7 +16,7 @@ from imgorigin.api.common import services_of
 
 async def capabilities(request: Request) -> JSONResponse:
     services = services_of(request)
-    remover = services.renderer.background_remover
+    remover = services.background_remover
     reason = remover.unavailable_reason()
     return JSONResponse({
         "background_removal": {"available": reason is None, "reason": reason, "ready": remover.ready},

@@ -21,7 +21,6 @@ from imgorigin.clouds.state import POLICIES
 from imgorigin.errors import BadRequest
 from imgorigin.services.wiring import Services
 from imgorigin.state.records import User
-from imgorigin.transform.plan import parse
 
 MAX_ALLOWED = 200
 
@@ -53,7 +52,7 @@ def _update(services: Services, user: User, body: dict[str, Any]) -> dict[str, A
         canonical = []
         for index, text in enumerate(items):
             try:
-                canonical.append(parse(services.presets.expand(text), services.renderer.limits).canonical())
+                canonical.append(services.transformations.parse(text).canonical())
             except BadRequest as exc:
                 raise BadRequest(f"allowed_transformations[{index}]: {exc.message}",
                                  code="invalid_transformation") from None

@@ -32,7 +32,6 @@ from imgorigin.delivery.url import refuse_proxy_rewrites
 from imgorigin.errors import BadRequest, NotFound, PayloadTooLarge, TooManyRequests
 from imgorigin.ops.disk import require_space
 from imgorigin.services.eager import parse_eager, record_eager
-from imgorigin.services.library import delete_image, get_image, require_own_layers, store_upload
 from imgorigin.storage import original_key
 from imgorigin.transform.plan import parse
 from imgorigin.transform.values import AutoFormat, OutputFormat, parse_output_format
@@ -62,7 +61,7 @@ async def upload(request: Request) -> JSONResponse:
                 f"The upload would exceed your storage quota of {settings.user_quota} bytes", code="quota_exceeded"
             )
         naming = Naming.from_fields(received.fields)
-        eager = parse_eager(received.fields.get("eager", ""), services)
+        eager = parse_eager(received.fields.get("eager", ""), services.transformations)
         if eager and settings.eager_pending:
             pending = await in_thread(services.db.pending_eager, user.id)
             if pending + len(eager) > settings.eager_pending:
@@ -72,21 +71,21 @@ async def upload(request: Request) -> JSONResponse:
                 )
         # Eager URLs are signed and handed out like /sign's: overlays must be the uploader's own images.
         for spec in eager:
-            plan = parse(services.presets.expand(spec.transformation), services.renderer.limits)
-            await in_thread(require_own_layers, services, user.id, plan)
+            plan = services.transformations.parse(spec.transformation)
+            await in_thread(services.library.require_own_layers, user.id, plan)
     except BaseException:
         received.path.unlink(missing_ok=True)
         raise
     # The checks decode every pixel: they take a render slot, so an upload flood meets the same 503.
     try:
-        record = await services.renderer.slots.run(
-            store_upload, services, user.id, received.filename, received.path, received.sha256, naming
+        record = await services.slots.run(
+            services.library.store_upload, user.id, received.filename, received.path, received.sha256, naming
         )
     finally:
         received.path.unlink(missing_ok=True)  # consumed by store_upload, or left when no slot was free
     body = image_json(request, record)
     if eager:
-        await in_thread(record_eager, services, record.id, eager, extension_of(record))
+        await in_thread(record_eager, services.db, record.id, eager, extension_of(record))
         await in_thread(allow_eager, services, user, [spec.transformation for spec in eager])
     if services.eager is not None:  # eager renders, or the levels the upload left for later
         services.eager.notify()
@@ -122,7 +121,7 @@ async def list_images(request: Request) -> JSONResponse:
 async def show_image(request: Request) -> JSONResponse:
     services = services_of(request)
     user = await current_user(request)
-    record = await in_thread(get_image, services, user.id, request.path_params["id"])
+    record = await in_thread(services.library.get_image, user.id, request.path_params["id"])
     body: dict[str, Any] = image_json(request, record)
     body["formats"] = {ext: delivery_url(request, record.id, "", ext) for ext in OUTPUT_EXTENSIONS}
     body["download"] = f"{base_url(request)}/images/{record.id}/download"
@@ -133,18 +132,18 @@ async def show_image(request: Request) -> JSONResponse:
 async def delete(request: Request) -> Response:
     services = services_of(request)
     user = await current_user(request)
-    await in_thread(delete_image, services, user.id, request.path_params["id"])
+    await in_thread(services.library.delete_image, user.id, request.path_params["id"])
     return Response(status_code=204)
 
 
 async def transform(request: Request) -> JSONResponse:
     services = services_of(request)
     user = await current_user(request)
-    record = await in_thread(get_image, services, user.id, request.path_params["id"])
+    record = await in_thread(services.library.get_image, user.id, request.path_params["id"])
     body = await json_body(request)
     transformation = to_transformation(body)
-    plan = parse(transformation, services.renderer.limits)
-    await in_thread(require_own_layers, services, user.id, plan)
+    plan = services.transformations.parse_literal(transformation)
+    await in_thread(services.library.require_own_layers, user.id, plan)
     # Per user, like uploads: authenticated bulk work behind one address is not one client.
     wait = await in_thread(services.rate_limiter.take, f"transform:{user.id}", services.settings.transform_rate)
     if wait is not None:
@@ -170,7 +169,7 @@ async def download(request: Request) -> Response:
     """The original's bytes, or with ``?format=png`` the original converted (metadata stripped)."""
     services = services_of(request)
     user = await current_user(request)
-    record = await in_thread(get_image, services, user.id, request.path_params["id"])
+    record = await in_thread(services.library.get_image, user.id, request.path_params["id"])
     requested = request.query_params.get("format")
     stem = record.filename.rsplit(".", 1)[0] or record.id
     if requested is None or requested in (record.format, extension_of(record)):
@@ -211,10 +210,10 @@ async def sign(request: Request) -> JSONResponse:
             raise BadRequest(f"items[{index}].transformation: expected a string", code="invalid_sign_body")
         try:
             refuse_proxy_rewrites(transformation)
-            plan = parse(services.presets.expand(transformation), services.renderer.limits)
+            plan = services.transformations.parse(transformation)
         except BadRequest as exc:
             raise BadRequest(f"items[{index}].transformation: {exc.message}", code="invalid_transformation") from None
-        await in_thread(require_own_layers, services, user.id, plan)
+        await in_thread(services.library.require_own_layers, user.id, plan)
         record = await in_thread(find_image, services.db, user.id, item["id"])
         if record is None:
             raise NotFound(f"items[{index}].id: no such image", code="image_not_found")

@@ -19,7 +19,7 @@ def cmd_build(args: argparse.Namespace) -> int:
     services = Services.build(settings)
     try:
         seen, written = build_missing(
-            services.storage, services.renderer.source_limits, services.renderer.pyramid or PyramidPolicy(),
+            services.storage, services.source_limits, services.pyramid or PyramidPolicy(),
             settings.data_dir / "tmp", force=args.force,
         )
     finally:

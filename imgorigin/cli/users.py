@@ -79,7 +79,7 @@ def cmd_delete(args: argparse.Namespace) -> int:
         if not args.yes and input(f"Delete {args.username} and all their images? [y/N] ").strip().lower() != "y":
             print("nothing deleted")
             return 1
-        count = delete_account(services, user_id)
+        count = delete_account(services.db, services.library, services.publisher, user_id)
     finally:
         services.close()
     print(f"deleted user {args.username.lower()} and {count} image{'s' if count != 1 else ''}")

@@ -14,7 +14,6 @@ from imgorigin.services.wiring import Services
 from imgorigin.state.db import Database
 from imgorigin.state.records import User
 from imgorigin.storage import make_storage
-from imgorigin.transform.plan import parse
 
 log = logging.getLogger("imgorigin.clouds")
 
@@ -61,18 +60,12 @@ def revoke_api_key(services: Services, user: User, api_key: str) -> None:
 
 def allow_eager(services: Services, user: User, transformations: list[str]) -> None:
     """Eagerly created derivatives are served unsigned under the ``allowlist`` policy (canonical form)."""
-    canonical = [parse(services.presets.expand(text), services.renderer.limits).canonical()
+    canonical = [services.transformations.parse(text).canonical()
                  for text in transformations]
     known = set(records.allowed_transformations(services.db, user.id))
     if set(canonical) - known:
         records.allow_transformations(services.db, user.id, canonical)
         publish_account(services, user)
-
-
-def unpublish_account(services: Services, user: User, public_ids: list[str]) -> None:
-    for public_id in public_ids:
-        services.publisher.remove_pointer(user.username, public_id)
-    services.publisher.remove_account(user.username)
 
 
 def publish_everything(services: Services) -> tuple[int, int]:

@@ -11,7 +11,6 @@ from imgorigin.clouds.publicids import check_public_id
 from imgorigin.clouds.records import image_by_public_id
 from imgorigin.clouds.state import Pointer
 from imgorigin.errors import Conflict, NotFound
-from imgorigin.services.library import delete_image, remove_files
 from imgorigin.services.wiring import Services
 from imgorigin.state.records import ImageRecord, User
 
@@ -33,7 +32,7 @@ def destroy(services: Services, user: User, public_id: str) -> bool:
     if not public_id or image_by_public_id(services.db, user.id, public_id) is None:
         return False
     try:
-        delete_image(services, user.id, public_id)
+        services.library.delete_image(user.id, public_id)
     except NotFound:
         return False  # deleted by a concurrent call
     return True
@@ -57,7 +56,7 @@ def rename(services: Services, user: User, from_id: str, to_id: str, overwrite: 
     version = int(source.version or 1)
     services.publisher.pointer(user.username, to_id, Pointer(source.id, version, source.format))
     if target is not None and target.id != source.id:
-        remove_files(services, target.id)
+        services.library.remove_files(target.id)
     renamed = image_by_public_id(services.db, user.id, to_id)
     assert renamed is not None
     return renamed

@@ -19,7 +19,6 @@ from imgorigin.errors import Unavailable
 from imgorigin.services.eager import EagerSpec, output_of, record_eager
 from imgorigin.services.wiring import Services
 from imgorigin.state.records import ImageRecord, User
-from imgorigin.transform.plan import parse
 
 
 @dataclass(frozen=True)
@@ -39,7 +38,7 @@ async def derive(services: Services, user: User, record: ImageRecord, specs: lis
     done: list[Derivative] = []
     queued: list[EagerSpec] = list(specs) if asynchronous else []
     for spec in [] if asynchronous else specs:
-        plan = parse(services.presets.expand(spec.transformation), services.renderer.limits)
+        plan = services.transformations.parse(spec.transformation)
         fmt = output_of(plan, spec.extension or original)
         try:
             derived = await services.renderer.derive(record.id, plan, fmt)
@@ -49,7 +48,7 @@ async def derive(services: Services, user: User, record: ImageRecord, specs: lis
         width, height = await anyio.to_thread.run_sync(derived.dimensions)
         done.append(Derivative(spec.transformation, spec.extension or fmt.value, width, height, len(derived.data)))
     if queued:
-        await anyio.to_thread.run_sync(record_eager, services, record.id, queued, original)
+        await anyio.to_thread.run_sync(record_eager, services.db, record.id, queued, original)
         if services.eager is not None:
             services.eager.notify()
         done += [Derivative(spec.transformation, spec.extension or original) for spec in queued]

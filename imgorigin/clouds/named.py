@@ -16,7 +16,6 @@ from imgorigin.errors import BadRequest, Conflict, InvalidTransformation, NotFou
 from imgorigin.services.library import now_iso
 from imgorigin.services.wiring import Services
 from imgorigin.state.records import User
-from imgorigin.transform.plan import parse
 
 _NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 MAX_NAMED = 500
@@ -29,7 +28,7 @@ def check_definition(services: Services, text: str) -> str:
         raise BadRequest("Missing required parameter - transformation", code="missing_transformation")
     if any(token.startswith("t_") for part in text.split("/") for token in part.split(",")):
         raise InvalidTransformation("A named transformation may not use other named transformations (t_)")
-    parse(text, services.renderer.limits)
+    services.transformations.parse_literal(text)
     return text
 
 
@@ -46,7 +45,7 @@ def create(services: Services, user: User, name: str, definition: str) -> NamedT
     name = name.removeprefix("t_")
     if not _NAME.match(name):
         raise BadRequest("A transformation name must be 1-64 letters, digits, '_' or '-'", code="invalid_name")
-    if services.presets.get(name) is not None:
+    if services.transformations.presets.get(name) is not None:
         raise Conflict(f"Transformation {name} is a server preset", code="transformation_exists")
     existing = records.named_transformations(services.db, user.id)
     if any(item.name == name for item in existing):

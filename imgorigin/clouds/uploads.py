@@ -24,7 +24,6 @@ from imgorigin.clouds.publicids import Naming
 from imgorigin.clouds.remote import spool
 from imgorigin.clouds.tags import parse_context, parse_tags, set_context, set_tags
 from imgorigin.errors import BadRequest, ImgOriginError, PayloadTooLarge
-from imgorigin.services.library import store_upload
 from imgorigin.services.wiring import Services
 from imgorigin.state.records import ImageRecord
 from imgorigin.transform.plan import parse
@@ -92,8 +91,8 @@ def convert(services: Services, received: Received, fmt: str) -> Received:
         raise BadRequest(f"Invalid format {fmt[:16]!r}: expected jpg, png, webp, avif, gif or tiff",
                          code="invalid_format") from None
     blob = Blob(path=received.path)
-    header = read_header(blob, services.renderer.source_limits)
-    rendered = render(blob, header, parse(""), output, services.renderer.limits,
+    header = read_header(blob, services.source_limits)
+    rendered = render(blob, header, parse(""), output, services.transformations.limits,
                       timeout=services.settings.render_timeout)
     received.path.unlink(missing_ok=True)
     stem = received.filename.rsplit(".", 1)[0] if "." in received.filename else received.filename
@@ -130,7 +129,7 @@ def store(services: Services, user_id: int, received: Received, options: Options
     try:
         if options.fmt:
             received = convert(services, received, options.fmt)
-        record = store_upload(services, user_id, received.filename, received.path, received.sha256,
+        record = services.library.store_upload(user_id, received.filename, received.path, received.sha256,
                               options.naming)
     finally:
         received.path.unlink(missing_ok=True)

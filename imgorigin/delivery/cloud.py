@@ -25,7 +25,7 @@ from imgorigin.delivery.routes import IMMUTABLE, serve
 from imgorigin.errors import BadRequest, InvalidTransformation, NotFound
 from imgorigin.http.callers import client_key
 from imgorigin.services.wiring import Services
-from imgorigin.transform.plan import Transformation, parse
+from imgorigin.transform.plan import Transformation
 from imgorigin.transform.presets import Preset, Presets
 from imgorigin.transform.values import OutputFormat, parse_output_format
 
@@ -82,7 +82,7 @@ class CloudDelivery:
         self.services = services
         self.cloud = cloud
         self.account = account
-        self.presets = account_presets(services.presets, account)
+        self.presets = account_presets(services.transformations.presets, account)
 
     async def pointer(self, public_id: str) -> Pointer | None:
         return await anyio.to_thread.run_sync(self.services.published.pointer, self.cloud, public_id)
@@ -109,7 +109,7 @@ class CloudDelivery:
         and the public id of its ``d_`` default image."""
         transformation, default_id = split_default(transformation)
         transformation = await self.with_layer_ids(transformation)
-        return parse(self.presets.expand(transformation), self.services.renderer.limits), default_id
+        return self.services.transformations.parse(transformation, self.presets), default_id
 
     def brakes(self, request: Request, policy: str | None, image_id: str) -> Callable[[str], None] | None:
         """What a render on a cache miss must pass: ``open_brakes`` for an unsigned URL under ``open``."""
@@ -124,7 +124,8 @@ class CloudDelivery:
             verify_url_signature(settings.key_secret, self.cloud, self.account.api_keys, url.signature, url.to_sign,
                                  settings.allow_short_signatures)
             return None
-        return check_unsigned(settings, self.account, self.presets, self.services.renderer.limits, url.transformation)
+        limits = self.services.transformations.limits
+        return check_unsigned(settings, self.account, self.presets, limits, url.transformation)
 
     async def upload(self, request: Request, url: CloudPath) -> Response:
         policy = self.authorize(request, url)

@@ -72,7 +72,7 @@ def _store(services: Services, cloud: str, url: str, old: Pointer | None) -> Poi
                          settings.fetch_max_bytes, settings.fetch_timeout)
     try:
         blob = Blob(path=path)
-        header = read_header(blob, services.renderer.source_limits)
+        header = read_header(blob, services.source_limits)
         verify_decodes(blob, header, timeout=settings.render_timeout)
         image_id = hashlib.sha256(f"{cloud}\0{url}\0{digest}".encode()).hexdigest()[:32]
         if not services.storage.exists(original_key(image_id)):
@@ -99,7 +99,7 @@ async def fetched(services: Services, flights: Flights, cloud: str, url: str) ->
         if current is not None and time.time() - current.version < refresh:
             return current
         try:
-            return await services.renderer.slots.run(_store, services, cloud, url, current)
+            return await services.slots.run(_store, services, cloud, url, current)
         except ImgOriginError as exc:
             if current is None or exc.status < 500:
                 raise

@@ -18,7 +18,7 @@ from imgorigin.services.renderer import cache_key, etag_of
 from imgorigin.services.wiring import Services
 from imgorigin.transform import params as p
 from imgorigin.transform.flags import ATTACHMENT, output_flags
-from imgorigin.transform.plan import Transformation, parse
+from imgorigin.transform.plan import Transformation
 from imgorigin.transform.values import Output, OutputFormat, parse_output_format
 
 IMMUTABLE = "public, max-age=31536000, immutable"
@@ -32,10 +32,10 @@ async def deliver(request: Request) -> Response:
 
     if url.signature is not None:
         services.signer.verify(url.signature, url.to_sign)
-    elif not (settings.allow_unsigned or services.presets.all_unsigned_ok(url.transformation)):
+    elif not (settings.allow_unsigned or services.transformations.presets.all_unsigned_ok(url.transformation)):
         raise Unauthorized("This URL needs a signature (s--...--)", code="signature_required")
 
-    plan = parse(services.presets.expand(url.transformation), services.renderer.limits)
+    plan = services.transformations.parse(url.transformation)
     try:
         extension = parse_output_format(url.extension)
     except ValueError:
@@ -61,7 +61,7 @@ async def serve(request: Request, services: Services, image_id: str, plan: Trans
     key = cache_key(image_id, plan, output)
     etag = etag_of(key)
     headers["ETag"] = etag
-    if none_match(request.headers.get("if-none-match"), etag) and key in services.renderer.cache:
+    if none_match(request.headers.get("if-none-match"), etag) and key in services.cache:
         return Response(status_code=304, headers=headers)
 
     derived = services.renderer.lookup(key)

@@ -29,7 +29,7 @@ async def flush_metrics(metrics: Metrics) -> None:
 async def warm_models(services: Services) -> None:
     """Load the background-removal model at start-up: importing rembg and opening the model takes tens of
     seconds on a small machine, which the first request would otherwise wait for (and time out on)."""
-    remover = services.renderer.background_remover
+    remover = services.background_remover
     started = time.monotonic()
     try:
         warmed = await anyio.to_thread.run_sync(remover.warm, abandon_on_cancel=True)

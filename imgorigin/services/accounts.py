@@ -7,19 +7,21 @@ which ``imgorigin doctor --fix`` removes after its grace period.
 
 from __future__ import annotations
 
-from imgorigin.clouds.accounts import unpublish_account
 from imgorigin.clouds.records import images_of
-from imgorigin.services.library import remove_files
-from imgorigin.services.wiring import Services
+from imgorigin.clouds.state import Publisher
+from imgorigin.services.library import Library
+from imgorigin.state.db import Database
 
 
-def delete_account(services: Services, user_id: int) -> int:
+def delete_account(db: Database, library: Library, publisher: Publisher, user_id: int) -> int:
     """Delete the user and everything they stored; returns how many images went with them."""
-    user = services.db.user(user_id)
-    public_ids = [r.public_id for r in images_of(services.db, user_id) if r.public_id is not None]
-    image_ids = services.db.delete_user(user_id)
+    user = db.user(user_id)
+    public_ids = [r.public_id for r in images_of(db, user_id) if r.public_id is not None]
+    image_ids = db.delete_user(user_id)
     if user is not None:  # its cloud goes from render nodes too (within IMGORIGIN_STATE_TTL)
-        unpublish_account(services, user, public_ids)
+        for public_id in public_ids:
+            publisher.remove_pointer(user.username, public_id)
+        publisher.remove_account(user.username)
     for image_id in image_ids:
-        remove_files(services, image_id)
+        library.remove_files(image_id)
     return len(image_ids)

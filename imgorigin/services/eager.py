@@ -40,15 +40,20 @@ import httpx
 from imgorigin.client.urls import signed_path
 from imgorigin.delivery.url import refuse_proxy_rewrites
 from imgorigin.errors import BadRequest, ImgOriginError, RenderTimeout, Unavailable
-from imgorigin.services.ingest import finish_upload
+from imgorigin.services.ingest import Ingest
 from imgorigin.services.library import now_iso
 from imgorigin.state.records import LEVELS_JOB, EagerJob
 from imgorigin.transform.params import FORMAT
-from imgorigin.transform.plan import Transformation, parse
+from imgorigin.transform.plan import Transformation
 from imgorigin.transform.values import OutputFormat, parse_output_format
 
 if TYPE_CHECKING:
-    from imgorigin.services.wiring import Services
+    from imgorigin.config import Settings
+    from imgorigin.ops.metrics import Metrics
+    from imgorigin.services.renderer import Renderer
+    from imgorigin.services.transformations import Transformations
+    from imgorigin.state.cache import RateLimiter
+    from imgorigin.state.db import Database
 
 log = logging.getLogger("imgorigin.eager")
 
@@ -65,7 +70,7 @@ class EagerSpec:
     extension: str | None  # None: the original's format (unless the transformation has f_<fmt>)
 
 
-def parse_eager(text: str, services: Services) -> list[EagerSpec]:
+def parse_eager(text: str, transformations: Transformations) -> list[EagerSpec]:
     """The ``eager`` form field, validated completely before the upload is stored (400 otherwise)."""
     items = [item.strip() for item in text.split("|")]
     if not text.strip():
@@ -77,7 +82,7 @@ def parse_eager(text: str, services: Services) -> list[EagerSpec]:
         transformation, extension = _split_format(index, item)
         try:
             refuse_proxy_rewrites(transformation)
-            plan = parse(services.presets.expand(transformation), services.renderer.limits)
+            plan = transformations.parse(transformation)
         except BadRequest as exc:
             raise BadRequest(f"eager[{index}]: {exc.message}", code="invalid_eager") from None
         if plan.output_format(OutputFormat.JPEG) is None:
@@ -121,8 +126,15 @@ def output_of(plan: Transformation, extension: str) -> OutputFormat:
 class EagerWorker:
     """Leases eager jobs from the database and renders them, ``concurrency`` at a time."""
 
-    def __init__(self, services: Services, concurrency: int) -> None:
-        self.services = services
+    def __init__(self, *, db: Database, renderer: Renderer, ingest: Ingest, transformations: Transformations,
+                 rate_limiter: RateLimiter, metrics: Metrics, settings: Settings, concurrency: int) -> None:
+        self.db = db
+        self.renderer = renderer
+        self.ingest = ingest
+        self.transformations = transformations
+        self.rate_limiter = rate_limiter
+        self.metrics = metrics
+        self.settings = settings  # transform_rate, eager_via, the signing secret, render_timeout
         self.concurrency = concurrency
         self.wake: asyncio.Event | None = None
 
@@ -140,7 +152,7 @@ class EagerWorker:
     async def _loop(self) -> None:
         while True:
             try:
-                jobs = await anyio.to_thread.run_sync(self.services.db.claim_eager, 1, LEASE_SECONDS, time.time())
+                jobs = await anyio.to_thread.run_sync(self.db.claim_eager, 1, LEASE_SECONDS, time.time())
                 if jobs:
                     await self._run(jobs[0])
                     continue
@@ -152,14 +164,14 @@ class EagerWorker:
                 await self.wake.wait()
 
     async def _run(self, job: EagerJob) -> None:
-        db = self.services.db
-        metrics = self.services.metrics
+        db = self.db
+        metrics = self.metrics
         # Eager work is its owner's rendering like POST /images/{id}/transform: the same per-user budget.
         # The levels an upload left for later are the server's own work: they spend no one's budget.
         if job.kind != LEVELS_JOB:
             owner = await anyio.to_thread.run_sync(db.image_owner, job.image_id)
             wait = await anyio.to_thread.run_sync(
-                self.services.rate_limiter.take, f"transform:{owner}", self.services.settings.transform_rate
+                self.rate_limiter.take, f"transform:{owner}", self.settings.transform_rate
             )
             if wait is not None:
                 await anyio.to_thread.run_sync(db.postpone_eager, job.id, time.time() + wait, now_iso())
@@ -167,13 +179,13 @@ class EagerWorker:
                 return
         try:
             if job.kind == LEVELS_JOB:  # always here: the levels are written to storage, not to a cache
-                await self.services.renderer.slots.run(finish_upload, self.services, job.image_id)
-            elif self.services.settings.eager_via:
+                await self.renderer.slots.run(self.ingest.finish_upload, job.image_id)
+            elif self.settings.eager_via:
                 await self._fetch(job)
             else:
-                plan = parse(self.services.presets.expand(job.transformation), self.services.renderer.limits)
+                plan = self.transformations.parse(job.transformation)
                 fmt = output_of(plan, job.format)
-                await self.services.renderer.derive(job.image_id, plan, fmt)
+                await self.renderer.derive(job.image_id, plan, fmt)
         except RenderTimeout as exc:  # it would time out again: never retried
             await self._finish(job, "failed", exc.message)
         except Unavailable as exc:
@@ -194,7 +206,7 @@ class EagerWorker:
 
     async def _fetch(self, job: EagerJob) -> None:
         """Request the signed URL through the cache in front of the render nodes, so it fills that cache."""
-        settings = self.services.settings
+        settings = self.settings
         url = settings.eager_via.rstrip("/") + signed_path(
             settings.signing_secret, job.image_id, job.transformation, job.format
         )
@@ -212,11 +224,11 @@ class EagerWorker:
             raise ImgOriginError(response.text.strip()[:200] or f"HTTP {response.status_code}")
 
     async def _finish(self, job: EagerJob, state: str, error: str | None) -> None:
-        await anyio.to_thread.run_sync(self.services.db.finish_eager, job.id, state, error, now_iso())
-        self.services.metrics.inc("imgorigin_eager_total", (("result", state),))
+        await anyio.to_thread.run_sync(self.db.finish_eager, job.id, state, error, now_iso())
+        self.metrics.inc("imgorigin_eager_total", (("result", state),))
 
 
-def record_eager(services: Services, image_id: str, specs: list[EagerSpec], default_extension: str) -> None:
+def record_eager(db: Database, image_id: str, specs: list[EagerSpec], default_extension: str) -> None:
     """Write the jobs down (runs in a thread); the caller then wakes the pool with ``notify``."""
     items = [(spec.transformation, spec.extension or default_extension) for spec in specs]
-    services.db.add_eager(image_id, items, now_iso())
+    db.add_eager(image_id, items, now_iso())

@@ -20,14 +20,15 @@ from pathlib import Path
 from imgorigin.blob import Blob
 from imgorigin.clouds.publicids import Naming
 from imgorigin.clouds.records import find_image, image_by_public_id, insert_named
-from imgorigin.clouds.state import Pointer
+from imgorigin.clouds.state import Pointer, Publisher
 from imgorigin.errors import Conflict, NotFound
 from imgorigin.info.summary import summarize
-from imgorigin.services.ingest import deferred
+from imgorigin.services.ingest import Ingest
 from imgorigin.services.pyramid import delete_levels
-from imgorigin.services.wiring import Services
+from imgorigin.state.cache import DerivedCache
+from imgorigin.state.db import Database
 from imgorigin.state.records import LEVELS_JOB, ImageRecord
-from imgorigin.storage import original_key
+from imgorigin.storage import Storage, original_key
 from imgorigin.transform.levels import PyramidPolicy
 from imgorigin.transform.plan import Transformation
 from imgorigin.transform.source import read_header, verify_decodes
@@ -52,106 +53,114 @@ def clean_filename(name: str | None) -> str:
     return base[:255] or "upload"
 
 
-def store_upload(services: Services, user_id: int, filename: str, spooled: Path, sha256: str,
-                 naming: Naming | None = None) -> ImageRecord:
-    """Check and keep an uploaded file under the public id ``naming`` chooses (runs in a worker thread).
+class Library:
+    """The control plane's images: what it stores, finds and deletes, over the database, the store of
+    originals, the derived-image cache and the state published for render nodes."""
 
-    ``spooled`` is consumed. The public id is the image's random id unless ``naming`` (Cloudinary's
-    ``public_id``, ``folder``, ``use_filename``, ``unique_filename``) chooses one; an image already under
-    that public id is replaced when ``naming.overwrite`` (the version goes up, its files and derivatives
-    go) and is a 409 otherwise. The public id is published for render nodes before this returns.
+    def __init__(self, db: Database, storage: Storage, cache: DerivedCache, publisher: Publisher, ingest: Ingest,
+                 render_timeout: float) -> None:
+        self.db = db
+        self.storage = storage
+        self.cache = cache
+        self.publisher = publisher
+        self.ingest = ingest
+        self.render_timeout = render_timeout
 
-    Pyramid levels, and the summary of an original that gets levels, are left to a job recorded with
-    the row (imgorigin/services/ingest.py): the upload answers once the original is verified and stored.
-    """
-    try:
-        naming = naming or Naming()
-        user = services.db.user(user_id)
-        if user is None:
-            raise NotFound("No such account", code="account_not_found")
-        image_id = new_image_id()
-        public_id = naming.choose(clean_filename(filename), image_id)
-        existing = image_by_public_id(services.db, user_id, public_id)
-        if existing is not None and not naming.overwrite:  # before the decode; insert_named checks again
-            raise _exists(public_id)
-        version = max(int(time.time()), (existing.version or 0) + 1 if existing else 0)
-        blob = Blob(path=spooled)
-        header = read_header(blob, services.renderer.source_limits)
-        verify_decodes(blob, header, timeout=services.settings.render_timeout)
-        later = deferred(services, header)
-        summary = None if later else summarize(blob)
-        size = spooled.stat().st_size
-        key = original_key(image_id)
-        services.storage.put(key, spooled)
-        record = ImageRecord(
-            id=image_id, user_id=user_id, filename=clean_filename(filename), format=header.format,
-            width=header.width, height=header.height, pages=header.pages, bytes=size, sha256=sha256,
-            created_at=now_iso(),
-            colors=summary.colors_json() if summary else None,
-            blurhash=summary.blurhash if summary else None,
-            placeholder=summary.placeholder if summary else None,
-            public_id=public_id, version=version,
-        )
+    def store_upload(self, user_id: int, filename: str, spooled: Path, sha256: str,
+                     naming: Naming | None = None) -> ImageRecord:
+        """Check and keep an uploaded file under the public id ``naming`` chooses (runs in a worker thread).
+
+        ``spooled`` is consumed. The public id is the image's random id unless ``naming`` (Cloudinary's
+        ``public_id``, ``folder``, ``use_filename``, ``unique_filename``) chooses one; an image already under
+        that public id is replaced when ``naming.overwrite`` (the version goes up, its files and derivatives
+        go) and is a 409 otherwise. The public id is published for render nodes before this returns.
+
+        Pyramid levels, and the summary of an original that gets levels, are left to a job recorded with
+        the row (imgorigin/services/ingest.py): the upload answers once the original is verified and stored.
+        """
         try:
-            jobs = (LEVELS_JOB,) if later else ()
-            replaced = _record(services, record, naming.overwrite, existing is not None, jobs)
-        except BaseException:
-            services.storage.delete(key)
-            raise
-    finally:
-        spooled.unlink(missing_ok=True)
-    services.publisher.pointer(user.username, public_id, Pointer(image_id, version, record.format))
-    if replaced is not None:
-        remove_files(services, replaced.id)
-    return record
+            naming = naming or Naming()
+            user = self.db.user(user_id)
+            if user is None:
+                raise NotFound("No such account", code="account_not_found")
+            image_id = new_image_id()
+            public_id = naming.choose(clean_filename(filename), image_id)
+            existing = image_by_public_id(self.db, user_id, public_id)
+            if existing is not None and not naming.overwrite:  # before the decode; insert_named checks again
+                raise _exists(public_id)
+            version = max(int(time.time()), (existing.version or 0) + 1 if existing else 0)
+            blob = Blob(path=spooled)
+            header = read_header(blob, self.ingest.source_limits)
+            verify_decodes(blob, header, timeout=self.render_timeout)
+            later = self.ingest.deferred(header)
+            summary = None if later else summarize(blob)
+            size = spooled.stat().st_size
+            key = original_key(image_id)
+            self.storage.put(key, spooled)
+            record = ImageRecord(
+                id=image_id, user_id=user_id, filename=clean_filename(filename), format=header.format,
+                width=header.width, height=header.height, pages=header.pages, bytes=size, sha256=sha256,
+                created_at=now_iso(),
+                colors=summary.colors_json() if summary else None,
+                blurhash=summary.blurhash if summary else None,
+                placeholder=summary.placeholder if summary else None,
+                public_id=public_id, version=version,
+            )
+            try:
+                jobs = (LEVELS_JOB,) if later else ()
+                replaced = self._record(record, naming.overwrite, existing is not None, jobs)
+            except BaseException:
+                self.storage.delete(key)
+                raise
+        finally:
+            spooled.unlink(missing_ok=True)
+        self.publisher.pointer(user.username, public_id, Pointer(image_id, version, record.format))
+        if replaced is not None:
+            self.remove_files(replaced.id)
+        return record
 
+    def _record(self, record: ImageRecord, overwrite: bool, replacing: bool,
+                jobs: tuple[str, ...]) -> ImageRecord | None:
+        """Commit the row and its jobs; the image it replaces (if any) is returned for its files to go."""
+        if not replacing:
+            try:
+                self.db.add_image(record, jobs)
+                return None
+            except sqlite3.IntegrityError:  # another upload took the public id since the check
+                if not overwrite:
+                    raise _exists(record.public_id) from None
+        return insert_named(self.db, record, overwrite, jobs)
 
-def _record(services: Services, record: ImageRecord, overwrite: bool, replacing: bool,
-            jobs: tuple[str, ...]) -> ImageRecord | None:
-    """Commit the row and its jobs; the image it replaces (if any) is returned for its files to go."""
-    if not replacing:
-        try:
-            services.db.add_image(record, jobs)
-            return None
-        except sqlite3.IntegrityError:  # another upload took the public id since the check
-            if not overwrite:
-                raise _exists(record.public_id) from None
-    return insert_named(services.db, record, overwrite, jobs)
+    def get_image(self, user_id: int, image_id: str) -> ImageRecord:
+        """One of the account's images, by public id or by its storage id."""
+        record = find_image(self.db, user_id, image_id)
+        if record is None:
+            raise NotFound("No such image", code="image_not_found")
+        return record
+
+    def require_own_layers(self, user_id: int, plan: Transformation) -> None:
+        """Signing a URL with ``l_<id>`` publishes that image: only its owner may do it."""
+        for layer_id in plan.layer_ids():
+            if self.db.image(user_id, layer_id) is None:
+                raise NotFound(f"No such overlay image: l_{layer_id}", code="layer_not_found")
+
+    def delete_image(self, user_id: int, image_id: str) -> None:
+        """Row first: once it is gone the image is gone for its owner, whatever happens to the file."""
+        record = find_image(self.db, user_id, image_id)
+        user = self.db.user(user_id)
+        if record is None or user is None or not self.db.delete_image(user_id, record.id):
+            raise NotFound("No such image", code="image_not_found")
+        if record.public_id is not None:
+            self.publisher.remove_pointer(user.username, record.public_id)
+        self.remove_files(record.id)
+
+    def remove_files(self, image_id: str) -> None:
+        """Everything stored for an image whose row is already gone: original, pyramid levels, derivatives."""
+        self.storage.delete(original_key(image_id))
+        delete_levels(self.storage, image_id, self.ingest.pyramid or PyramidPolicy())
+        self.cache.evict_image(image_id)
 
 
 def _exists(public_id: str | None) -> Conflict:
     return Conflict(f"An image with public id {public_id!r} already exists (overwrite is false)",
                     code="public_id_exists")
-
-
-def get_image(services: Services, user_id: int, image_id: str) -> ImageRecord:
-    """One of the account's images, by public id or by its storage id."""
-    record = find_image(services.db, user_id, image_id)
-    if record is None:
-        raise NotFound("No such image", code="image_not_found")
-    return record
-
-
-def require_own_layers(services: Services, user_id: int, plan: Transformation) -> None:
-    """Signing a URL with ``l_<id>`` publishes that image: only its owner may do it."""
-    for layer_id in plan.layer_ids():
-        if services.db.image(user_id, layer_id) is None:
-            raise NotFound(f"No such overlay image: l_{layer_id}", code="layer_not_found")
-
-
-def delete_image(services: Services, user_id: int, image_id: str) -> None:
-    """Row first: once it is gone the image is gone for its owner, whatever happens to the file."""
-    record = find_image(services.db, user_id, image_id)
-    user = services.db.user(user_id)
-    if record is None or user is None or not services.db.delete_image(user_id, record.id):
-        raise NotFound("No such image", code="image_not_found")
-    if record.public_id is not None:
-        services.publisher.remove_pointer(user.username, record.public_id)
-    remove_files(services, record.id)
-
-
-def remove_files(services: Services, image_id: str) -> None:
-    """Everything stored for an image whose row is already gone: original, pyramid levels, derivatives."""
-    services.storage.delete(original_key(image_id))
-    delete_levels(services.storage, image_id, services.renderer.pyramid or PyramidPolicy())
-    services.cache.evict_image(image_id)

@@ -8,22 +8,16 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import dataclasses
 import hashlib
 import logging
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import TypeVar
-
-import anyio
-import anyio.to_thread
 
 from imgorigin.blob import Blob
-from imgorigin.config import Settings
-from imgorigin.errors import ClientClosed, ImgOriginError, NotFound, RenderTimeout, Unavailable
+from imgorigin.errors import ClientClosed, ImgOriginError, NotFound, RenderTimeout
 from imgorigin.services.pyramid import level_picker, stored_header
+from imgorigin.services.slots import RenderSlots
 from imgorigin.state.cache import DerivedCache, FailureMemo
 from imgorigin.storage import Storage, original_key
 from imgorigin.transform.deadline import Deadline, MemoryBudget
@@ -38,10 +32,7 @@ from imgorigin.transform.render import adds_alpha, render
 from imgorigin.transform.source import Header, SourceLimits, read_header
 from imgorigin.transform.values import AutoFormat, Output, OutputFormat
 
-T = TypeVar("T")
 log = logging.getLogger("imgorigin.render")
-
-BG_REMOVAL_WAIT = 5.0  # seconds a render waits for a free background-removal slot
 
 # Bump when rendering changes what a URL produces, so old cache entries stop matching.
 RENDER_VERSION = "2"
@@ -84,84 +75,35 @@ def remembered(exc: BaseException) -> bool:
     return isinstance(exc, ImgOriginError) and 400 <= exc.status < 500 and exc.status not in (404, 429, 499)
 
 
-class RenderSlots:
-    """At most ``concurrency`` renders at once; at most ``queue`` waiting; beyond that, 503."""
-
-    def __init__(self, concurrency: int, queue: int, wait_timeout: float) -> None:
-        self.limiter = anyio.CapacityLimiter(concurrency)
-        self.queue = queue
-        self.wait_timeout = wait_timeout
-        self.waiting = 0
-
-    @property
-    def in_flight(self) -> int:
-        return int(self.limiter.borrowed_tokens)
-
-    @asynccontextmanager
-    async def slot(self) -> AsyncIterator[None]:
-        if self.limiter.available_tokens == 0 and self.waiting >= self.queue:
-            raise Unavailable("The server is busy; retry shortly", retry_after=2, code="overloaded")
-        self.waiting += 1
-        try:
-            with anyio.fail_after(self.wait_timeout):
-                await self.limiter.acquire()
-        except TimeoutError:
-            raise Unavailable("The server is busy; retry shortly", retry_after=5, code="overloaded") from None
-        finally:
-            self.waiting -= 1
-        try:
-            yield
-        finally:
-            self.limiter.release()
-
-    async def run(self, func: Callable[..., T], *args: object) -> T:
-        async with self.slot():
-            return await anyio.to_thread.run_sync(func, *args, limiter=_UNBOUNDED)
-
-
-# Renders are already bounded by RenderSlots; their thread hop must not also queue behind SQLite calls.
-_UNBOUNDED = anyio.CapacityLimiter(1024)
-
-
 class Renderer:
-    def __init__(self, settings: Settings, storage: Storage, cache: DerivedCache) -> None:
-        self.settings = settings
+    """Built once per worker by the composition root (``services/wiring.py``) from what it uses."""
+
+    def __init__(
+        self, *, storage: Storage, cache: DerivedCache, slots: RenderSlots, avif_slots: RenderSlots,
+        limits: Limits, source_limits: SourceLimits, pyramid: PyramidPolicy | None, memory: MemoryBudget,
+        failures: FailureMemo, background_remover: BackgroundRemover, face_detector: FaceDetector,
+        timeout: float, copy_budget: int,
+        on_render: Callable[[Transformation, OutputFormat, float], None] | None = None,
+        count_render: Callable[[str], None] | None = None,
+    ) -> None:
         self.storage = storage
         self.cache = cache
-        self.limits = Limits(
-            max_components=settings.max_components,
-            max_output_side=settings.max_output_side,
-            max_output_pixels=settings.max_output_pixels,
-            max_animation_pixels=settings.max_animation_pixels,
-        )
-        self.source_limits = SourceLimits(
-            max_pixels=settings.max_source_pixels,
-            max_side=settings.max_source_side,
-            max_frames=settings.max_frames,
-            max_animation_pixels=settings.max_animation_pixels,
-            allow_svg=settings.allow_svg,
-        )
-        self.pyramid = PyramidPolicy() if settings.pyramid else None
-        self.avif_slots = RenderSlots(settings.avif_concurrency, settings.render_queue, settings.render_timeout)
-        # One model session per worker, created on first use, shared by its render threads. A render
-        # waiting for the model holds a render slot, so it gives up (503) well before the render timeout.
-        self.background_remover = BackgroundRemover(
-            settings.model_dir, settings.bg_removal_concurrency, min(BG_REMOVAL_WAIT, settings.render_timeout)
-        )
-        # The face detector likewise: one per worker, loaded on first use, bounded like the model.
-        self.face_detector = FaceDetector(
-            settings.bg_removal_concurrency, min(BG_REMOVAL_WAIT, settings.render_timeout)
-        )
-        self.slots = RenderSlots(
-            settings.effective_render_concurrency, settings.render_queue, settings.render_timeout
-        )
-        self.limits = dataclasses.replace(self.limits, max_render_cost=settings.max_render_cost)
-        self.memory = MemoryBudget(settings.render_memory)
-        self.failures = FailureMemo(settings.state_dir / "failures", settings.render_failure_ttl)
+        self.slots = slots
+        # AVIF encodes take the most memory and use every core: fewer of them at once.
+        self.avif_slots = avif_slots
+        self.limits = limits
+        self.source_limits = source_limits
+        self.pyramid = pyramid
+        self.memory = memory
+        self.failures = failures
+        self.background_remover = background_remover
+        self.face_detector = face_detector
+        self.timeout = timeout
+        self.copy_budget = copy_budget  # bytes of in-memory copies one render may make
         self._flights: dict[str, Flight] = {}
         # Told (plan, format, seconds) after every render, from the render thread: metrics.
-        self.on_render: Callable[[Transformation, OutputFormat, float], None] | None = None
-        self.count_render: Callable[[str], None] | None = None  # per image id (the usage report)
+        self.on_render = on_render
+        self.count_render = count_render  # per image id (the usage report)
 
     def lookup(self, key: str) -> Derived | None:
         hit = self.cache.get(key)
@@ -187,8 +129,7 @@ class Renderer:
             raise failure
         flight = self._flights.get(key)
         if flight is None:
-            deadline = Deadline(self.settings.render_timeout, memory=self.memory,
-                                max_copy_bytes=self.settings.render_memory)
+            deadline = Deadline(self.timeout, memory=self.memory, max_copy_bytes=self.copy_budget)
             task = asyncio.create_task(self._fly(key, image_id, plan, output, deadline))
             task.add_done_callback(lambda done: done.cancelled() or done.exception())  # retrieved here
             flight = self._flights[key] = Flight(task, deadline)
@@ -247,8 +188,8 @@ class Renderer:
             rendered = render(original, header, plan, fmt, self.limits, levels=levels, open_layer=self.open_layer,
                               background_remover=self.background_remover, face_detector=self.face_detector,
                               auto_format=isinstance(output, AutoFormat),
-                              deadline=deadline or Deadline(self.settings.render_timeout, memory=self.memory,
-                                                            max_copy_bytes=self.settings.render_memory))
+                              deadline=deadline or Deadline(self.timeout, memory=self.memory,
+                                                            max_copy_bytes=self.copy_budget))
         except ImgOriginError as exc:
             # The traceback (and the libvips error chained to it) holds the frames of the build, and so
             # its images, in a reference cycle until the cycle collector runs: hundreds of MB after a

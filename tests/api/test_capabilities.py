@@ -65,7 +65,7 @@ def test_the_model_is_loaded_at_start_up(tmp_path: Path) -> None:
             state = client.get("/capabilities").json()["background_removal"]
         # Nobody asked for a removal: the start-up loaded the model.
         assert state == {"available": True, "reason": None, "ready": True}
-        assert client.app.state.services.renderer.background_remover._session is not None  # type: ignore[attr-defined]
+        assert client.app.state.services.background_remover._session is not None  # type: ignore[attr-defined]
 
 
 def test_off_by_setting_nothing_is_loaded(tmp_path: Path) -> None:

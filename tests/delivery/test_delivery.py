@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 import pyvips
 from starlette.testclient import TestClient
@@ -194,7 +196,8 @@ def test_delivery_never_touches_the_database(tmp_path, image_id: str, client: Te
     settings = client.app.state.services.settings  # type: ignore[attr-defined]
     fresh = make_settings(tmp_path / "n", data_dir=settings.data_dir)
     with TestClient(create_app(fresh)) as other:
-        other.app.state.services.db = None  # type: ignore[attr-defined]
+        state = other.app.state  # type: ignore[attr-defined]
+        state.services = dataclasses.replace(state.services, control=None)  # services.db now raises
         response = other.get(signed("c_fit,w_200,h_200", f"{image_id}.png"))
         assert response.status_code == 200
         assert dims(response.content) == (200, 133)

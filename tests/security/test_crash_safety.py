@@ -267,7 +267,7 @@ _CRASH_SCRIPT = """
 import os, shutil, sys
 from pathlib import Path
 from imgorigin.environment import load_settings
-from imgorigin.services.library import now_iso, store_upload
+from imgorigin.services.library import now_iso
 from imgorigin.services.wiring import Services
 
 point, source = sys.argv[1], Path(sys.argv[2])
@@ -281,7 +281,7 @@ if point == "before-original":  # verified, the original not yet renamed into pl
     services.storage.put = lambda key, path: os._exit(137) if key.startswith("originals/") else put(key, path)
 else:  # the original renamed into place, its row (and its levels job) not yet committed
     services.db.add_image = lambda *args, **kwargs: os._exit(137)
-store_upload(services, user.id, "big.jpg", spooled, "0" * 64)
+services.library.store_upload(user.id, "big.jpg", spooled, "0" * 64)
 """
 
 

@@ -110,7 +110,7 @@ def test_a_render_over_its_deadline_is_504_and_the_worker_stays_healthy(make_cli
     cheap = client.get(signed_path(TEST_URL_SECRET, image["id"], "w_50", "png"))
     assert cheap.status_code == 200
     assert pyvips.Image.new_from_buffer(cheap.content, "").width == 50
-    assert services_of(client).renderer.slots.in_flight == 0
+    assert services_of(client).slots.in_flight == 0
 
 
 def test_render_slots_refuse_past_the_queue() -> None:
@@ -140,7 +140,7 @@ def test_render_slots_refuse_past_the_queue() -> None:
 def test_overload_is_503_with_retry_after_over_http(make_client: MakeClient) -> None:
     client = make_client(render_concurrency=1, render_queue=0)
     image = register(client, "alice").upload("rocket.jpg")
-    slots = services_of(client).renderer.slots
+    slots = services_of(client).slots
     holder = object()  # stands for a long render holding the only slot
     client.portal.call(slots.limiter.acquire_on_behalf_of, holder)  # type: ignore[union-attr]
     try:
@@ -352,7 +352,7 @@ def test_uploads_take_a_render_slot(make_client: MakeClient) -> None:
     """Upload checks decode every pixel, so a busy node refuses them like renders: 503, nothing kept."""
     client = make_client(render_concurrency=1, render_queue=0)
     account = register(client, "alice")
-    slots = services_of(client).renderer.slots
+    slots = services_of(client).slots
     holder = object()
     client.portal.call(slots.limiter.acquire_on_behalf_of, holder)  # type: ignore[union-attr]
     try:

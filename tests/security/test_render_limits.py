@@ -24,7 +24,6 @@ from starlette.testclient import TestClient
 
 from imgorigin.client.urls import signed_path
 from imgorigin.errors import Unavailable
-from imgorigin.services.ingest import finish_upload
 from imgorigin.services.renderer import cache_key
 from imgorigin.storage import pyramid_key
 from imgorigin.transform.deadline import Deadline
@@ -81,7 +80,7 @@ def test_the_deadline_stops_every_phase(hubble: tuple[TestClient, str], phase: s
     # Before: the phases ahead of the encode ran to their end (the HOSTILE plan: 90 s wall, 84 s CPU).
     # CPU is the measure; the wall bound only catches a hang (a loaded 2-core machine stretches it).
     assert timed.cpu < 8 and timed.wall < 60, (timed.wall, timed.cpu)
-    assert services_of(client).renderer.slots.in_flight == 0
+    assert services_of(client).slots.in_flight == 0
     assert services_of(client).renderer.memory.used == 0
 
 
@@ -108,7 +107,7 @@ def test_busy_and_too_slow_are_told_apart(make_client: MakeClient) -> None:
     image_id = register(client, "mallory").upload("hubble_deep_field.jpg")["id"]
     slow = client.get(signed_path(TEST_URL_SECRET, image_id, UPSCALE, "jpg"))
     assert (slow.status_code, slow.headers["x-imgorigin-error"]) == (504, "render_timeout")
-    slots = services_of(client).renderer.slots
+    slots = services_of(client).slots
 
     async def fill_every_slot() -> None:
         for _ in range(int(slots.limiter.total_tokens)):
@@ -163,7 +162,7 @@ def test_a_client_that_hangs_up_stops_its_render(make_client: MakeClient) -> Non
                  "server": ("testserver", 80), "root_path": "", "state": {}}
         await client.app(scope, receive, send)  # type: ignore[arg-type]
 
-    slots = services_of(client).renderer.slots
+    slots = services_of(client).slots
     with Timed() as timed:
         client.portal.call(hang_up)  # type: ignore[union-attr]
         limit = time.monotonic() + 20
@@ -222,10 +221,10 @@ def test_the_levels_job_shares_the_render_memory_budget(make_client: MakeClient)
     memory.reserve(memory.limit, Deadline(1))  # renders in flight hold all of it
     try:
         with pytest.raises(Unavailable) as busy:
-            finish_upload(services, image_id)
+            services.ingest.finish_upload(image_id)
         assert (busy.value.code, busy.value.message) == ("overloaded", "The server is busy; retry shortly")
     finally:
         memory.release(memory.limit)
-    finish_upload(services, image_id)
+    services.ingest.finish_upload(image_id)
     assert memory.used == 0
     assert services.storage.exists(pyramid_key(image_id, 2))

@@ -16,7 +16,6 @@ from conftest import TEST_URL_SECRET, register
 from starlette.testclient import TestClient
 
 from imgorigin.client.urls import signed_path
-from imgorigin.services.library import delete_image
 from imgorigin.services.renderer import cache_key
 from imgorigin.transform.plan import parse
 from imgorigin.transform.values import OutputFormat
@@ -31,7 +30,7 @@ def _user_id(client: TestClient, username: str) -> int:
 def _delete_during_render(client: TestClient, user_id: int, image_id: str) -> None:
     """The DELETE arrives after the pixels are computed and before the result is stored."""
     services = services_of(client)
-    services.renderer.on_render = lambda *_: delete_image(services, user_id, image_id)
+    services.renderer.on_render = lambda *_: services.library.delete_image(user_id, image_id)
 
 
 def test_an_image_deleted_during_its_render_is_not_published(make_client: MakeClient) -> None:

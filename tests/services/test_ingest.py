@@ -11,7 +11,6 @@ import pyvips
 from starlette.testclient import TestClient
 
 from imgorigin.app import create_app
-from imgorigin.services.ingest import finish_upload
 from imgorigin.services.wiring import Services
 from imgorigin.state.db import Database
 from imgorigin.state.records import LEVELS_JOB, ImageRecord
@@ -94,7 +93,7 @@ def test_a_job_for_an_image_deleted_meanwhile_leaves_no_levels(tmp_path: Path) -
         found = services.db.user_with_hash("alice")
         assert found is not None
         assert services.db.delete_image(found[0].id, image_id)  # the row goes first, as delete_image does
-        finish_upload(services, image_id)  # the job was already running when the row went
+        services.ingest.finish_upload(image_id)  # the job was already running when the row went
         assert level_keys(services, image_id) == set()
 
 

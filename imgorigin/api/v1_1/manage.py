@@ -50,7 +50,7 @@ async def explicit(request: Request, caller: Caller, params: Params) -> dict[str
     params.flag("invalidate", False)
     services = services_of(request)
     record = await in_thread(assets.require, services, caller.user, params.text("public_id"))
-    specs = parse_eager(params.text("eager"), services)
+    specs = parse_eager(params.text("eager"), services.transformations)
     if "tags" in params.values:
         await in_thread(set_tags, services.db, record.id, parse_tags(params.items("tags")))
     if "context" in params.values:

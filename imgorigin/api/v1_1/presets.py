@@ -30,7 +30,7 @@ def _settings(request: Request, params: Params) -> dict[str, str]:
             settings[flag] = "true" if params.flag(flag, False) else "false"
     Options.parse(dict(settings))  # public id folder, tags, context, format
     parse_context(settings.get("context", ""))
-    parse_eager(settings.get("eager", ""), services_of(request))
+    parse_eager(settings.get("eager", ""), services_of(request).transformations)
     return settings
 
 

@@ -83,7 +83,7 @@ async def upload(request: Request, caller: Caller, params: Params) -> dict[str, 
     given = {k: v for k, v in params.values.items() if k not in SIGNED and k != "file"}
     effective = Params(preset.options_for(given, unsigned_call=caller.api_key is None) if preset else given)
     options = Options.parse(effective.values)
-    specs = parse_eager(effective.text("eager"), services)
+    specs = parse_eager(effective.text("eager"), services.transformations)
     asynchronous = effective.flag("eager_async", False)
     effective.flag("invalidate", False)  # always in effect (docs/migration.md), but it must be a boolean
     received = await _receive(request, params)
@@ -92,7 +92,7 @@ async def upload(request: Request, caller: Caller, params: Params) -> dict[str, 
                                     + received.path.stat().st_size > settings.user_quota):
             raise PayloadTooLarge(f"The upload would exceed your storage quota of {settings.user_quota} bytes",
                                   code="quota_exceeded")
-        record = await services.renderer.slots.run(store, services, caller.user.id, received, options)
+        record = await services.slots.run(store, services, caller.user.id, received, options)
     finally:
         received.path.unlink(missing_ok=True)
     body = resource_json(request, caller.cloud, record, tags=options.tags, context=options.context,
