@@ -14,7 +14,7 @@ import time
 from starlette.types import Message, Receive, Scope, Send
 
 from imgorigin.ops.access import Observe, access_log
-from imgorigin.ops.metrics import Metrics
+from imgorigin.state.metrics import Metrics
 
 REQUESTS = 50_000
 BODY = b"x" * 20_000

@@ -29,12 +29,12 @@ from imgorigin.delivery import routes as delivery
 from imgorigin.delivery.cloudpath import layout_of as cloud_layout
 from imgorigin.delivery.fetch import Flights
 from imgorigin.errors import ImgOriginError, InsufficientStorage
-from imgorigin.ops import disk
 from imgorigin.ops import routes as ops
 from imgorigin.ops.access import Observe
 from imgorigin.ops.background import background
-from imgorigin.ops.disk import is_disk_full
 from imgorigin.services.wiring import Services
+from imgorigin.state import disk
+from imgorigin.state.disk import is_disk_full
 from imgorigin.web import pages
 
 log = logging.getLogger("imgorigin")

@@ -1,4 +1,5 @@
-"""Passwords (bcrypt), API tokens (JWT HS256) and delivery URL signatures (Cloudinary's scheme)."""
+"""Passwords (bcrypt), API tokens (JWT HS256), delivery URL signatures (Cloudinary's scheme), and what a
+signed URL may not contain (what a proxy in front would rewrite)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import hmac
 import re
 import time
 from dataclasses import dataclass
+from urllib.parse import unquote
 
 import bcrypt
 import jwt
@@ -145,3 +147,33 @@ def long_signature(to_sign: str, secret: str) -> str:
 def short_signature(to_sign: str, secret: str) -> str:
     """Cloudinary's default signature: base64url(sha1(to_sign + secret))[:8]."""
     return "s--" + _b64(hashlib.sha1((to_sign + secret).encode()).digest())[:8] + "--"
+
+
+# What a proxy in front may decode or resolve (see refuse_proxy_rewrites).
+_ENCODED_SEPARATOR = re.compile(r"%(?:2f|5c)", re.IGNORECASE)
+_TEXT_LAYER = re.compile(r"^[lu]_text:")
+_SEPARATORS = re.compile(r"[/\\]")
+
+
+def refuse_proxy_rewrites(path: str) -> None:
+    """Refuse what a proxy in front may decode and resolve before it keys its cache.
+
+    The signature covers the raw bytes; a cache that decodes ``%2F`` and resolves ``..`` (nginx's
+    ``$uri``, some CDNs) would file one signed URL under another's key. Cloudinary's grammar needs an
+    encoded ``/`` only in the text of a text layer, where it may stay, unless decoding it once makes an
+    empty, ``.`` or ``..`` segment; ``%252F`` (Cloudinary's double escape) is always safe.
+    """
+    if "\\" in path:
+        raise BadRequest("A backslash in the URL: browsers turn it into '/'; in a text layer write it as %255C")
+    for segment in path.split("/"):
+        if not _ENCODED_SEPARATOR.search(segment):
+            if unquote(segment) in {".", ".."}:
+                raise BadRequest("A '.' or '..' segment in the URL (proxies resolve it)")
+            continue
+        if any(_ENCODED_SEPARATOR.search(param) and not _TEXT_LAYER.match(param) for param in segment.split(",")):
+            raise BadRequest("An encoded '/' or '\\' (%2F, %5C) belongs only in the text of a text layer")
+        if any(part in {"", ".", ".."} for part in _SEPARATORS.split(unquote(segment))):
+            raise BadRequest(
+                "Once %2F is decoded, this text layer makes an empty, '.' or '..' path segment that "
+                "proxies rewrite: escape '/' in text as %252F"
+            )

@@ -13,7 +13,6 @@ from imgorigin.api.common import current_user, in_thread, json_body, services_of
 from imgorigin.clouds.accounts import publish_account
 from imgorigin.errors import BadRequest, Forbidden, TooManyRequests, Unauthorized
 from imgorigin.http.callers import client_key
-from imgorigin.ops.disk import require_space
 from imgorigin.security import (
     check_password_rules,
     check_username,
@@ -24,6 +23,7 @@ from imgorigin.security import (
 from imgorigin.services.library import now_iso
 from imgorigin.services.registration import claim_invite, create_invite, is_admin, settle_invite
 from imgorigin.state.cache import RateLimiter
+from imgorigin.state.disk import require_space
 from imgorigin.state.records import User
 
 

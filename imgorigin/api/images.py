@@ -28,10 +28,10 @@ from imgorigin.api.uploads import receive_upload
 from imgorigin.clouds.accounts import allow_eager
 from imgorigin.clouds.publicids import Naming
 from imgorigin.clouds.records import find_image
-from imgorigin.delivery.url import refuse_proxy_rewrites
 from imgorigin.errors import BadRequest, NotFound, PayloadTooLarge, TooManyRequests
-from imgorigin.ops.disk import require_space
+from imgorigin.security import refuse_proxy_rewrites
 from imgorigin.services.eager import parse_eager, record_eager
+from imgorigin.state.disk import require_space
 from imgorigin.storage import original_key
 from imgorigin.transform.plan import parse
 from imgorigin.transform.values import AutoFormat, OutputFormat, parse_output_format

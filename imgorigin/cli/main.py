@@ -146,8 +146,8 @@ _EXTENSIONS: list = []  # type: ignore[type-arg]
 def _load_extensions() -> None:
     import importlib
 
-    for name in ("imgorigin.cli.users", "imgorigin.services.doctor", "imgorigin.cli.models", "imgorigin.cli.remote",
-                 "imgorigin.cli.upload", "imgorigin.cli.pyramid", "imgorigin.clouds.cli", "imgorigin.importer.cli"):
+    for name in ("imgorigin.cli.users", "imgorigin.cli.doctor", "imgorigin.cli.models", "imgorigin.cli.remote",
+                 "imgorigin.cli.upload", "imgorigin.cli.pyramid", "imgorigin.cli.clouds", "imgorigin.cli.importer"):
         try:
             module = importlib.import_module(name)
         except ModuleNotFoundError as exc:

@@ -1,8 +1,5 @@
-"""``imgorigin pyramid build``: add the levels missing from originals stored before the pyramid existed.
-
-Apart from imgorigin/services/pyramid.py because it opens the whole ``Services``, which the renderer, and so the
-pyramid module, sit below (an import back from there would close a cycle).
-"""
+"""``imgorigin pyramid build``: add the levels missing from originals stored before the pyramid existed
+(``imgorigin.services.pyramid.build_missing``)."""
 
 from __future__ import annotations
 

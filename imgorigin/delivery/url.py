@@ -9,17 +9,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from urllib.parse import unquote
 
 from imgorigin.errors import BadRequest, NotFound
+from imgorigin.security import refuse_proxy_rewrites
 
 _SIGNATURE = re.compile(r"s--[A-Za-z0-9_-]{1,64}--")
 _VERSION = re.compile(r"v[0-9]{1,20}")
 _ID = re.compile(r"[A-Za-z0-9]{1,64}")
 MAX_PATH = 4096
-_ENCODED_SEPARATOR = re.compile(r"%(?:2f|5c)", re.IGNORECASE)
-_TEXT_LAYER = re.compile(r"^[lu]_text:")
-_SEPARATORS = re.compile(r"[/\\]")
 
 
 @dataclass(frozen=True)
@@ -60,27 +57,3 @@ def split(raw_path: str) -> DeliveryPath:
     if segments and _VERSION.fullmatch(segments[-1]):
         version = segments.pop()
     return DeliveryPath(signature, "/".join(segments), version, image_id, extension)
-
-
-def refuse_proxy_rewrites(path: str) -> None:
-    """Refuse what a proxy in front may decode and resolve before it keys its cache.
-
-    The signature covers the raw bytes; a cache that decodes ``%2F`` and resolves ``..`` (nginx's
-    ``$uri``, some CDNs) would file one signed URL under another's key. Cloudinary's grammar needs an
-    encoded ``/`` only in the text of a text layer, where it may stay, unless decoding it once makes an
-    empty, ``.`` or ``..`` segment; ``%252F`` (Cloudinary's double escape) is always safe.
-    """
-    if "\\" in path:
-        raise BadRequest("A backslash in the URL: browsers turn it into '/'; in a text layer write it as %255C")
-    for segment in path.split("/"):
-        if not _ENCODED_SEPARATOR.search(segment):
-            if unquote(segment) in {".", ".."}:
-                raise BadRequest("A '.' or '..' segment in the URL (proxies resolve it)")
-            continue
-        if any(_ENCODED_SEPARATOR.search(param) and not _TEXT_LAYER.match(param) for param in segment.split(",")):
-            raise BadRequest("An encoded '/' or '\\' (%2F, %5C) belongs only in the text of a text layer")
-        if any(part in {"", ".", ".."} for part in _SEPARATORS.split(unquote(segment))):
-            raise BadRequest(
-                "Once %2F is decoded, this text layer makes an empty, '.' or '..' path segment that "
-                "proxies rewrite: escape '/' in text as %252F"
-            )

@@ -11,7 +11,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 import httpx
 
-from imgorigin.api.v1_1.signing import sign
+from imgorigin.clouds.signing import sign
 
 DEFAULT_API = "https://api.cloudinary.com"
 TIMEOUT = httpx.Timeout(60.0, connect=10.0)

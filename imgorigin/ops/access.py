@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from imgorigin.ops.metrics import Metrics
+from imgorigin.state.metrics import Metrics
 
 access_log = logging.getLogger("imgorigin.access")
 

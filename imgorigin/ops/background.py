@@ -10,14 +10,14 @@ from contextlib import asynccontextmanager, suppress
 
 import anyio.to_thread
 
-from imgorigin.ops.metrics import FLUSH_INTERVAL, Metrics
 from imgorigin.services.wiring import Services
+from imgorigin.state.metrics import FLUSH_INTERVAL, Metrics
 
 log = logging.getLogger("imgorigin.ops")
 
 
 async def flush_metrics(metrics: Metrics) -> None:
-    """Publish this worker's counters to its siblings on the host (see ops/metrics.py)."""
+    """Publish this worker's counters to its siblings on the host (see state/metrics.py)."""
     while True:
         await asyncio.sleep(FLUSH_INTERVAL)
         try:

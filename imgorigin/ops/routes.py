@@ -15,8 +15,8 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
 from imgorigin.errors import Unavailable
-from imgorigin.ops.disk import low_disk
 from imgorigin.services.wiring import Services
+from imgorigin.state.disk import low_disk
 
 log = logging.getLogger("imgorigin.ops")
 

@@ -1,4 +1,4 @@
-"""``imgorigin doctor [--fix]``: find (and repair) what a crash or a hand edit can leave inconsistent.
+"""What a crash or a hand edit can leave inconsistent, found and repaired (``imgorigin doctor [--fix]``).
 
 The write order makes most damage impossible: an upload is renamed into place before its row is
 committed, and deletes remove the row before the files. What can remain, and what ``--fix`` does:
@@ -21,14 +21,12 @@ The exit status is 0 when nothing is (left) wrong, 1 otherwise, 2 when a repair 
 
 from __future__ import annotations
 
-import argparse
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
 
 from imgorigin.config import Settings
-from imgorigin.environment import local_settings
 from imgorigin.errors import Unavailable
 from imgorigin.services.library import now_iso
 from imgorigin.state.cache import DerivedCache
@@ -193,22 +191,3 @@ def run(settings: Settings, *, fix: bool, grace: float, out: Callable[[str], Non
     remaining = len(report.remaining)
     out(f"{len(report.findings)} problem(s) found, {len(report.findings) - remaining} fixed, {remaining} remaining")
     return 1 if remaining else 0
-
-
-def cmd_doctor(args: argparse.Namespace) -> int:
-    settings = local_settings(args.data_dir)
-    return run(settings, fix=args.fix, grace=args.grace, max_loss=args.max_loss, force=args.force)
-
-
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    doctor = sub.add_parser("doctor", help="check originals, rows, spool and cache for consistency")
-    doctor.add_argument("--fix", action="store_true", help="repair what is found")
-    doctor.add_argument("--grace", type=float, default=DEFAULT_GRACE,
-                        help=f"seconds a file without a row may be an upload in flight (default {DEFAULT_GRACE:g})")
-    doctor.add_argument("--max-loss", type=float, default=DEFAULT_MAX_LOSS,
-                        help=f"largest share of rows (or originals) --fix may take out beyond {ALWAYS_ALLOWED} "
-                             f"(default {DEFAULT_MAX_LOSS:g})")
-    doctor.add_argument("--force", action="store_true",
-                        help="repair even when the storage or the database looks absent, or past --max-loss")
-    doctor.add_argument("--data-dir", help="same as IMGORIGIN_DATA_DIR")
-    doctor.set_defaults(func=cmd_doctor)

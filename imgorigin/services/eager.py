@@ -38,8 +38,8 @@ import anyio.to_thread
 import httpx
 
 from imgorigin.client.urls import signed_path
-from imgorigin.delivery.url import refuse_proxy_rewrites
 from imgorigin.errors import BadRequest, ImgOriginError, RenderTimeout, Unavailable
+from imgorigin.security import refuse_proxy_rewrites
 from imgorigin.services.ingest import Ingest
 from imgorigin.services.library import now_iso
 from imgorigin.state.records import LEVELS_JOB, EagerJob
@@ -49,11 +49,11 @@ from imgorigin.transform.values import OutputFormat, parse_output_format
 
 if TYPE_CHECKING:
     from imgorigin.config import Settings
-    from imgorigin.ops.metrics import Metrics
     from imgorigin.services.renderer import Renderer
     from imgorigin.services.transformations import Transformations
     from imgorigin.state.cache import RateLimiter
     from imgorigin.state.db import Database
+    from imgorigin.state.metrics import Metrics
 
 log = logging.getLogger("imgorigin.eager")
 

@@ -8,7 +8,6 @@ from dataclasses import dataclass
 
 from imgorigin.clouds.state import Published, Publisher
 from imgorigin.config import Settings
-from imgorigin.ops.metrics import Metrics, operations_of
 from imgorigin.security import UrlSigner
 from imgorigin.services.eager import EagerWorker
 from imgorigin.services.ingest import Ingest
@@ -18,6 +17,7 @@ from imgorigin.services.slots import RenderSlots
 from imgorigin.services.transformations import Transformations, source_limits
 from imgorigin.state.cache import DerivedCache, FailureMemo, RateLimiter, RenderCounter
 from imgorigin.state.db import Database
+from imgorigin.state.metrics import Metrics, operations_of
 from imgorigin.storage import Storage, make_storage
 from imgorigin.transform.deadline import MemoryBudget
 from imgorigin.transform.effects.background_removal import BackgroundRemover

@@ -12,7 +12,7 @@ from pathlib import Path
 import diskcache
 
 from imgorigin import errors
-from imgorigin.ops.disk import free_bytes, is_disk_full
+from imgorigin.state.disk import free_bytes, is_disk_full
 from imgorigin.transform.values import OutputFormat
 
 log = logging.getLogger("imgorigin.cache")

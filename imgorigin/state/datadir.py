@@ -14,9 +14,9 @@ import stat
 
 from imgorigin.config import Settings
 from imgorigin.environment import private_dir
-from imgorigin.ops.metrics import Metrics
 from imgorigin.state.cache import DerivedCache, RateLimiter
 from imgorigin.state.db import Database
+from imgorigin.state.metrics import Metrics
 
 
 def initialise(settings: Settings) -> None:

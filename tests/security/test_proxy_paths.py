@@ -15,8 +15,9 @@ from hypothesis import strategies as st
 from starlette.testclient import TestClient
 
 from imgorigin.client.urls import signed_path
-from imgorigin.delivery.url import refuse_proxy_rewrites, split
+from imgorigin.delivery.url import split
 from imgorigin.errors import BadRequest
+from imgorigin.security import refuse_proxy_rewrites
 from imgorigin.transform.layers import escape_text
 from imgorigin.transform.plan import parse
 from tests.conftest import TEST_URL_SECRET, Account, photo

@@ -8,7 +8,7 @@ from urllib.parse import quote
 from starlette.requests import Request
 
 from imgorigin.api.common import base_url, extension_of
-from imgorigin.api.v1_1.signing import response_signature
+from imgorigin.clouds.signing import response_signature
 from imgorigin.security import long_signature
 from imgorigin.state.records import ImageRecord
 

@@ -17,9 +17,9 @@ from starlette.requests import Request
 
 from imgorigin.api.common import in_thread, services_of
 from imgorigin.api.v1_1.params import Params
-from imgorigin.api.v1_1.signing import algorithm_of, verify
 from imgorigin.clouds.keys import api_secret, is_api_key
 from imgorigin.clouds.records import user_of_key
+from imgorigin.clouds.signing import algorithm_of, verify
 from imgorigin.clouds.upload_presets import UploadPreset, get_preset
 from imgorigin.errors import BadRequest, Unauthorized
 from imgorigin.state.records import User

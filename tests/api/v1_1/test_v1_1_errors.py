@@ -13,7 +13,7 @@ import httpx
 import pytest
 from cloudinary.exceptions import AuthorizationRequired, BadRequest, NotAllowed, NotFound
 
-from imgorigin.api.v1_1.signing import sign
+from imgorigin.clouds.signing import sign
 from tests.api.v1_1.sdk import Cloud, cloud_fixture, other_fixture, png, server_fixture, stream  # noqa: F401 (the fixtures these tests use)
 
 

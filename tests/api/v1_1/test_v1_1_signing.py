@@ -7,7 +7,7 @@ import hashlib
 import pytest
 from cloudinary.utils import api_sign_request, verify_api_response_signature
 
-from imgorigin.api.v1_1.signing import response_signature, sign, string_to_sign, verify
+from imgorigin.clouds.signing import response_signature, sign, string_to_sign, verify
 from imgorigin.errors import BadRequest, Unauthorized
 
 SECRET = "hdcixPpR2iKERPwqvH6sHdK9cyac"
