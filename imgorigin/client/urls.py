@@ -26,7 +26,8 @@ from typing import Any
 
 from imgorigin.security import long_signature
 from imgorigin.transform import params
-from imgorigin.transform.plan import Limits, parse
+from imgorigin.transform.exprplan import parse_any
+from imgorigin.transform.plan import Limits
 from imgorigin.transform.values import format_decimal
 
 Step = Mapping[str, Any] | str
@@ -121,7 +122,7 @@ def transformation(*steps: Step, limits: Limits | None = None) -> str:
     parts = [step if isinstance(step, str) else component(**step) for step in steps]
     text = "/".join(part for part in parts if part)
     # Named presets (t_<name>) are expanded by the server; everything else must parse here.
-    parse("/".join(part for part in text.split("/") if part and not part.startswith("t_")), limits)
+    parse_any("/".join(part for part in text.split("/") if part and not part.startswith("t_")), limits)
     return text
 
 

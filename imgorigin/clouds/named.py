@@ -16,6 +16,7 @@ from imgorigin.errors import BadRequest, Conflict, InvalidTransformation, NotFou
 from imgorigin.services.library import now_iso
 from imgorigin.services.wiring import Services
 from imgorigin.state.records import User
+from imgorigin.transform.exprplan import parse_any
 
 _NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 MAX_NAMED = 500
@@ -28,7 +29,7 @@ def check_definition(services: Services, text: str) -> str:
         raise BadRequest("Missing required parameter - transformation", code="missing_transformation")
     if any(token.startswith("t_") for part in text.split("/") for token in part.split(",")):
         raise InvalidTransformation("A named transformation may not use other named transformations (t_)")
-    services.transformations.parse_literal(text)
+    parse_any(text, services.transformations.limits)
     return text
 
 

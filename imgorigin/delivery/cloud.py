@@ -25,6 +25,7 @@ from imgorigin.delivery.routes import IMMUTABLE, serve
 from imgorigin.errors import BadRequest, InvalidTransformation, NotFound
 from imgorigin.http.callers import client_key
 from imgorigin.services.wiring import Services
+from imgorigin.transform.exprplan import Program
 from imgorigin.transform.plan import Transformation
 from imgorigin.transform.presets import Preset, Presets
 from imgorigin.transform.values import OutputFormat, parse_output_format
@@ -104,12 +105,12 @@ class CloudDelivery:
             components.append(",".join(tokens))
         return "/".join(components)
 
-    async def plan(self, transformation: str) -> tuple[Transformation, str | None]:
+    async def plan(self, transformation: str) -> tuple[Transformation | Program, str | None]:
         """The URL's transformation parsed (named transformations expanded, layers' public ids resolved),
         and the public id of its ``d_`` default image."""
         transformation, default_id = split_default(transformation)
         transformation = await self.with_layer_ids(transformation)
-        return self.services.transformations.parse(transformation, self.presets), default_id
+        return self.services.transformations.program(transformation, self.presets), default_id
 
     def brakes(self, request: Request, policy: str | None, image_id: str) -> Callable[[str], None] | None:
         """What a render on a cache miss must pass: ``open_brakes`` for an unsigned URL under ``open``."""

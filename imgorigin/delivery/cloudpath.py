@@ -20,8 +20,8 @@ from imgorigin.transform.values import FORMAT_ALIASES, OutputFormat
 
 _SIGNATURE = re.compile(r"^s--[A-Za-z0-9_-]{1,64}--$")
 _VERSION = re.compile(r"^v\d{1,20}$")
-_TOKEN = re.compile(r"^([a-z]{1,3})_")
-_COMPONENT_KEYS = {*PARAMS, "t", "d"}  # t_: named transformation; d_: default image
+_TOKEN = re.compile(r"^([a-z]{1,3}|\$[a-zA-Z][a-zA-Z0-9]{0,31})_")
+_COMPONENT_KEYS = {*PARAMS, "t", "d", "if"}  # t_: named transformation; d_: default image; if_: a condition
 EXTENSIONS = frozenset({*(fmt.value for fmt in OutputFormat), *FORMAT_ALIASES})  # what parse_output_format reads
 MAX_PATH = 4096
 _LAYOUT = re.compile(r"^/(?:([^/]+)/)?image/(upload|fetch)/(.*)$", re.DOTALL)
@@ -55,7 +55,7 @@ def layout_of(path: str) -> bool:
 def _looks_like_component(segment: str) -> bool:
     for token in segment.split(","):
         match = _TOKEN.match(token)
-        if match is None or match[1] not in _COMPONENT_KEYS:
+        if match is None or (match[1] not in _COMPONENT_KEYS and not match[1].startswith("$")):
             return False
     return True
 

@@ -17,6 +17,7 @@ from imgorigin.http.callers import client_key
 from imgorigin.services.renderer import cache_key, etag_of
 from imgorigin.services.wiring import Services
 from imgorigin.transform import params as p
+from imgorigin.transform.exprplan import Program
 from imgorigin.transform.flags import ATTACHMENT, output_flags
 from imgorigin.transform.plan import Transformation
 from imgorigin.transform.values import Output, OutputFormat, parse_output_format
@@ -35,7 +36,7 @@ async def deliver(request: Request) -> Response:
     elif not (settings.allow_unsigned or services.transformations.presets.all_unsigned_ok(url.transformation)):
         raise Unauthorized("This URL needs a signature (s--...--)", code="signature_required")
 
-    plan = services.transformations.parse(url.transformation)
+    plan = services.transformations.program(url.transformation)
     try:
         extension = parse_output_format(url.extension)
     except ValueError:
@@ -45,13 +46,15 @@ async def deliver(request: Request) -> Response:
     return await serve(request, services, url.image_id, plan, extension, IMMUTABLE)
 
 
-async def serve(request: Request, services: Services, image_id: str, plan: Transformation,
+async def serve(request: Request, services: Services, image_id: str, plan: Transformation | Program,
                 extension: OutputFormat, cache_control: str,
                 on_miss: Callable[[str], None] | None = None) -> Response:
-    """The response for one derivative of a stored image, whichever layout named it: f_auto negotiation,
-    ETag and 304, the cache, the render limit per client IP on a miss (and ``on_miss``, given the cache
-    key; it runs in a thread, as the rate limiter does), the render itself."""
+    """The response for one derivative of a stored image, whichever layout named it: expressions
+    evaluated on the image's header, f_auto negotiation, ETag and 304, the cache, the render limit per
+    client IP on a miss (and ``on_miss``, given the cache key; it runs in a thread, as the rate limiter
+    does), the render itself."""
     settings = services.settings
+    plan = await services.renderer.evaluate(image_id, plan)
     headers = {"Cache-Control": cache_control}
     output: Output | None = plan.output_format(extension)
     if output is None:

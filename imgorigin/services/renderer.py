@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import hashlib
 import logging
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+
+import anyio.to_thread
 
 from imgorigin.blob import Blob
 from imgorigin.errors import ClientClosed, ImgOriginError, NotFound, RenderTimeout
@@ -22,6 +25,8 @@ from imgorigin.state.cache import DerivedCache, FailureMemo
 from imgorigin.storage import Storage, original_key
 from imgorigin.transform.deadline import Deadline, MemoryBudget
 from imgorigin.transform.effects.background_removal import BackgroundRemover
+from imgorigin.transform.expreval import evaluate
+from imgorigin.transform.exprplan import Program
 from imgorigin.transform.faces import FaceDetector
 from imgorigin.transform.formats import keeps_graphics_exact
 from imgorigin.transform.frames import page_height
@@ -33,6 +38,8 @@ from imgorigin.transform.source import Header, SourceLimits, read_header
 from imgorigin.transform.values import AutoFormat, Output, OutputFormat
 
 log = logging.getLogger("imgorigin.render")
+
+HEADER_CACHE = 4096  # headers of originals remembered per worker, for expressions
 
 # Bump when rendering changes what a URL produces, so old cache entries stop matching.
 RENDER_VERSION = "2"
@@ -104,6 +111,21 @@ class Renderer:
         # Told (plan, format, seconds) after every render, from the render thread: metrics.
         self.on_render = on_render
         self.count_render = count_render  # per image id (the usage report)
+        # An original never changes under its id, so its header can be remembered: expressions are
+        # evaluated on every request, hits included, and must not cost a storage read each time.
+        self.header_of = functools.lru_cache(maxsize=HEADER_CACHE)(self._read_header)
+
+    def _read_header(self, image_id: str) -> Header:
+        header = stored_header(self.storage, image_id, self.source_limits) if self.pyramid else None
+        return header or read_header(Original(self.storage, image_id)(), self.source_limits)
+
+    async def evaluate(self, image_id: str, plan: Transformation | Program) -> Transformation:
+        """The plain plan a program of variables and conditions stands for on this image (a 400 when it
+        cannot be evaluated), known before the cache key; a plain plan as it is."""
+        if isinstance(plan, Transformation):
+            return plan
+        header = await anyio.to_thread.run_sync(self.header_of, image_id)
+        return evaluate(plan, header, self.limits)
 
     def lookup(self, key: str) -> Derived | None:
         hit = self.cache.get(key)

@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from imgorigin.config import Settings
+from imgorigin.transform.exprplan import Program, parse_any
 from imgorigin.transform.plan import Limits, Transformation, parse
 from imgorigin.transform.presets import Presets
 from imgorigin.transform.source import SourceLimits
@@ -46,6 +47,11 @@ class Transformations:
         """``text`` with its ``t_<name>`` expanded (by ``presets``, e.g. an account's named transformations
         over the server's, else the server's), then parsed."""
         return parse((presets or self.presets).expand(text), self.limits)
+
+    def program(self, text: str, presets: Presets | None = None) -> Transformation | Program:
+        """Like ``parse``, but a transformation with variables, arithmetic or ``if_`` becomes a ``Program``,
+        evaluated on the image's header where the image is known (``Renderer.evaluate``)."""
+        return parse_any((presets or self.presets).expand(text), self.limits)
 
     def parse_literal(self, text: str) -> Transformation:
         """``text`` parsed as it stands: the definition of a named transformation, already expanded text."""

@@ -96,3 +96,15 @@ def check_cost(plan: Transformation, header: Header, limits: Limits) -> None:
             f"{limits.max_render_cost:g}",
             code="too_expensive",
         )
+
+
+# Effects whose output size only the pixels tell (a trim's box, an outline's growth).
+SIZE_FROM_PIXELS = frozenset({"trim", "outline"})
+
+
+def size_after(size: tuple[int, int], component: Component) -> tuple[int, int] | None:
+    """The image's size after ``component`` (not an overlay's), or None when only the pixels can tell."""
+    effect = component.get(p.EFFECT)
+    if effect is not None and effect.name in SIZE_FROM_PIXELS:
+        return None
+    return _component(size, component)[1]

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from imgorigin.errors import InvalidTransformation
-from imgorigin.transform.plan import parse
+from imgorigin.transform.exprplan import parse_any
 
 _NAME = re.compile(r"[A-Za-z0-9_-]{1,64}")
 MAX_DEPTH = 1  # presets may not refer to presets: no loops, no surprises
@@ -55,7 +55,7 @@ class Presets:
             text = body["transformation"]
             if "t_" in text.split(",") or any(part.startswith("t_") for part in text.replace(",", "/").split("/")):
                 raise ValueError(f"preset {name!r} may not use other presets")
-            parse(text)  # refuse a broken preset at start-up, not at the first request
+            parse_any(text)  # refuse a broken preset at start-up, not at the first request
             presets.append((name, Preset(name, text, bool(body.get("unsigned", False)))))
         return cls(tuple(presets))
 
