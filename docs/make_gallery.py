@@ -28,12 +28,15 @@ sys.path.insert(0, str(ROOT))
 import pyvips  # noqa: E402
 
 from imgorigin.blob import Blob  # noqa: E402
+from imgorigin.transform import expr as x  # noqa: E402
 from imgorigin.transform import params as p  # noqa: E402
 from imgorigin.transform.effects import EFFECTS  # noqa: E402
 from imgorigin.transform.effects.blend import BLEND_MODES  # noqa: E402
+from imgorigin.transform.expreval import evaluate  # noqa: E402
+from imgorigin.transform.exprplan import MAX_DEPTH, MAX_VARIABLES, Program, parse_any  # noqa: E402
 from imgorigin.transform.faces import FaceDetector  # noqa: E402
 from imgorigin.transform.flags import FLAGS  # noqa: E402
-from imgorigin.transform.plan import Limits, parse  # noqa: E402
+from imgorigin.transform.plan import Limits  # noqa: E402
 from imgorigin.transform.render import render  # noqa: E402
 from imgorigin.transform.source import Header, SourceLimits, configure_libvips, read_header  # noqa: E402
 from imgorigin.transform.values import OutputFormat  # noqa: E402
@@ -92,6 +95,13 @@ DEFAULTS: dict[str, str] = {
     "x": "0", "y": "0", "z": "1.0", "fl": "none", "e": "none", "l": "none", "r": "none", "bo": "none",
     "w": "the image's width", "h": "the image's height", "ar": "the image's",
 }
+# Variables, arithmetic and conditions, each evaluated on the photo's header before it renders.
+EXPRESSION_DEMOS = [
+    "w_iw_div_2", "$size_160/c_fill,w_$size,h_$size_div_2", "c_fill,w_300,h_100/c_pad,w_w,h_w,b_black",
+    "if_ar_gt_1/c_fill,w_200,h_100/if_else/c_fill,w_100,h_200/if_end",
+    "if_w_gt_1000/e_grayscale/if_else/e_sepia/if_end", "if_iw_gt_300_and_ar_lt_1.5,e_negate",
+    "$name_!Chelsea!/l_text:arial_40_bold:$(name),co_white/fl_layer_apply,g_south,y_10",
+]
 # Demos rendered from the animation (pg_ picks frames of it) rather than from the photo.
 ANIMATED = {"pg"}
 SECTIONS = [
@@ -102,6 +112,7 @@ SECTIONS = [
     ("Animation", ["pg"]),
     ("Output", ["f", "q"]),
     ("Effects", ["e"]),
+    ("Variables, arithmetic and conditions", ["$"]),
 ]
 
 
@@ -176,7 +187,10 @@ class Gallery:
             source = self.animation if animated else self.portrait if "face" in transformation else self.photo
             header = read_header(source, SourceLimits())
             fmt = OutputFormat.WEBP
-            result = render(source, header, parse(transformation), fmt, Limits(), open_layer=self.open_layer,
+            plan = parse_any(transformation)
+            if isinstance(plan, Program):
+                plan = evaluate(plan, header, Limits())
+            result = render(source, header, plan, fmt, Limits(), open_layer=self.open_layer,
                             face_detector=self.detector,
                             **({"background_remover": self.remover} if self.remover else {}))
             image = pyvips.Image.new_from_buffer(result.data, "", **({"n": -1} if animated else {}))
@@ -263,6 +277,39 @@ def flag_section(gallery: Gallery, name: str) -> str:
     return "\n".join(lines)
 
 
+EXPRESSIONS = """Cloudinary's user-defined variables, arithmetic and conditional transformations. They are
+evaluated against the image's header (its size and page count) and the size the chain reaches at each
+component, before anything is decoded; the result is an ordinary transformation, and that is the cache
+key: `w_iw_div_2` on a 1000-pixel image and `w_500` are one derived image.
+
+- **Variables:** `$<name>_<value>` assigns (a letter, then letters and digits, up to 32): a number, a
+  string `!text!`, or an expression. Assignments may stand in their own component or with other
+  parameters, where they run first, in the order written. Use them as `w_$size`, in arithmetic
+  (`$small_$size_div_2`), in conditions, and in a text overlay as `$(name)`. A variable is defined by
+  an assignment earlier in the chain (a named transformation can use what the URL assigns).
+- **Arithmetic:** in the values of `w h x y r o q a z dpr ar` and after `e_<effect>:`. Terms are numbers
+  (`0.5`, a ratio `3:4`), variables and the image's sizes: {predefined}.
+  They are joined by the operators `add sub mul div mod pow`; `pow` binds tightest (from the right), then `mul div mod`, then `add sub`. Computed sizes are rounded
+  to whole pixels; a decimal written as is keeps its meaning (`$f_0.5/w_$f` is `w_0.5`, half the width).
+- **Conditions:** `if_<a>_<op>_<b>` with `eq ne lt gt lte gte`, joined by `_and_` (first) and `_or_`.
+  `if_<condition>` alone applies the components up to `if_end` (or `if_else`, then `if_end`; an `if_`
+  left open runs to the end of the chain); `if_<condition>,<parameters>` guards that one component.
+  Blocks nest {depth} deep.
+- **Limits:** {length} characters and {operations} operators per expression, {variables} variables. Division by
+  zero, an undefined variable, a result that is not finite or out of its parameter's range: a 400 naming
+  the parameter as written. `w`, `h` and `ar` are the image's, so they cannot be used inside an overlay,
+  nor after `e_trim` or `e_outline`, whose result only the pixels tell.
+"""
+
+
+def expression_section(gallery: Gallery) -> str:
+    predefined = ", ".join(f"`{name}` ({meaning})" for name, meaning in x.PREDEFINED.items() if name != "pages")
+    predefined += " or its synonym `pages`"
+    text = EXPRESSIONS.format(predefined=predefined, depth=MAX_DEPTH, length=x.MAX_LENGTH,
+                              operations=x.MAX_OPERATIONS, variables=MAX_VARIABLES)
+    return "\n".join([text, "```", example_urls(EXPRESSION_DEMOS), "```", "", gallery.grid(EXPRESSION_DEMOS), ""])
+
+
 INTRO = """# Transformations
 
 Every parameter of the delivery URL, with what it accepts and a picture of what it does. This page
@@ -315,6 +362,8 @@ def main() -> None:
                     parts += [effect_section(gallery, name) for name in EFFECTS if name in BLEND_MODES]
                 if key == "e":
                     parts += [effect_section(gallery, name) for name in EFFECTS if name not in BLEND_MODES]
+                if key == "$":
+                    parts.append(expression_section(gallery))
         rest = [key for key in p.PARAMS if key not in covered]
         if rest:
             parts.append("## More parameters\n")

@@ -10,7 +10,7 @@ import pytest
 from imgorigin.transform import params as p
 from imgorigin.transform.effects import EFFECTS
 from imgorigin.transform.flags import FLAGS
-from imgorigin.transform.plan import parse
+from imgorigin.transform.exprplan import parse_any
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
 PAGE = DOCS / "transformations.md"
@@ -45,7 +45,7 @@ def test_every_picture_exists_is_small_and_shows_a_valid_transformation(page: st
         assert file.is_file(), f"{path} is {REGENERATE}"
         assert 0 < file.stat().st_size < 40_000, f"{path} is too big for a docs picture"
         if transformation not in ("original", "animation"):
-            parse(transformation)  # a URL in the docs that would 400 is a bug in the docs
+            parse_any(transformation)  # a URL in the docs that would 400 is a bug in the docs
 
 
 def test_no_stale_pictures(page: str) -> None:

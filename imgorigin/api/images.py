@@ -210,7 +210,7 @@ async def sign(request: Request) -> JSONResponse:
             raise BadRequest(f"items[{index}].transformation: expected a string", code="invalid_sign_body")
         try:
             refuse_proxy_rewrites(transformation)
-            plan = services.transformations.parse(transformation)
+            plan = services.transformations.program(transformation)
         except BadRequest as exc:
             raise BadRequest(f"items[{index}].transformation: {exc.message}", code="invalid_transformation") from None
         await in_thread(services.library.require_own_layers, user.id, plan)

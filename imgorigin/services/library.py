@@ -29,6 +29,7 @@ from imgorigin.state.cache import DerivedCache
 from imgorigin.state.db import Database
 from imgorigin.state.records import LEVELS_JOB, ImageRecord
 from imgorigin.storage import Storage, original_key
+from imgorigin.transform.exprplan import Program
 from imgorigin.transform.levels import PyramidPolicy
 from imgorigin.transform.plan import Transformation
 from imgorigin.transform.source import read_header, verify_decodes
@@ -138,7 +139,7 @@ class Library:
             raise NotFound("No such image", code="image_not_found")
         return record
 
-    def require_own_layers(self, user_id: int, plan: Transformation) -> None:
+    def require_own_layers(self, user_id: int, plan: Transformation | Program) -> None:
         """Signing a URL with ``l_<id>`` publishes that image: only its owner may do it."""
         for layer_id in plan.layer_ids():
             if self.db.image(user_id, layer_id) is None:

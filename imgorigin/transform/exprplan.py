@@ -89,6 +89,20 @@ Node = Step | Block
 class Program:
     nodes: tuple[Node, ...]
 
+    def layer_ids(self) -> tuple[str, ...]:
+        """The images any branch may draw (l_<id>, u_<id>): signing publishes them all."""
+        found: list[str] = []
+        pending = list(self.nodes)
+        while pending:
+            node = pending.pop(0)
+            if isinstance(node, Block):
+                pending[:0] = [*node.then, *node.otherwise]
+                continue
+            for token in node.tokens:
+                if isinstance(token, str) and token.startswith(("l_", "u_")) and not token[2:].startswith("text:"):
+                    found.append(token[2:])
+        return tuple(found)
+
 
 def _is_expression(value: str) -> bool:
     return "$" in value or any(term in x.PREDEFINED or term in x.ARITHMETIC for term in value.split("_"))

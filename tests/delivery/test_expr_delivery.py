@@ -115,3 +115,21 @@ def test_named_transformation_takes_its_values_from_the_url(cloud: Cloud) -> Non
                     transformation=[{"variables": [["$side", 120]]}, {"transformation": ["thumb"]}])
     image = cloud.image(url)
     assert (image.width, image.height) == (120, 120)
+
+
+def test_sign_accepts_expressions_and_checks_the_overlays_of_every_branch(
+    client: TestClient, alice: Account, bob: Account, rocket: str,
+) -> None:
+    response = client.post("/sign", headers=alice.headers, json={"items": [
+        {"id": rocket, "transformation": "$side_iw_div_4/c_fill,w_$side,h_$side", "format": "png"}]})
+    assert response.status_code == 200, response.text
+    url = response.json()["items"][0]["url"]
+    assert dims(client.get(url.split("testserver", 1)[-1]).content) == (160, 160)
+    hidden = f"if_w_gt_100000/l_{rocket}/fl_layer_apply/if_end"  # alice's image in a branch that never runs
+    theirs = bob.upload("coffee.png")["id"]
+    refused = client.post("/sign", headers=bob.headers, json={"items": [{"id": theirs, "transformation": hidden}]})
+    assert refused.status_code == 404
+    assert refused.json()["error"]["message"] == f"No such overlay image: l_{rocket}"
+    bad = client.post("/sign", headers=alice.headers, json={"items": [{"id": rocket, "transformation": "w_iw_div"}]})
+    assert bad.json()["error"]["message"] == (
+        "items[0].transformation: Invalid w_iw_div: the operator 'div' needs a value after it")
