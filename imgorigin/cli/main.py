@@ -92,13 +92,13 @@ def _version() -> str:
 
 def cmd_sign(args: argparse.Namespace) -> int:
     from imgorigin.client.urls import UrlBuilder
-    from imgorigin.transform.plan import parse
+    from imgorigin.transform.exprplan import parse_any
     from imgorigin.transform.presets import Presets
     from imgorigin.transform.values import parse_output_format
 
     settings = local_settings(args.data_dir)
     transformation = "" if args.transformation in ("", "-") else args.transformation
-    parse(Presets.load(settings.presets_file).expand(transformation))
+    parse_any(Presets.load(settings.presets_file).expand(transformation))
     extension = parse_output_format(args.format).value
     print(UrlBuilder(settings.signing_secret, args.base or settings.public_url).url(args.id, transformation, extension))
     return 0

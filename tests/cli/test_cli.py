@@ -96,6 +96,9 @@ def test_sign_prints_a_url_the_server_accepts(server: Origin, tmp_path: Path) ->
     response = httpx.get(url)
     assert response.status_code == 200
     assert pyvips.Image.new_from_buffer(response.content, "").width == 64
+    quarter = cli("sign", image, "$side_iw_div_4/w_$side", "--format", "png", "--base", base, env=env)
+    assert quarter.returncode == 0, quarter.stderr
+    assert pyvips.Image.new_from_buffer(httpx.get(quarter.stdout.strip()).content, "").width == 150
     bad = cli("sign", image, "w_abc", env=env)
     assert bad.returncode == 1
     assert "Invalid w_abc" in bad.stderr
