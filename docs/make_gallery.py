@@ -289,8 +289,9 @@ key: `w_iw_div_2` on a 1000-pixel image and `w_500` are one derived image.
   an assignment earlier in the chain (a named transformation can use what the URL assigns).
 - **Arithmetic:** in the values of `w h x y r o q a z dpr ar` and after `e_<effect>:`. Terms are numbers
   (`0.5`, a ratio `3:4`), variables and the image's sizes: {predefined}.
-  They are joined by the operators `add sub mul div mod pow`; `pow` binds tightest (from the right), then `mul div mod`, then `add sub`. Computed sizes are rounded
-  to whole pixels; a decimal written as is keeps its meaning (`$f_0.5/w_$f` is `w_0.5`, half the width).
+  They are joined by the operators `add sub mul div mod pow`; `pow` binds tightest (from the right),
+  then `mul div mod`, then `add sub`. Computed sizes are rounded to whole pixels; a decimal written
+  as is keeps its meaning (`$f_0.5/w_$f` is `w_0.5`, half the width).
 - **Conditions:** `if_<a>_<op>_<b>` with `eq ne lt gt lte gte`, joined by `_and_` (first) and `_or_`.
   `if_<condition>` alone applies the components up to `if_end` (or `if_else`, then `if_end`; an `if_`
   left open runs to the end of the chain); `if_<condition>,<parameters>` guards that one component.

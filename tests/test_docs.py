@@ -9,8 +9,8 @@ import pytest
 
 from imgorigin.transform import params as p
 from imgorigin.transform.effects import EFFECTS
-from imgorigin.transform.flags import FLAGS
 from imgorigin.transform.exprplan import parse_any
+from imgorigin.transform.flags import FLAGS
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
 PAGE = DOCS / "transformations.md"
