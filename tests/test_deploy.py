@@ -13,7 +13,7 @@ import pytest
 import yaml
 
 from imgorigin.config import ENV_PREFIX, Settings
-from tests.conftest import require_tool
+from tests.helpers import require_tool
 
 ROOT = Path(__file__).resolve().parent.parent
 DEPLOY = ROOT / "deploy"

@@ -12,7 +12,7 @@ import pyvips
 from starlette.testclient import TestClient
 
 from imgorigin.transform import params as p
-from tests.conftest import TEST_URL_SECRET, Account
+from tests.helpers import TEST_URL_SECRET, Account
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"

@@ -6,13 +6,7 @@ import jwt
 import pytest
 from starlette.testclient import TestClient
 
-from tests.conftest import TEST_JWT_SECRET
-
-
-def error(response) -> tuple[int, str, str]:  # type: ignore[no-untyped-def]
-    body = response.json()
-    assert set(body) == {"error"}
-    return response.status_code, body["error"]["code"], body["error"]["message"]
+from tests.helpers import TEST_JWT_SECRET, error
 
 
 def test_register_returns_user_and_token(client: TestClient) -> None:

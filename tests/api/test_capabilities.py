@@ -13,7 +13,7 @@ from imgorigin.app import create_app
 from imgorigin.client.urls import signed_path
 from imgorigin.transform.effects import background_removal
 from imgorigin.transform.effects.background_removal import is_installed
-from tests.conftest import IN_CI, TEST_URL_SECRET, make_settings, register
+from tests.helpers import IN_CI, TEST_URL_SECRET, make_settings, register
 
 MODEL_DIR = Path(__file__).resolve().parents[2] / "models"
 EXTRA_MISSING = "Background removal is not installed on this server: pip install 'imgorigin[bg]'"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import threading
 import time
 from pathlib import Path
@@ -15,17 +14,13 @@ from starlette.testclient import TestClient
 from imgorigin.app import create_app
 from imgorigin.state.db import Database
 from imgorigin.storage import original_key
-from tests.api.test_auth import error
-from tests.conftest import Account, make_settings, photo, register
+from tests.helpers import Account, error, make_settings, register
 
 EAGER_DEADLINE = 30.0
 
 
 def upload(account: Account, eager: str, name: str = "rocket.jpg") -> Any:
-    return account.client.post(
-        "/images", headers=account.headers, data={"eager": eager},
-        files={"file": (name, io.BytesIO(photo(name)), "application/octet-stream")},
-    )
+    return account.post(name, form={"eager": eager})
 
 
 def settled(account: Account, image_id: str) -> list[dict[str, Any]]:

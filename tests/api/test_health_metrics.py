@@ -14,8 +14,7 @@ from starlette.testclient import TestClient
 from imgorigin.client.urls import signed_path
 from imgorigin.errors import Unavailable
 from imgorigin.state.metrics import SECONDS_BUCKETS, Metrics, exposition, merge
-from tests.api.test_auth import error
-from tests.conftest import TEST_URL_SECRET, Account
+from tests.helpers import TEST_URL_SECRET, Account, error
 
 
 def samples(text: str) -> dict[str, float]:

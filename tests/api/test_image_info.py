@@ -11,7 +11,7 @@ import pyvips
 
 from imgorigin.info.blurhash import encode
 from imgorigin.info.palette import dominant_colors
-from tests.conftest import Account
+from tests.helpers import Account
 
 
 def png(image: pyvips.Image) -> bytes:

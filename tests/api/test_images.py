@@ -8,8 +8,7 @@ import pytest
 import pyvips
 from starlette.testclient import TestClient
 
-from tests.api.test_auth import error
-from tests.conftest import Account, photo
+from tests.helpers import Account, error, photo
 
 
 def fetch(client: TestClient, url: str) -> pyvips.Image:
@@ -58,7 +57,7 @@ def test_upload_errors(client: TestClient, alice: Account) -> None:
 
 def test_upload_size_cap(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     from imgorigin.app import create_app
-    from tests.conftest import make_settings, register
+    from tests.helpers import make_settings, register
 
     settings = make_settings(tmp_path, max_upload_bytes=50_000)
     with TestClient(create_app(settings)) as small:
@@ -74,7 +73,7 @@ def test_upload_size_cap(tmp_path, monkeypatch) -> None:  # type: ignore[no-unty
 
 def test_pixel_cap_from_the_header(tmp_path) -> None:  # type: ignore[no-untyped-def]
     from imgorigin.app import create_app
-    from tests.conftest import make_settings, register
+    from tests.helpers import make_settings, register
 
     with TestClient(create_app(make_settings(tmp_path, max_source_pixels=100_000))) as small:
         account = register(small, "dave")

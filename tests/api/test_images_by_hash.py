@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 
-from tests.conftest import Account, photo
+from tests.helpers import Account, photo
 
 
 def test_finds_an_upload_by_its_content_hash(alice: Account, bob: Account) -> None:

@@ -12,8 +12,7 @@ from imgorigin.app import create_app
 from imgorigin.security import hash_password
 from imgorigin.services.library import now_iso
 from imgorigin.services.registration import create_invite, set_role
-from tests.api.test_auth import error
-from tests.conftest import make_settings
+from tests.helpers import error, make_settings
 
 BODY = {"username": "newcomer", "password": "correct horse battery"}
 

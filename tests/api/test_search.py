@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from starlette.testclient import TestClient
 
-from tests.conftest import Account, register
+from tests.helpers import Account, register
 
 
 def _found(account: Account, query: str) -> list[str]:

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 import pyvips
 
-from tests.conftest import Account
+from tests.helpers import Account
 
 
 def transform(alice: Account, image_id: str, filters: dict[str, Any], **extra: Any) -> Any:

@@ -10,7 +10,7 @@ from starlette.testclient import TestClient
 
 from imgorigin.app import create_app
 from imgorigin.cli.main import main
-from tests.conftest import TEST_JWT_SECRET, TEST_URL_SECRET, make_settings, photo
+from tests.helpers import TEST_JWT_SECRET, TEST_URL_SECRET, make_settings, photo
 
 
 def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:

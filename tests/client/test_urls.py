@@ -10,7 +10,7 @@ from starlette.testclient import TestClient
 
 from imgorigin.client.urls import UrlBuilder, component, transformation
 from imgorigin.errors import InvalidTransformation
-from tests.conftest import TEST_URL_SECRET, Account
+from tests.helpers import TEST_URL_SECRET, Account
 
 URLS = UrlBuilder(TEST_URL_SECRET)
 

@@ -14,7 +14,7 @@ import pyvips
 from starlette.testclient import TestClient
 
 from imgorigin.app import create_app
-from tests.conftest import Account, make_settings, photo, register
+from tests.helpers import Account, make_settings, photo, register
 
 
 @dataclass

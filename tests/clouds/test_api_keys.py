@@ -6,8 +6,7 @@ from starlette.testclient import TestClient
 
 from imgorigin.clouds.keys import api_secret
 from imgorigin.config import Settings
-from tests.api.test_auth import error
-from tests.conftest import Account
+from tests.helpers import Account, error
 
 
 def published_keys(client: TestClient, cloud: str) -> tuple[str, ...] | None:

@@ -154,7 +154,7 @@ def test_hostile_paths_are_clear_4xx(cloud: Cloud, path: str, status: int, text:
 
 
 def test_an_account_cannot_reach_another_accounts_images(cloud: Cloud) -> None:
-    from tests.conftest import register
+    from tests.helpers import register
 
     bob = register(cloud.client, "bob")
     theirs = bob.upload("coffee.png")

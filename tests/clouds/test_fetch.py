@@ -13,7 +13,7 @@ import pyvips
 from imgorigin.clouds.remote import download
 from imgorigin.errors import Forbidden
 from tests.clouds.cloudkit import Cloud, make_cloud
-from tests.conftest import photo
+from tests.helpers import photo
 
 
 class Origin(ThreadingHTTPServer):

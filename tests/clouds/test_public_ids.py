@@ -14,16 +14,12 @@ from imgorigin.config import Settings
 from imgorigin.errors import BadRequest
 from imgorigin.state.db import Database
 from imgorigin.storage import original_key
-from tests.api.test_auth import error
-from tests.conftest import Account, photo
+from tests.helpers import Account, error, photo
 
 
 def upload(account: Account, name: str = "rocket.jpg", filename: str | None = None,
            **fields: str) -> tuple[int, dict]:  # type: ignore[type-arg]
-    response = account.client.post(
-        "/images", headers=account.headers, data=fields,
-        files={"file": (filename or name, io.BytesIO(photo(name)), "application/octet-stream")},
-    )
+    response = account.post(name, filename=filename, form=fields)
     return response.status_code, response.json()
 
 

@@ -9,7 +9,7 @@ from starlette.testclient import TestClient
 
 from imgorigin.app import create_app
 from imgorigin.client.urls import signed_path
-from tests.conftest import TEST_URL_SECRET, make_settings, register
+from tests.helpers import TEST_URL_SECRET, make_settings, register
 
 CONTROL_PATHS = [("POST", "/register"), ("POST", "/login"), ("GET", "/images"), ("GET", "/me"),
                  ("GET", "/me/api-keys"), ("POST", "/sign"), ("GET", "/openapi.json"), ("GET", "/")]
@@ -67,7 +67,7 @@ def test_a_render_node_serves_cloudinary_layouts_from_published_state(tmp_path: 
 
     import cloudinary.utils
 
-    from tests.conftest import photo
+    from tests.helpers import photo
 
     control_settings = make_settings(tmp_path, role="control", state_ttl=0.0)
     with TestClient(create_app(control_settings)) as control:

@@ -11,9 +11,8 @@ import pytest
 
 from imgorigin.clouds import records
 from imgorigin.clouds.accounts import publish_account
-from tests.api.test_auth import error
 from tests.clouds.cloudkit import Cloud, make_cloud
-from tests.conftest import photo
+from tests.helpers import error, photo
 
 
 @pytest.fixture
@@ -102,7 +101,7 @@ def test_open_caps_distinct_derivatives_per_image_per_day(tmp_path: Path) -> Non
 
 
 def test_the_policy_is_per_account_with_a_server_default(tmp_path: Path) -> None:
-    from tests.conftest import register
+    from tests.helpers import register
 
     for cloud in make_cloud(tmp_path, unsigned_policy="open", unsigned_render_rate=0.0):
         cloud.upload("rocket.jpg", public_id="sample")

@@ -6,15 +6,9 @@ import pytest
 import pyvips
 from starlette.testclient import TestClient
 
-from imgorigin.security import long_signature
-from tests.conftest import TEST_URL_SECRET, Account
+from tests.helpers import Account, signed
 
 COLOURS = ([255, 0, 0], [0, 255, 0], [0, 0, 255])
-
-
-def signed(transformation: str, last: str) -> str:
-    to_sign = f"{transformation}/{last}" if transformation else last
-    return f"/t/{long_signature(to_sign, TEST_URL_SECRET)}/{to_sign}"
 
 
 @pytest.fixture

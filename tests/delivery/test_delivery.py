@@ -9,13 +9,8 @@ import pyvips
 from starlette.testclient import TestClient
 
 from imgorigin.app import create_app
-from imgorigin.security import long_signature, short_signature
-from tests.conftest import TEST_URL_SECRET, Account, make_settings, register
-
-
-def signed(transformation: str, last: str, secret: str = TEST_URL_SECRET) -> str:
-    to_sign = f"{transformation}/{last}" if transformation else last
-    return f"/t/{long_signature(to_sign, secret)}/{to_sign}"
+from imgorigin.security import short_signature
+from tests.helpers import TEST_URL_SECRET, Account, make_settings, register, signed
 
 
 @pytest.fixture

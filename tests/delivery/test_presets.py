@@ -11,8 +11,7 @@ import pyvips
 from starlette.testclient import TestClient
 
 from imgorigin.app import create_app
-from imgorigin.security import long_signature
-from tests.conftest import TEST_URL_SECRET, Account, make_settings, register
+from tests.helpers import Account, make_settings, register, signed
 from tests.imaging import as_rgb
 
 PRESETS = {
@@ -20,11 +19,6 @@ PRESETS = {
     "hero": {"transformation": "c_fill,w_320,h_120/e_grayscale"},
     "small": "c_scale,w_64",
 }
-
-
-def signed(transformation: str, last: str) -> str:
-    to_sign = f"{transformation}/{last}" if transformation else last
-    return f"/t/{long_signature(to_sign, TEST_URL_SECRET)}/{to_sign}"
 
 
 @pytest.fixture

@@ -14,8 +14,8 @@ from imgorigin.importer.client import Account, Api
 from imgorigin.importer.journal import Journal
 from imgorigin.importer.run import run_import
 from imgorigin.importer.sources import from_folder, from_list
-from tests.api.v1_1.sdk import png, serving
-from tests.conftest import make_settings
+from tests.api.v1_1.sdk import serving
+from tests.helpers import make_settings, png
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ import pytest
 import pyvips
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
-from tests.conftest import require_tool
+from tests.helpers import require_tool
 
 ARTIFACTS = Path("test-artifacts")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",

@@ -12,7 +12,7 @@ import httpx
 import pytest
 import pyvips
 
-from tests.conftest import PHOTOS
+from tests.helpers import PHOTOS
 from tests.integration.live_server import live_server, run_cli
 
 pytestmark = pytest.mark.integration

@@ -19,7 +19,7 @@ import httpx
 import pytest
 import pyvips
 
-from tests.conftest import PHOTOS
+from tests.helpers import PHOTOS
 from tests.integration.live_server import run_cli
 from tests.integration.servers import Origin
 

@@ -19,7 +19,7 @@ import httpx
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.conftest import PHOTOS, require_tool
+from tests.helpers import PHOTOS, require_tool
 from tests.integration import browser as chromium
 from tests.integration.servers import Origin, free_port, stop, wait_for_http
 

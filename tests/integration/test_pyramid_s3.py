@@ -13,7 +13,7 @@ from starlette.testclient import TestClient
 
 from imgorigin.app import create_app
 from imgorigin.storage import header_key, original_key, pyramid_key
-from tests.conftest import make_settings, register, settle_levels
+from tests.helpers import make_settings, register, settle_levels
 from tests.imaging import decode, photo_mosaic
 from tests.integration.servers import MotoServer
 

@@ -23,7 +23,7 @@ from imgorigin.app import create_app
 from imgorigin.config import Settings
 from imgorigin.errors import Unavailable
 from imgorigin.storage.s3 import S3Storage
-from tests.conftest import Account, make_settings, photo, register
+from tests.helpers import Account, make_settings, photo, register
 from tests.integration.servers import MotoServer
 
 pytestmark = pytest.mark.integration

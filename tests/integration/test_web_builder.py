@@ -12,7 +12,7 @@ import pytest
 import pyvips
 from playwright.sync_api import Page, expect
 
-from tests.conftest import PHOTOS
+from tests.helpers import PHOTOS
 from tests.integration import browser as chromium
 from tests.integration.servers import Origin
 

@@ -10,7 +10,7 @@ import httpx
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.conftest import PHOTOS
+from tests.helpers import PHOTOS
 from tests.integration import browser as chromium
 from tests.integration.live_server import live_server
 

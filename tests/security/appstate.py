@@ -4,19 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import cast
 
-from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
 from imgorigin.services.wiring import Services
 from imgorigin.storage.local import LocalStorage
-
-
-def services_of(client: TestClient) -> Services:
-    app = client.app
-    assert isinstance(app, Starlette)
-    return cast(Services, app.state.services)
 
 
 def local_path(services: Services, key: str) -> Path:

@@ -7,11 +7,11 @@ import time
 from pathlib import Path
 
 import jwt
-from conftest import TEST_JWT_SECRET, Account, make_settings, register
 from starlette.testclient import TestClient
 
 from imgorigin.app import create_app
 from imgorigin.state.db import Database
+from tests.helpers import TEST_JWT_SECRET, Account, make_settings, register
 
 INVALID = {"error": {"code": "invalid_token", "message": "Invalid or expired token"}}
 

@@ -10,13 +10,21 @@ from pathlib import Path
 import jwt
 import pytest
 import pyvips
-from appstate import services_of
-from conftest import TEST_JWT_SECRET, TEST_URL_SECRET, Account, make_settings, photo, register, settle_levels
 from starlette.testclient import TestClient
 
 from imgorigin.app import create_app
 from imgorigin.client.urls import signed_path
 from imgorigin.config import SettingsError
+from tests.helpers import (
+    TEST_JWT_SECRET,
+    TEST_URL_SECRET,
+    Account,
+    make_settings,
+    photo,
+    register,
+    services_of,
+    settle_levels,
+)
 
 
 def _me(client: TestClient, token: str) -> tuple[int, dict[str, object]]:

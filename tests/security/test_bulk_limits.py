@@ -17,13 +17,13 @@ from pathlib import Path
 import httpx
 import pytest
 import pyvips
-from conftest import make_settings, register
 from starlette.testclient import TestClient
 
 from imgorigin.app import create_app
 from imgorigin.client.api import Api, retry_after
 from imgorigin.client.profiles import ClientError
 from imgorigin.config import Settings
+from tests.helpers import make_settings, register
 from tests.integration.servers import Origin
 
 DEFAULTS = {name: getattr(Settings, name) for name in ("upload_rate", "transform_rate", "register_rate")}

@@ -18,11 +18,11 @@ from pathlib import Path
 import httpx
 import pytest
 import pyvips
-from conftest import TEST_JWT_SECRET, TEST_URL_SECRET
 
 from imgorigin.client.urls import signed_path
 from imgorigin.environment import load_settings
 from imgorigin.services import doctor
+from tests.helpers import TEST_JWT_SECRET, TEST_URL_SECRET
 
 pytestmark = pytest.mark.slow
 PASSWORD = "correct horse battery"

@@ -9,14 +9,14 @@ from pathlib import Path
 from urllib.parse import quote
 
 import pytest
-from conftest import TEST_URL_SECRET, make_settings, photo, register
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from starlette.testclient import TestClient
-from strategies import grammar_text, valid_text
 
 from imgorigin.app import create_app
 from imgorigin.client.urls import signed_path
+from tests.helpers import TEST_URL_SECRET, make_settings, photo, register
+from tests.security.strategies import grammar_text, valid_text
 
 ALLOWED = {200, 400, 404, 413, 415, 422, 503, 504}
 EXTENSIONS = ["jpg", "png", "webp", "gif", "avif", "tiff"]

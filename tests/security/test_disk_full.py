@@ -19,8 +19,6 @@ from typing import Any
 
 import httpx
 import pytest
-from appstate import services_of
-from conftest import TEST_URL_SECRET, make_settings, photo, register
 from starlette.testclient import TestClient
 
 from imgorigin.app import create_app
@@ -28,6 +26,7 @@ from imgorigin.client.urls import signed_path
 from imgorigin.state.cache import DerivedCache
 from imgorigin.storage.local import LocalStorage
 from imgorigin.transform.values import OutputFormat
+from tests.helpers import TEST_URL_SECRET, make_settings, photo, register, services_of
 
 MiB = 1024**2
 FULL = {"code": "insufficient_storage", "message": "The server is out of disk space; retry later"}

@@ -8,13 +8,13 @@ from pathlib import Path
 
 import pytest
 import pyvips
-from appstate import local_path, services_of
-from conftest import TEST_JWT_SECRET, TEST_URL_SECRET, Account, settle_levels
 from starlette.testclient import TestClient
 
 from imgorigin.cli import main as cli
 from imgorigin.client.urls import signed_path
 from imgorigin.services import doctor
+from tests.helpers import TEST_JWT_SECRET, TEST_URL_SECRET, Account, services_of, settle_levels
+from tests.security.appstate import local_path
 
 
 def _run(client: TestClient, fix: bool, grace: float = 600) -> tuple[int, list[str]]:

@@ -13,14 +13,14 @@ import time
 from pathlib import Path
 
 import pytest
-from appstate import local_path, services_of
-from conftest import TEST_JWT_SECRET, TEST_URL_SECRET, Account
 from starlette.testclient import TestClient
 
 from imgorigin.cli import main as cli
 from imgorigin.client.urls import signed_path
 from imgorigin.services import doctor
 from imgorigin.state.records import ImageRecord
+from tests.helpers import TEST_JWT_SECRET, TEST_URL_SECRET, Account, services_of
+from tests.security.appstate import local_path
 
 NOT_CHANGED = "Nothing was changed; --force repairs anyway (rows are quarantined, not deleted)."
 

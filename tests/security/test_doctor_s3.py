@@ -11,7 +11,7 @@ from starlette.testclient import TestClient
 from imgorigin.app import create_app
 from imgorigin.services import doctor
 from imgorigin.state.db import Database
-from tests.conftest import make_settings, photo, register
+from tests.helpers import make_settings, photo, register
 from tests.integration.servers import MotoServer
 
 pytestmark = pytest.mark.integration

@@ -3,21 +3,17 @@ render that timed out is not tried again."""
 
 from __future__ import annotations
 
-import io
 import time
 from typing import Any
 
-from appstate import MakeClient, services_of
-from conftest import Account, photo, register
+from tests.helpers import Account, register, services_of
+from tests.security.appstate import MakeClient
 
 SETTLE = 15.0
 
 
 def upload(account: Account, eager: str, name: str = "rocket.jpg") -> Any:
-    return account.client.post(
-        "/images", headers=account.headers, data={"eager": eager},
-        files={"file": (name, io.BytesIO(photo(name)), "application/octet-stream")},
-    )
+    return account.post(name, form={"eager": eager})
 
 
 def states(account: Account, image_id: str, until: int) -> list[dict[str, Any]]:

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from conftest import Account
 from starlette.testclient import TestClient
+
+from tests.helpers import Account
 
 
 @pytest.mark.parametrize("query", ["limit=%C2%B2", "page=%C2%B2", "page=%D9%A3", "limit=1" + "0" * 40, "page=-1",

@@ -8,14 +8,13 @@ from pathlib import Path
 
 import pytest
 import pyvips
-from appstate import services_of
-from conftest import TEST_URL_SECRET, Account
-from corpus import PAYLOADS, Case, build_corpus
 from starlette.testclient import TestClient
 
 from imgorigin.client.urls import signed_path
 from imgorigin.errors import UnsupportedMediaType
 from imgorigin.transform.source import SourceLimits, _loader_format
+from tests.helpers import TEST_URL_SECRET, Account, services_of
+from tests.security.corpus import PAYLOADS, Case, build_corpus
 
 CORPUS = build_corpus()
 # What an error body may never show: paths, library names, SQL, stack traces.

@@ -11,13 +11,13 @@ from pathlib import Path
 import anyio
 import pytest
 import pyvips
-from appstate import MakeClient, services_of
-from conftest import TEST_URL_SECRET, Account, make_settings, photo, register
 from starlette.testclient import TestClient
 
 from imgorigin.client.urls import signed_path
 from imgorigin.errors import Unavailable
 from imgorigin.services.renderer import RenderSlots
+from tests.helpers import TEST_URL_SECRET, Account, make_settings, photo, register, services_of
+from tests.security.appstate import MakeClient
 
 MB = 1024 * 1024
 
@@ -214,7 +214,7 @@ def test_loaders_are_refused_at_delivery_too(client: TestClient, content: bytes)
 
 
 def test_svg_when_allowed_is_rasterised_with_caps(make_client: MakeClient) -> None:
-    from corpus import SVG_HUGE, SVG_PLAIN, SVGS
+    from tests.security.corpus import SVG_HUGE, SVG_PLAIN, SVGS
 
     client = make_client(allow_svg=True)
     account = register(client, "alice")

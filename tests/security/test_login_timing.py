@@ -10,13 +10,13 @@ from pathlib import Path
 
 import bcrypt
 import pytest
-from conftest import make_settings, register
 from starlette.testclient import TestClient
 
 from imgorigin.app import create_app
 from imgorigin.environment import load_settings
 from imgorigin.state.datadir import initialise
 from imgorigin.state.db import Database
+from tests.helpers import make_settings, register
 
 
 def _cost(hashed: bytes) -> int:

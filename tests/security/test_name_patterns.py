@@ -7,7 +7,6 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import TEST_URL_SECRET, Account, register
 from starlette.testclient import TestClient
 
 from imgorigin.client.urls import signed_path
@@ -15,6 +14,7 @@ from imgorigin.delivery.url import split
 from imgorigin.errors import ImgOriginError
 from imgorigin.transform.plan import parse
 from imgorigin.transform.presets import Presets
+from tests.helpers import TEST_URL_SECRET, Account, register
 
 USERNAME_RULE = ("username must be 3-32 characters: letters, digits, '_', '.' or '-', "
                  "starting and ending with a letter or digit")
@@ -107,9 +107,8 @@ def test_the_delivery_path_still_works(client: TestClient, alice: Account) -> No
 
 
 def test_the_public_url_setting_refuses_a_trailing_newline(tmp_path: Path) -> None:
-    from conftest import make_settings
-
     from imgorigin.config import SettingsError
+    from tests.helpers import make_settings
 
     assert make_settings(tmp_path / "a", public_url="https://img.example.com").public_url == "https://img.example.com"
     with pytest.raises(SettingsError, match="IMGORIGIN_PUBLIC_URL must be"):

@@ -25,7 +25,7 @@ import pytest
 import pyvips
 
 from imgorigin.client.urls import signed_path
-from tests.conftest import TEST_JWT_SECRET, TEST_URL_SECRET, photo, require_tool
+from tests.helpers import TEST_JWT_SECRET, TEST_URL_SECRET, photo, require_tool
 from tests.integration.servers import Nginx, Origin
 
 pytestmark = pytest.mark.integration

@@ -20,7 +20,7 @@ from imgorigin.errors import BadRequest
 from imgorigin.security import refuse_proxy_rewrites
 from imgorigin.transform.layers import escape_text
 from imgorigin.transform.plan import parse
-from tests.conftest import TEST_URL_SECRET, Account, photo
+from tests.helpers import TEST_URL_SECRET, Account, photo
 
 DOT_IN_TEXT = ("Once %2F is decoded, this text layer makes an empty, '.' or '..' path segment that proxies "
                "rewrite: escape '/' in text as %252F")

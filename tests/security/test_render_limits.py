@@ -17,9 +17,6 @@ from typing import Any
 import anyio
 import pytest
 import pyvips
-from appstate import MakeClient, services_of
-from conftest import TEST_URL_SECRET, register
-from corpus import gif, jpeg
 from starlette.testclient import TestClient
 
 from imgorigin.client.urls import signed_path
@@ -29,6 +26,9 @@ from imgorigin.storage import pyramid_key
 from imgorigin.transform.deadline import Deadline
 from imgorigin.transform.plan import parse
 from imgorigin.transform.values import OutputFormat
+from tests.helpers import TEST_URL_SECRET, register, services_of
+from tests.security.appstate import MakeClient
+from tests.security.corpus import gif, jpeg
 
 MB = 1024 * 1024
 # 40 MP of a 2000-strength sharpen: seconds of CPU in each component.

@@ -11,14 +11,14 @@ from contextlib import contextmanager
 from urllib.parse import quote
 
 import pyvips
-from appstate import MakeClient, services_of
-from conftest import TEST_URL_SECRET, register
 from starlette.testclient import TestClient
 
 from imgorigin.client.urls import signed_path
 from imgorigin.services.renderer import cache_key
 from imgorigin.transform.plan import parse
 from imgorigin.transform.values import OutputFormat
+from tests.helpers import TEST_URL_SECRET, register, services_of
+from tests.security.appstate import MakeClient
 
 
 def _user_id(client: TestClient, username: str) -> int:

@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pytest
 import schemathesis
-from conftest import make_settings, photo, register
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import (
     content_type_conformance,
@@ -20,6 +19,7 @@ from schemathesis.checks import (
 from starlette.testclient import TestClient
 
 from imgorigin.app import create_app
+from tests.helpers import make_settings, photo, register
 
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 

@@ -6,12 +6,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import make_settings, register
 from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
 from imgorigin.app import create_app
 from imgorigin.http.callers import network_key
+from tests.helpers import make_settings, register
 
 GOOD = "correct horse battery"
 
@@ -101,9 +101,8 @@ def test_failed_logins_from_one_ipv6_64_share_a_bucket(tmp_path: Path) -> None:
 
 
 def test_renders_from_one_ipv6_64_share_a_bucket(tmp_path: Path) -> None:
-    from conftest import TEST_URL_SECRET
-
     from imgorigin.client.urls import signed_path
+    from tests.helpers import TEST_URL_SECRET
 
     app = create_app(make_settings(tmp_path, render_rate=3.0))
     with TestClient(app) as owner:

@@ -15,12 +15,8 @@ from imgorigin.services.wiring import Services
 from imgorigin.state.db import Database
 from imgorigin.state.records import LEVELS_JOB, ImageRecord
 from imgorigin.storage import header_key, original_key, pyramid_key
-from tests.conftest import Account, make_settings, photo, register, settle_levels
+from tests.helpers import Account, make_settings, photo, register, services_of, settle_levels
 from tests.imaging import decode, photo_mosaic
-
-
-def services_of(client: TestClient) -> Services:
-    return client.app.state.services  # type: ignore[attr-defined, no-any-return]
 
 
 def post(account: Account, data: bytes, name: str = "big.jpg") -> dict[str, object]:

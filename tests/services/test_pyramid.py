@@ -20,7 +20,7 @@ from imgorigin.storage import header_key, original_key, pyramid_key
 from imgorigin.transform.levels import PyramidPolicy, build_levels, level_size
 from imgorigin.transform.render import normalise
 from imgorigin.transform.source import Header, SourceLimits, read_header
-from tests.conftest import PHOTOS, make_settings, register, settle_levels
+from tests.helpers import PHOTOS, make_settings, register, services_of, settle_levels
 from tests.imaging import decode, mean_abs_diff, photo_mosaic, ssim
 
 # Renders from a level against renders from the original, on the shipped photos (upscaled mosaic).
@@ -108,10 +108,6 @@ def upload(client: TestClient, data: bytes, name: str = "big.jpg", *, settle: bo
     if settle:
         settle_levels(client, image_id)
     return image_id
-
-
-def services_of(client: TestClient) -> Services:
-    return client.app.state.services  # type: ignore[attr-defined, no-any-return]
 
 
 def replace_level(

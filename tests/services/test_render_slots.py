@@ -14,7 +14,7 @@ from imgorigin.services.renderer import Derived, Renderer
 from imgorigin.services.wiring import Services
 from imgorigin.transform.plan import parse
 from imgorigin.transform.values import OutputFormat
-from tests.conftest import make_settings
+from tests.helpers import make_settings
 
 
 def peak_concurrency(renderer: Renderer, fmt: OutputFormat, count: int) -> int:

@@ -11,7 +11,7 @@ from starlette.testclient import TestClient
 
 from imgorigin.app import create_app
 from imgorigin.state.db import Database
-from tests.conftest import make_settings, register
+from tests.helpers import make_settings, register
 
 
 def test_close_closes_every_threads_connection_and_a_later_call_reopens(tmp_path: Path) -> None:

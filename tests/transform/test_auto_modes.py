@@ -12,7 +12,7 @@ from imgorigin.transform.geometry import plan_resize
 from imgorigin.transform.render import render
 from imgorigin.transform.source import Blob, SourceLimits, read_header
 from imgorigin.transform.values import OutputFormat
-from tests.conftest import PHOTOS
+from tests.helpers import PHOTOS
 from tests.imaging import as_rgb
 from tests.transform.parsing import assert_canonical, assert_refused
 from tests.transform.test_effects import flat, run, source

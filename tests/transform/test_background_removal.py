@@ -19,7 +19,7 @@ from imgorigin.transform.effects.background_removal import MODEL_FILE, Backgroun
 from imgorigin.transform.render import render
 from imgorigin.transform.source import Blob, SourceLimits, configure_libvips, read_header
 from imgorigin.transform.values import OutputFormat
-from tests.conftest import IN_CI, PHOTOS, TEST_URL_SECRET, make_settings, register
+from tests.helpers import IN_CI, PHOTOS, TEST_URL_SECRET, make_settings, register
 
 configure_libvips()
 

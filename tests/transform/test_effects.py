@@ -15,7 +15,7 @@ from imgorigin.transform.effects import EFFECTS
 from imgorigin.transform.render import render
 from imgorigin.transform.source import Blob, SourceLimits, configure_libvips, read_header
 from imgorigin.transform.values import OutputFormat
-from tests.conftest import PHOTOS
+from tests.helpers import PHOTOS
 from tests.imaging import as_rgb
 from tests.transform.parsing import assert_canonical, assert_refused
 

@@ -9,7 +9,7 @@ import pytest
 import pyvips
 
 from imgorigin.transform.source import Blob
-from tests.conftest import PHOTOS
+from tests.helpers import PHOTOS
 from tests.transform.parsing import assert_canonical, assert_refused
 from tests.transform.test_effects import CAT, array, flat, run, source, stats
 

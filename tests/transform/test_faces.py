@@ -17,7 +17,7 @@ from imgorigin.transform.geometry import plan_resize
 from imgorigin.transform.render import render
 from imgorigin.transform.source import Blob, SourceLimits, read_header
 from imgorigin.transform.values import OutputFormat
-from tests.conftest import PHOTOS
+from tests.helpers import PHOTOS
 from tests.imaging import mean_abs_diff
 from tests.transform.parsing import assert_canonical, assert_refused
 from tests.transform.test_effects import CAT, edge_energy, source

@@ -9,8 +9,7 @@ from starlette.testclient import TestClient
 from imgorigin.errors import InvalidTransformation
 from imgorigin.transform import parse
 from imgorigin.transform.layers import ImageLayer, TextLayer
-from tests.conftest import Account
-from tests.delivery.test_delivery import signed
+from tests.helpers import Account, signed
 from tests.transform.test_overlays import BLUE, RED, run, solid
 
 NESTED = "l_red/l_text:arial_12_bold:Hi,co_white/fl_layer_apply,g_center/fl_layer_apply,g_south_east,x_10,y_10"

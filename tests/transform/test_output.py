@@ -18,7 +18,7 @@ from imgorigin.transform.quality import TARGETS, auto_quality, ssim
 from imgorigin.transform.render import render
 from imgorigin.transform.source import Blob, SourceLimits, configure_libvips, read_header
 from imgorigin.transform.values import OutputFormat
-from tests.conftest import PHOTOS, TEST_URL_SECRET, Account
+from tests.helpers import PHOTOS, Account, signed
 
 configure_libvips()
 
@@ -215,13 +215,6 @@ def test_output_flag_errors_are_exact() -> None:
         "Invalid fl_attachment:a b: expected a file name of 1 to 100 letters, digits, '_' or '-' "
         "after fl_attachment: for flags"
     )
-
-
-def signed(transformation: str, last: str) -> str:
-    from imgorigin.client.urls import signed_path
-
-    image_id, _, extension = last.rpartition(".")
-    return signed_path(TEST_URL_SECRET, image_id, transformation, extension)
 
 
 def test_fl_attachment_sets_content_disposition(client: TestClient, alice: Account) -> None:

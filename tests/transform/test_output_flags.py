@@ -13,7 +13,7 @@ from imgorigin.transform import Limits, parse
 from imgorigin.transform.render import render
 from imgorigin.transform.source import Blob, SourceLimits, read_header
 from imgorigin.transform.values import AutoFormat, OutputFormat
-from tests.conftest import PHOTOS
+from tests.helpers import PHOTOS
 from tests.transform.parsing import assert_canonical, assert_refused
 
 ROCKET = Blob(path=PHOTOS / "rocket.jpg")

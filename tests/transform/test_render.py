@@ -12,7 +12,7 @@ from imgorigin.transform import Limits, parse
 from imgorigin.transform.render import render
 from imgorigin.transform.source import Blob, SourceLimits, configure_libvips, read_header
 from imgorigin.transform.values import OutputFormat
-from tests.conftest import PHOTOS
+from tests.helpers import PHOTOS
 from tests.imaging import as_rgb
 
 configure_libvips()

@@ -11,7 +11,7 @@ from starlette.testclient import TestClient
 from imgorigin.app import create_app
 from imgorigin.transform.effects import EFFECTS, parse_effect
 from imgorigin.transform.effects.blend import BLEND_MODES
-from tests.conftest import make_settings
+from tests.helpers import make_settings
 
 WEB = Path(__file__).resolve().parents[2] / "imgorigin" / "web"
 

@@ -25,7 +25,7 @@ from starlette.applications import Starlette
 
 from imgorigin.app import create_app
 from imgorigin.services.wiring import Services
-from tests.conftest import make_settings
+from tests.helpers import make_settings, png
 from tests.integration.servers import free_port
 
 
@@ -143,16 +143,6 @@ def cloud_fixture(server: tuple[str, Services, str]) -> Iterator[Cloud]:
 def other_fixture(server: tuple[str, Services, str]) -> Cloud:
     base, services, _ = server
     return new_cloud(base, services, f"other{next(_counter)}")
-
-
-def png(width: int, height: int, colour: tuple[int, int, int] = (200, 40, 40)) -> bytes:
-    image = pyvips.Image.black(width, height, bands=3) + list(colour)
-    return bytes(image.cast("uchar").pngsave_buffer())
-
-
-def jpeg(width: int, height: int, colour: tuple[int, int, int] = (30, 120, 220)) -> bytes:
-    image = pyvips.Image.black(width, height, bands=3) + list(colour)
-    return bytes(image.cast("uchar").jpegsave_buffer(Q=90))
 
 
 def stream(data: bytes, name: str = "photo.png") -> io.BytesIO:

@@ -9,7 +9,8 @@ import httpx
 import pytest
 from cloudinary.exceptions import AlreadyExists, BadRequest, NotFound
 
-from tests.api.v1_1.sdk import Cloud, cloud_fixture, jpeg, other_fixture, png, server_fixture, stream  # noqa: F401 (the fixtures these tests use)
+from tests.api.v1_1.sdk import Cloud, cloud_fixture, other_fixture, server_fixture, stream  # noqa: F401 (the fixtures these tests use)
+from tests.helpers import jpeg, png
 
 
 def published(cloud: Cloud) -> dict[str, str]:

@@ -14,7 +14,8 @@ import pytest
 from cloudinary.exceptions import AuthorizationRequired, BadRequest, NotAllowed, NotFound
 
 from imgorigin.clouds.signing import sign
-from tests.api.v1_1.sdk import Cloud, cloud_fixture, other_fixture, png, server_fixture, stream  # noqa: F401 (the fixtures these tests use)
+from tests.api.v1_1.sdk import Cloud, cloud_fixture, other_fixture, server_fixture, stream  # noqa: F401 (the fixtures these tests use)
+from tests.helpers import png
 
 
 def _signed(cloud: Cloud, **params: str) -> dict[str, str]:
@@ -145,7 +146,7 @@ def test_the_admin_api_allowance_is_reported_and_enforced(tmp_path: Path) -> Non
     from starlette.testclient import TestClient
 
     from imgorigin.app import create_app
-    from tests.conftest import make_settings, register
+    from tests.helpers import make_settings, register
 
     with TestClient(create_app(make_settings(tmp_path, admin_api_rate=2))) as client:
         account = register(client, "busy")

@@ -10,7 +10,8 @@ import pytest
 from cloudinary.exceptions import AlreadyExists, NotFound
 
 from imgorigin.storage import original_key
-from tests.api.v1_1.sdk import Cloud, cloud_fixture, jpeg, png, server_fixture, stream  # noqa: F401 (the fixtures these tests use)
+from tests.api.v1_1.sdk import Cloud, cloud_fixture, server_fixture, stream  # noqa: F401 (the fixtures these tests use)
+from tests.helpers import jpeg, png
 
 
 def test_destroy_removes_row_file_and_delivery(cloud: Cloud) -> None:

@@ -13,7 +13,8 @@ import pyvips
 from cloudinary.exceptions import AlreadyExists
 
 from imgorigin.security import long_signature
-from tests.api.v1_1.sdk import Cloud, cloud_fixture, jpeg, mean_colour, png, server_fixture, stored_file, stream  # noqa: F401 (the fixtures these tests use)
+from tests.api.v1_1.sdk import Cloud, cloud_fixture, mean_colour, server_fixture, stored_file, stream  # noqa: F401 (the fixtures these tests use)
+from tests.helpers import jpeg, png
 
 
 def test_upload_bytes_answers_cloudinarys_fields_and_stores_the_image(cloud: Cloud) -> None:
