@@ -11,6 +11,7 @@ from starlette.testclient import TestClient
 
 from imgorigin.app import create_app
 from imgorigin.client.urls import signed_path
+from imgorigin.ops import background
 from imgorigin.transform.effects import background_removal
 from imgorigin.transform.effects.background_removal import is_installed
 from tests.helpers import IN_CI, TEST_URL_SECRET, make_settings, register
@@ -68,8 +69,17 @@ def test_the_model_is_loaded_at_start_up(tmp_path: Path) -> None:
         assert client.app.state.services.background_remover._session is not None  # type: ignore[attr-defined]
 
 
-def test_off_by_setting_nothing_is_loaded(tmp_path: Path) -> None:
-    settings = make_settings(tmp_path, model_dir=MODEL_DIR, bg_removal_warm=False)
+@pytest.mark.parametrize("warm", [False, True])
+def test_off_by_setting_nothing_is_loaded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, warm: bool) -> None:
+    # The start-up schedules the load or not, before it answers a request: no later moment to wait for.
+    scheduled: list[object] = []
+
+    async def record(services: object) -> None:
+        scheduled.append(services)
+
+    monkeypatch.setattr(background, "warm_models", record)
+    settings = make_settings(tmp_path, model_dir=MODEL_DIR, bg_removal_warm=warm)
     with TestClient(create_app(settings)) as client:
-        time.sleep(0.5)
+        assert len(scheduled) == int(warm)
         assert client.get("/capabilities").json()["background_removal"]["ready"] is False
+        assert client.app.state.services.renderer.background_remover._session is None  # type: ignore[attr-defined]

@@ -14,7 +14,7 @@ import httpx
 import pytest
 
 from tests.importer.library import account, counts, finish, importer, make_library
-from tests.integration.servers import Origin
+from tests.integration.servers import Origin, settled
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 COUNT = 1000
@@ -33,11 +33,13 @@ def listing(origin: Origin, url: str) -> dict[str, dict[str, object]]:
 
 
 def uploads_served(origin: Origin) -> int:
-    time.sleep(1.5)  # the workers' metrics snapshots are written about once a second
-    text = httpx.get(f"{origin.base}/metrics").text
-    return sum(int(float(value)) for value in re.findall(
-        r'imgorigin_http_requests_total\{[^}]*route="/v1_1/\{cloud\}/image/upload"[^}]*status="200"[^}]*\} (\S+)',
-        text))
+    def read() -> float:
+        text = httpx.get(f"{origin.base}/metrics").text
+        return sum(int(float(value)) for value in re.findall(
+            r'imgorigin_http_requests_total\{[^}]*route="/v1_1/\{cloud\}/image/upload"[^}]*status="200"[^}]*\} (\S+)',
+            text))
+
+    return int(settled(read))
 
 
 @pytest.fixture

@@ -18,6 +18,8 @@ from typing import Any
 import httpx
 from minio import Minio
 
+from imgorigin.state.metrics import FLUSH_INTERVAL
+
 START_TIMEOUT = 60.0  # a loaded CI machine starts two interpreters (serve re-executes itself) and the workers
 
 
@@ -40,6 +42,20 @@ def wait_for_http(url: str, process: subprocess.Popen[bytes], log: Path | None =
             time.sleep(0.1)
     stop(process)
     raise RuntimeError(f"{url} did not answer within {START_TIMEOUT}s")
+
+
+def settled(read: Callable[[], float], timeout: float = 30.0) -> float:
+    """A counter of a multi-worker server once it holds still for longer than a metrics flush: each
+    worker publishes its counters every FLUSH_INTERVAL seconds, so by then all have published."""
+    deadline = time.monotonic() + timeout
+    previous = read()
+    while True:
+        time.sleep(FLUSH_INTERVAL * 1.2)
+        current = read()
+        if current == previous:
+            return current
+        assert time.monotonic() < deadline, f"the counter still moved after {timeout:g} s ({previous} -> {current})"
+        previous = current
 
 
 def stop(process: subprocess.Popen[bytes]) -> None:

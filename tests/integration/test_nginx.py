@@ -19,7 +19,7 @@ import pyvips
 
 from imgorigin.client.urls import signed_path
 from tests.helpers import TEST_URL_SECRET, photo, require_tool
-from tests.integration.servers import Nginx, Origin
+from tests.integration.servers import Nginx, Origin, settled
 
 pytestmark = pytest.mark.integration
 
@@ -46,15 +46,8 @@ class Stack:
         return sum(float(line.rsplit(" ", 1)[1]) for line in lines)
 
     def settled(self, metric: str, labels: str) -> float:
-        """The origin's count once every worker has published (each does so about once a second)."""
-        previous = -1.0
-        for _ in range(20):
-            time.sleep(1.2)
-            current = self.origin_count(metric, labels)
-            if current == previous:
-                return current
-            previous = current
-        raise AssertionError(f"{metric} did not settle")
+        """The origin's count once every worker has published."""
+        return settled(lambda: self.origin_count(metric, labels))
 
 
 @pytest.fixture

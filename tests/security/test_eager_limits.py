@@ -6,7 +6,9 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from tests.helpers import Account, register, services_of
+from starlette.testclient import TestClient
+
+from tests.helpers import Account, register, services_of, wait_until
 from tests.security.appstate import MakeClient
 
 SETTLE = 15.0
@@ -14,6 +16,13 @@ SETTLE = 15.0
 
 def upload(account: Account, eager: str, name: str = "rocket.jpg") -> Any:
     return account.post(name, form={"eager": eager})
+
+
+POSTPONED = ("imgorigin_eager_total", (("result", "postponed"),))
+
+
+def counters_now(client: TestClient) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
+    return services_of(client).metrics.snapshot().counters
 
 
 def states(account: Account, image_id: str, until: int) -> list[dict[str, Any]]:
@@ -44,8 +53,8 @@ def test_eager_work_is_charged_to_its_owner_render_budget(make_client: MakeClien
     response = upload(alice, "w_10|w_20|w_30")
     assert response.status_code == 201, response.text
     image_id = response.json()["id"]
-    entries = states(alice, image_id, until=2)
-    time.sleep(0.5)  # the third job had its turn too: it must have been put back, not rendered
+    states(alice, image_id, until=2)
+    wait_until(lambda: counters_now(client).get(POSTPONED, 0) >= 1, "the third job's turn")
     entries = alice.client.get(f"/images/{image_id}", headers=alice.headers).json()["eager"]
     assert [e["state"] for e in entries] == ["done", "done", "pending"]
     assert [job.attempts for job in services_of(client).db.eager_for(image_id)] == [1, 1, 0]

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import os
 import threading
-import time
 from pathlib import Path
 
 import pytest
@@ -14,32 +13,41 @@ from imgorigin.services.renderer import Derived, Renderer
 from imgorigin.services.wiring import Services
 from imgorigin.transform.plan import parse
 from imgorigin.transform.values import OutputFormat
-from tests.helpers import make_settings
+from tests.helpers import make_settings, wait_until
 
 
 def peak_concurrency(renderer: Renderer, fmt: OutputFormat, count: int) -> int:
-    """Start ``count`` distinct renders at once; the most that ran at the same time."""
+    """Start ``count`` distinct renders at once; the most that ran at the same time.
+
+    Each render holds its slot until every one of the ``count`` has either started or is queued at a
+    gate: a gate that let too many through shows them all running together, whatever the timing."""
     lock = threading.Lock()
-    state = {"active": 0, "peak": 0}
+    state = {"active": 0, "peak": 0, "started": 0}
+
+    def accounted() -> bool:
+        queued = renderer.slots.waiting + renderer.avif_slots.waiting
+        return state["started"] + queued >= count
 
     def fake_render(
         key: str, image_id: str, plan: object, output: OutputFormat, deadline: object = None
     ) -> Derived:
         with lock:
             state["active"] += 1
+            state["started"] += 1
             state["peak"] = max(state["peak"], state["active"])
-        time.sleep(0.05)
+        wait_until(accounted, "every render starting or queueing", timeout=10, interval=0.005)
         with lock:
             state["active"] -= 1
         return Derived(b"", output, '"x"', cached=False)
 
-    renderer._render = fake_render  # type: ignore[method-assign]
+    renderer._render = fake_render  # type: ignore[method-assign, assignment]
 
     async def burst() -> None:
         plans = [parse(f"w_{100 + i}") for i in range(count)]
         await asyncio.gather(*(renderer.derive("img", plan, fmt) for plan in plans))
 
     asyncio.run(burst())
+    assert state["started"] == count
     return state["peak"]
 
 
