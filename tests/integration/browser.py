@@ -1,6 +1,5 @@
-"""Fixtures of the browser tests, imported by the modules that use them (a nested conftest.py would
-shadow the root one, which the suite imports by name): one headless Debian Chromium per module, a fresh
-context per test, and a full-page screenshot in ./test-artifacts/ when a test fails. A module provides
+"""Fixtures of the browser tests, imported by the modules that use them: one headless Debian Chromium
+per module, a fresh context per test, and a full-page screenshot in ./test-artifacts/ when a test fails. A module provides
 ``server`` (a base URL)."""
 
 from __future__ import annotations

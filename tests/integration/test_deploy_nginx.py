@@ -23,7 +23,7 @@ from tests.helpers import PHOTOS, require_tool
 from tests.integration import browser as chromium
 from tests.integration.servers import Origin, free_port, stop, wait_for_http
 
-# The browser fixtures live in a helper module: a nested conftest.py would shadow the root one.
+# The browser fixtures, taken from their module by the tests that drive a browser.
 browser, page, sign_up = chromium.browser, chromium.page, chromium.sign_up
 
 pytestmark = pytest.mark.integration

@@ -16,7 +16,7 @@ from tests.helpers import PHOTOS
 from tests.integration import browser as chromium
 from tests.integration.servers import Origin
 
-# The browser fixtures live in a helper module: a nested conftest.py would shadow the root one.
+# The browser fixtures, taken from their module by the tests that drive a browser.
 browser, page, sign_up = chromium.browser, chromium.page, chromium.sign_up
 
 pytestmark = pytest.mark.integration

@@ -14,7 +14,7 @@ from tests.helpers import PHOTOS
 from tests.integration import browser as chromium
 from tests.integration.live_server import live_server
 
-# The browser fixtures live in a helper module: a nested conftest.py would shadow the root one.
+# The browser fixtures, taken from their module by the tests that drive a browser.
 browser, page, png, sign_up = chromium.browser, chromium.page, chromium.png, chromium.sign_up
 
 pytestmark = pytest.mark.integration

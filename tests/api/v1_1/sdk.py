@@ -1,6 +1,6 @@
 """A live server on loopback and Cloudinary's own Python SDK pointed at it with ``upload_prefix``.
 
-Fixtures live here, not in a conftest.py: the suite's tests import the root conftest by name.
+The fixtures live here, imported by the modules that use them.
 """
 
 from __future__ import annotations
