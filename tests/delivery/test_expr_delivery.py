@@ -9,8 +9,8 @@ import pytest
 from starlette.testclient import TestClient
 
 from tests.clouds.cloudkit import Cloud, make_cloud
-from tests.conftest import Account
 from tests.delivery.test_delivery import dims, signed
+from tests.helpers import Account
 
 
 @pytest.fixture
