@@ -50,6 +50,7 @@ from imgorigin.transform.values import OutputFormat, parse_output_format
 if TYPE_CHECKING:
     from imgorigin.config import Settings
     from imgorigin.services.renderer import Renderer
+    from imgorigin.services.slots import RenderSlots
     from imgorigin.services.transformations import Transformations
     from imgorigin.state.cache import RateLimiter
     from imgorigin.state.db import Database
@@ -126,10 +127,12 @@ def output_of(plan: Transformation, extension: str) -> OutputFormat:
 class EagerWorker:
     """Leases eager jobs from the database and renders them, ``concurrency`` at a time."""
 
-    def __init__(self, *, db: Database, renderer: Renderer, ingest: Ingest, transformations: Transformations,
-                 rate_limiter: RateLimiter, metrics: Metrics, settings: Settings, concurrency: int) -> None:
+    def __init__(self, *, db: Database, renderer: Renderer, slots: RenderSlots, ingest: Ingest,
+                 transformations: Transformations, rate_limiter: RateLimiter, metrics: Metrics, settings: Settings,
+                 concurrency: int) -> None:
         self.db = db
         self.renderer = renderer
+        self.slots = slots  # the levels jobs decode whole originals: they take a render slot
         self.ingest = ingest
         self.transformations = transformations
         self.rate_limiter = rate_limiter
@@ -179,7 +182,7 @@ class EagerWorker:
                 return
         try:
             if job.kind == LEVELS_JOB:  # always here: the levels are written to storage, not to a cache
-                await self.renderer.slots.run(self.ingest.finish_upload, job.image_id)
+                await self.slots.run(self.ingest.finish_upload, job.image_id)
             elif self.settings.eager_via:
                 await self._fetch(job)
             else:

@@ -123,9 +123,9 @@ class Services:
             library = Library(db, storage, cache, publisher, ingest, settings.render_timeout)
             worker = None
             if settings.eager_concurrency > 0:
-                worker = EagerWorker(db=db, renderer=renderer, ingest=ingest, transformations=transformations,
-                                     rate_limiter=rate_limiter, metrics=metrics, settings=settings,
-                                     concurrency=settings.eager_concurrency)
+                worker = EagerWorker(db=db, renderer=renderer, slots=slots, ingest=ingest,
+                                     transformations=transformations, rate_limiter=rate_limiter, metrics=metrics,
+                                     settings=settings, concurrency=settings.eager_concurrency)
             control = Control(db, ingest, library, worker)
         return cls(
             settings=settings, storage=storage, cache=cache, transformations=transformations,
