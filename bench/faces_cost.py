@@ -15,9 +15,9 @@ from pathlib import Path
 import pyvips
 
 from imgorigin.blob import Blob
+from imgorigin.transform.decode import load_scaled, normalise
 from imgorigin.transform.faces import PROXY_SIDE, FaceDetector
-from imgorigin.transform.render import normalise
-from imgorigin.transform.source import SourceLimits, configure_libvips, load_scaled, read_header
+from imgorigin.transform.source import SourceLimits, configure_libvips, read_header
 
 PHOTOS = Path(__file__).resolve().parents[1] / "tests" / "fixtures"
 

@@ -16,6 +16,7 @@ import numpy as np
 from imgorigin.blob import Blob
 from imgorigin.info.blurhash import encode as blurhash_encode
 from imgorigin.info.palette import dominant_colors
+from imgorigin.transform.decode import normalise
 
 if TYPE_CHECKING:
     import pyvips
@@ -37,8 +38,6 @@ class Summary:
 
 def _thumbnail(blob: Blob, side: int) -> pyvips.Image:
     import pyvips
-
-    from imgorigin.transform.render import normalise
 
     if blob.path is not None:
         image = pyvips.Image.thumbnail(str(blob.path), side, height=side)

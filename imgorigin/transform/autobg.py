@@ -108,8 +108,7 @@ def resolve_on_source(
     holds a b_auto and no level serves."""
 
     def sample() -> pyvips.Image:
-        from imgorigin.transform.render import normalise
-        from imgorigin.transform.source import load_scaled
+        from imgorigin.transform.decode import load_scaled, normalise
 
         width, height = header.size
         scale = min(1.0, SAMPLE_SIDE / max(width, height))

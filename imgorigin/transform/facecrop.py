@@ -36,9 +36,8 @@ def wants_faces(component: Component) -> bool:
 def faces_of(canvas: Canvas, ctx: RenderContext) -> tuple[Face, ...]:
     """The faces of the canvas as it stands, found on a small copy and cached per source while the
     canvas is still the untouched source (the common case: the first component aims at faces)."""
+    from imgorigin.transform.decode import load_scaled, normalise
     from imgorigin.transform.faces import PROXY_SIDE
-    from imgorigin.transform.render import normalise
-    from imgorigin.transform.source import load_scaled
 
     detector = ctx.face_detector
     if detector is None:

@@ -19,7 +19,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from imgorigin.transform.source import Blob, Header, load
+from imgorigin.transform.decode import load, normalise
+from imgorigin.transform.source import Blob, Header
 
 if TYPE_CHECKING:
     import pyvips
@@ -90,8 +91,6 @@ def _resize_to(image: pyvips.Image, size: tuple[int, int]) -> pyvips.Image:
 
 def build_levels(blob: Blob, header: Header, policy: PyramidPolicy) -> dict[int, bytes]:
     """Encode every level ``policy`` gives this original (empty for small or animated images)."""
-    from imgorigin.transform.render import normalise
-
     sizes = policy.level_sizes(header)
     if not sizes:
         return {}

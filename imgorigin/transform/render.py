@@ -20,6 +20,7 @@ from imgorigin.transform.autobg import background_of, resolve_on_source
 from imgorigin.transform.colors import WHITE, Color
 from imgorigin.transform.cost import check_cost
 from imgorigin.transform.deadline import Deadline
+from imgorigin.transform.decode import load, load_scaled, normalise
 from imgorigin.transform.encode import encode
 from imgorigin.transform.facecrop import aim, faces_of, wants_faces
 from imgorigin.transform.formats import lossless_webp, refuse_still
@@ -27,7 +28,7 @@ from imgorigin.transform.geometry import Resize, check_output_size, plan_resize
 from imgorigin.transform.overlay import step_overlay
 from imgorigin.transform.plan import Component, Limits, Transformation
 from imgorigin.transform.shape import add_border, fade, round_corners
-from imgorigin.transform.source import Blob, Header, load, load_scaled
+from imgorigin.transform.source import Blob, Header
 from imgorigin.transform.values import Flip, Gravity, OutputFormat
 
 if TYPE_CHECKING:
@@ -115,24 +116,6 @@ class Canvas:
 
 def _page_height(image: pyvips.Image) -> int:
     return int(image.get("page-height")) if image.get_typeof("page-height") else int(image.height)
-
-
-def normalise(image: pyvips.Image) -> pyvips.Image:
-    """sRGB (or grey), 8 bits per channel: colour profiles converted, then dropped with the metadata."""
-    if image.get_typeof("icc-profile-data"):
-        import pyvips
-
-        try:
-            image = image.icc_transform("srgb", embedded=True, intent="perceptual")
-        except pyvips.Error:  # a broken profile is ignored rather than failing the render
-            image = image.colourspace("srgb")
-    interpretation = image.interpretation
-    if interpretation not in ("srgb", "b-w"):
-        target = "b-w" if interpretation in ("grey16", "b-w") else "srgb"
-        image = image.colourspace(target)
-    if image.format != "uchar":
-        image = image.cast("uchar")
-    return image
 
 
 Step = Callable[[Canvas, Component, RenderContext], None]

@@ -1,4 +1,4 @@
-"""Opening untrusted images safely: a loader allowlist, header-only checks, then shrink-on-load.
+"""Opening untrusted images safely: a loader allowlist and header-only checks (``decode`` reads the pixels).
 
 libvips opens lazily, so width, height and page count come from the header before a single pixel
 is decoded; everything over a cap is refused there. Only the loaders in ``ALLOWED_LOADERS`` can run
@@ -78,7 +78,7 @@ class Header:
         return self.width, self.height
 
 
-def _open(blob: Blob, **options: object) -> pyvips.Image:
+def open_blob(blob: Blob, **options: object) -> pyvips.Image:
     import pyvips
 
     if blob.path is not None:
@@ -125,7 +125,7 @@ def read_header(blob: Blob, limits: SourceLimits) -> Header:
     if size == 0:
         raise UnsupportedMediaType("The file is empty")
     try:
-        image = _open(blob, access="sequential", fail_on="error")
+        image = open_blob(blob, access="sequential", fail_on="error")
     except pyvips.Error as exc:
         if _has_image_magic(_head(blob)):
             raise Unprocessable(
@@ -172,45 +172,6 @@ def check_caps(width: int, page_height: int, pages: int, limits: SourceLimits) -
         )
 
 
-def load(blob: Blob, *, pages: int = 1, page: int = 0, sequential: bool = False) -> pyvips.Image:
-    """Full decode (random access): for crops and ops that need the original's pixels.
-
-    ``pages`` frames of an animation are loaded from frame ``page`` (0-based) on.
-    ``sequential`` streams it top to bottom instead, for pipelines that read it in that order once."""
-    options: dict[str, object] = {"fail_on": "error"}
-    if sequential:
-        options["access"] = "sequential"
-    if pages > 1:
-        options["n"] = pages
-    if page:
-        options["page"] = page
-    return _open(blob, **options)
-
-
-def load_scaled(
-    blob: Blob, width: int, height: int, *, no_rotate: bool, pages: int = 1, page: int = 0
-) -> pyvips.Image:
-    """Shrink-on-load straight to width x height (the decoder skips what it can), upright."""
-    import pyvips
-
-    from imgorigin.transform.jpegshrink import load_block_shrunk
-
-    if pages == 1 and page == 0:
-        shrunk = load_block_shrunk(blob, width, height, no_rotate=no_rotate)
-        if shrunk is not None:
-            return shrunk
-    options: dict[str, object] = {
-        "height": height, "size": "force", "no_rotate": no_rotate, "fail_on": "error",
-    }
-    parts = (f"n={pages}" if pages > 1 else "", f"page={page}" if page else "")
-    load_options = ",".join(part for part in parts if part)
-    if blob.path is not None:
-        name = str(blob.path) + (f"[{load_options}]" if load_options else "")
-        return pyvips.Image.thumbnail(name, width, **options)
-    assert blob.data is not None
-    return pyvips.Image.thumbnail_buffer(blob.data, width, option_string=load_options, **options)
-
-
 def verify_decodes(blob: Blob, header: Header, timeout: float | None = None) -> None:
     """Decode every pixel once (uploads only): truncated or corrupt data fails here, not at delivery.
 
@@ -225,7 +186,7 @@ def verify_decodes(blob: Blob, header: Header, timeout: float | None = None) -> 
     # fail_on="warning" (sharp's default): measured to be the only level that catches a JPEG with damaged
     # entropy data; "truncated" already catches cut JPEG/PNG/WebP/TIFF/AVIF. See docs/security.md.
     try:
-        image = _open(blob, access="sequential", fail_on="warning", **({"n": -1} if header.pages > 1 else {}))
+        image = open_blob(blob, access="sequential", fail_on="warning", **({"n": -1} if header.pages > 1 else {}))
         if timeout is not None:
             timer = threading.Timer(timeout, image.set_kill, args=(True,))
             timer.daemon = True

@@ -17,8 +17,8 @@ from imgorigin.errors import Unprocessable
 from imgorigin.services.pyramid import build_missing, stored_header
 from imgorigin.services.wiring import Services
 from imgorigin.storage import header_key, original_key, pyramid_key
+from imgorigin.transform.decode import normalise
 from imgorigin.transform.levels import PyramidPolicy, build_levels, level_size
-from imgorigin.transform.render import normalise
 from imgorigin.transform.source import Header, SourceLimits, read_header
 from tests.helpers import PHOTOS, make_settings, register, services_of, settle_levels
 from tests.imaging import decode, mean_abs_diff, photo_mosaic, ssim

@@ -8,10 +8,11 @@ import pytest
 import pyvips
 
 from imgorigin.transform import Limits, parse
+from imgorigin.transform.decode import load_scaled
 from imgorigin.transform.jpegshrink import load_block_shrunk
 from imgorigin.transform.pngreduce import reduce
 from imgorigin.transform.render import build, render
-from imgorigin.transform.source import Blob, SourceLimits, load_scaled, read_header
+from imgorigin.transform.source import Blob, SourceLimits, read_header
 from imgorigin.transform.values import OutputFormat
 from tests.imaging import decode, mean_abs_diff, photo_mosaic, ssim
 
