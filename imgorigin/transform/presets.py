@@ -23,7 +23,6 @@ from imgorigin.errors import InvalidTransformation
 from imgorigin.transform.exprplan import parse_any
 
 _NAME = re.compile(r"[A-Za-z0-9_-]{1,64}")
-MAX_DEPTH = 1  # presets may not refer to presets: no loops, no surprises
 
 
 @dataclass(frozen=True)
