@@ -1,9 +1,9 @@
 """Animations as libvips holds them: every frame stacked in one tall image, ``page-height`` tall each.
 
-A step written for one picture would crop, pad or rotate that whole strip, so ``per_frame`` cuts the
-strip into frames, lets the step work on each, and stacks the results again. Frames share one
-smart-crop box (picked on the first frame): a box that moves from frame to frame makes the
-animation shake.
+A step written for one picture would crop, pad or rotate that whole strip, so ``map_frames`` cuts the
+strip into frames, lets a function work on each, and stacks the results again (the pipeline runs the
+steps that are not frame-aware through it). Frames share one smart-crop box (``smart_box``, picked on
+the first frame): a box that moves from frame to frame makes the animation shake.
 """
 
 from __future__ import annotations
