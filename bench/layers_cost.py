@@ -22,7 +22,8 @@ import pyvips
 
 from imgorigin.blob import Blob
 from imgorigin.info.summary import summarize
-from imgorigin.transform import Limits, parse
+from imgorigin.transform.limits import Limits
+from imgorigin.transform.plan import parse
 from imgorigin.transform.render import render
 from imgorigin.transform.source import Header, SourceLimits, configure_libvips, read_header
 from imgorigin.transform.values import OutputFormat

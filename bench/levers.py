@@ -22,9 +22,11 @@ from sources import write_sources  # noqa: E402
 from timing import cpu_ms  # noqa: E402
 
 from imgorigin.blob import Blob  # noqa: E402
-from imgorigin.transform import Limits, parse  # noqa: E402
 from imgorigin.transform.levels import PyramidPolicy, build_levels  # noqa: E402
-from imgorigin.transform.render import build, render  # noqa: E402
+from imgorigin.transform.limits import Limits  # noqa: E402
+from imgorigin.transform.pipeline import build  # noqa: E402
+from imgorigin.transform.plan import parse  # noqa: E402
+from imgorigin.transform.render import render  # noqa: E402
 from imgorigin.transform.source import SourceLimits, configure_libvips, read_header  # noqa: E402
 from imgorigin.transform.values import OutputFormat  # noqa: E402
 from tests.imaging import ssim  # noqa: E402

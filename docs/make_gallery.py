@@ -30,13 +30,13 @@ import pyvips  # noqa: E402
 from imgorigin.blob import Blob  # noqa: E402
 from imgorigin.transform import expr as x  # noqa: E402
 from imgorigin.transform import params as p  # noqa: E402
-from imgorigin.transform.effects import EFFECTS  # noqa: E402
 from imgorigin.transform.effects.blend import BLEND_MODES  # noqa: E402
+from imgorigin.transform.effects.registry import EFFECTS  # noqa: E402
 from imgorigin.transform.expreval import evaluate  # noqa: E402
 from imgorigin.transform.exprplan import MAX_DEPTH, MAX_VARIABLES, Program, parse_any  # noqa: E402
 from imgorigin.transform.faces import FaceDetector  # noqa: E402
 from imgorigin.transform.flags import FLAGS  # noqa: E402
-from imgorigin.transform.plan import Limits  # noqa: E402
+from imgorigin.transform.limits import Limits  # noqa: E402
 from imgorigin.transform.render import render  # noqa: E402
 from imgorigin.transform.source import Header, SourceLimits, configure_libvips, read_header  # noqa: E402
 from imgorigin.transform.values import OutputFormat  # noqa: E402
@@ -171,7 +171,7 @@ class Gallery:
     @staticmethod
     def _remover(models: Path) -> Any:
         try:
-            from imgorigin.transform.effects.background_removal import BackgroundRemover, is_installed
+            from imgorigin.transform.cutout import BackgroundRemover, is_installed
         except ImportError:
             return None
         return BackgroundRemover(models) if is_installed(models) else None

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from imgorigin.transform import params as p
-from imgorigin.transform.effects import EFFECTS
+from imgorigin.transform.effects.registry import EFFECTS
 from imgorigin.transform.exprplan import parse_any
 from imgorigin.transform.flags import FLAGS
 

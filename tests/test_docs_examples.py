@@ -11,7 +11,7 @@ from pathlib import Path
 import pyvips
 from starlette.testclient import TestClient
 
-from imgorigin.transform import params as p
+from imgorigin.transform.limits import MAX_DPR
 from tests.helpers import TEST_URL_SECRET, Account
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -61,5 +61,5 @@ def test_the_jinja_srcset_uses_the_options_of_its_src() -> None:
 
 def test_the_dpr_range_in_the_docs_is_the_parsers() -> None:
     urls = (DOCS / "urls.md").read_text()
-    assert f"`dpr_<0.1-{p.MAX_DPR:g}>`" in urls
-    assert f"a number between 0.1 and {p.MAX_DPR:g}\n" in (DOCS / "transformations.md").read_text()
+    assert f"`dpr_<0.1-{MAX_DPR:g}>`" in urls
+    assert f"a number between 0.1 and {MAX_DPR:g}\n" in (DOCS / "transformations.md").read_text()

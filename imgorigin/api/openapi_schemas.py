@@ -12,16 +12,11 @@ from typing import Any
 
 from imgorigin.api import transform_body as body
 from imgorigin.api import watermark as wm
-from imgorigin.transform.effects import EFFECTS, Level
+from imgorigin.transform.effects.registry import EFFECTS, Level
 from imgorigin.transform.layers import MAX_TEXT
-from imgorigin.transform.values import (
-    DEGREES,
-    FORMAT_ALIASES,
-    QUALITY_RANGE,
-    IntBetween,
-    NumberBetween,
-    OutputFormat,
-)
+from imgorigin.transform.numbers import IntBetween, NumberBetween
+from imgorigin.transform.output import QUALITY_RANGE
+from imgorigin.transform.values import DEGREES, FORMAT_ALIASES, OutputFormat
 
 JSON = "application/json"
 IMAGE_BYTES = {fmt.media_type: {"schema": {"type": "string", "format": "binary"}} for fmt in OutputFormat}

@@ -20,20 +20,11 @@ from typing import Any
 from imgorigin.api.body_fields import BodyError, boolean, checked_int, fail, fields
 from imgorigin.api.watermark import watermark
 from imgorigin.transform.colors import parse_color
-from imgorigin.transform.effects import EFFECTS, Effect
-from imgorigin.transform.params import GRAMMAR_MAX_SIDE
-from imgorigin.transform.values import (
-    DEGREES,
-    FORMAT_ALIASES,
-    QUALITY_RANGE,
-    CropMode,
-    FormatChoice,
-    Gravity,
-    IntBetween,
-    OutputFormat,
-    format_number,
-    parse_format_choice,
-)
+from imgorigin.transform.effects.registry import EFFECTS, Effect
+from imgorigin.transform.limits import GRAMMAR_MAX_SIDE
+from imgorigin.transform.numbers import IntBetween, format_number
+from imgorigin.transform.output import QUALITY_RANGE, FormatChoice, parse_format_choice
+from imgorigin.transform.values import DEGREES, FORMAT_ALIASES, CropMode, Gravity, OutputFormat
 
 SIDE = IntBetween(1, GRAMMAR_MAX_SIDE)
 CROP_OFFSET = IntBetween(0, GRAMMAR_MAX_SIDE)

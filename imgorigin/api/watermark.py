@@ -19,8 +19,10 @@ from imgorigin.api.body_fields import BodyError, boolean, checked_int, fail
 from imgorigin.transform.colors import parse_color
 from imgorigin.transform.effects.blend import BLEND_MODES
 from imgorigin.transform.layers import FONT_ALIASES, FONTS, MAX_FONT_SIZE, MAX_TEXT, escape_text, font_key
-from imgorigin.transform.params import GRAMMAR_MAX_SIDE, OPACITY, Param
-from imgorigin.transform.values import Gravity, IntBetween, format_decimal
+from imgorigin.transform.limits import GRAMMAR_MAX_SIDE
+from imgorigin.transform.numbers import IntBetween, format_decimal
+from imgorigin.transform.params import OPACITY, Param
+from imgorigin.transform.values import Gravity
 
 PLACEMENT = {"gravity", "x", "y", "opacity", "width", "tiled", "blend"}
 IMAGE_FIELDS = {"image"} | PLACEMENT

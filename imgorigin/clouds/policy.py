@@ -19,7 +19,8 @@ from imgorigin.clouds.state import AccountState
 from imgorigin.config import Settings
 from imgorigin.errors import TooManyRequests, Unauthorized
 from imgorigin.state.cache import RateLimiter
-from imgorigin.transform.plan import Limits, parse
+from imgorigin.transform.limits import Limits
+from imgorigin.transform.plan import parse
 from imgorigin.transform.presets import Presets
 
 DAY = 86400

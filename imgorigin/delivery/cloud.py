@@ -26,8 +26,8 @@ from imgorigin.errors import BadRequest, InvalidTransformation, NotFound
 from imgorigin.http.callers import client_key
 from imgorigin.services.wiring import Services
 from imgorigin.transform.exprplan import Program
-from imgorigin.transform.plan import Transformation
 from imgorigin.transform.presets import Preset, Presets
+from imgorigin.transform.transformation import Transformation
 from imgorigin.transform.values import OutputFormat, parse_output_format
 
 # Without a version the public id may be overwritten: a day, revalidated by ETag (the storage id is in it).

@@ -19,7 +19,7 @@ from imgorigin.services.wiring import Services
 from imgorigin.transform import params as p
 from imgorigin.transform.exprplan import Program
 from imgorigin.transform.flags import ATTACHMENT, output_flags
-from imgorigin.transform.plan import Transformation
+from imgorigin.transform.transformation import Transformation
 from imgorigin.transform.values import Output, OutputFormat, parse_output_format
 
 IMMUTABLE = "public, max-age=31536000, immutable"

@@ -44,7 +44,7 @@ from imgorigin.services.ingest import Ingest
 from imgorigin.services.library import now_iso
 from imgorigin.state.records import LEVELS_JOB, EagerJob
 from imgorigin.transform.params import FORMAT
-from imgorigin.transform.plan import Transformation
+from imgorigin.transform.transformation import Transformation
 from imgorigin.transform.values import OutputFormat, parse_output_format
 
 if TYPE_CHECKING:

@@ -31,8 +31,8 @@ from imgorigin.state.records import LEVELS_JOB, ImageRecord
 from imgorigin.storage import Storage, original_key
 from imgorigin.transform.exprplan import Program
 from imgorigin.transform.levels import PyramidPolicy
-from imgorigin.transform.plan import Transformation
 from imgorigin.transform.source import read_header, verify_decodes
+from imgorigin.transform.transformation import Transformation
 
 _ALPHABET = string.ascii_letters + string.digits
 ID_LENGTH = 16  # 62^16, about 95 bits: unguessable

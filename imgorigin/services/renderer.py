@@ -23,18 +23,19 @@ from imgorigin.services.pyramid import level_picker, stored_header
 from imgorigin.services.slots import RenderSlots
 from imgorigin.state.cache import DerivedCache, FailureMemo
 from imgorigin.storage import Storage, original_key
+from imgorigin.transform.cutout import BackgroundRemover
 from imgorigin.transform.deadline import Deadline, MemoryBudget
-from imgorigin.transform.effects.background_removal import BackgroundRemover
 from imgorigin.transform.expreval import evaluate
 from imgorigin.transform.exprplan import Program
 from imgorigin.transform.faces import FaceDetector
 from imgorigin.transform.formats import keeps_graphics_exact
 from imgorigin.transform.frames import page_height
 from imgorigin.transform.levels import PyramidPolicy
+from imgorigin.transform.limits import Limits
 from imgorigin.transform.params import PAGE
-from imgorigin.transform.plan import Limits, Transformation
 from imgorigin.transform.render import adds_alpha, render
 from imgorigin.transform.source import Header, SourceLimits, read_header
+from imgorigin.transform.transformation import Transformation
 from imgorigin.transform.values import AutoFormat, Output, OutputFormat
 
 log = logging.getLogger("imgorigin.render")

@@ -8,9 +8,11 @@ from dataclasses import dataclass
 
 from imgorigin.config import Settings
 from imgorigin.transform.exprplan import Program, parse_any
-from imgorigin.transform.plan import Limits, Transformation, parse
+from imgorigin.transform.limits import Limits
+from imgorigin.transform.plan import parse
 from imgorigin.transform.presets import Presets
 from imgorigin.transform.source import SourceLimits
+from imgorigin.transform.transformation import Transformation
 
 
 def parser_limits(settings: Settings) -> Limits:

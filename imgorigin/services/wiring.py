@@ -19,8 +19,8 @@ from imgorigin.state.cache import DerivedCache, FailureMemo, RateLimiter, Render
 from imgorigin.state.db import Database
 from imgorigin.state.metrics import Metrics, operations_of
 from imgorigin.storage import Storage, make_storage
+from imgorigin.transform.cutout import BackgroundRemover
 from imgorigin.transform.deadline import MemoryBudget
-from imgorigin.transform.effects.background_removal import BackgroundRemover
 from imgorigin.transform.faces import FaceDetector
 from imgorigin.transform.levels import PyramidPolicy
 from imgorigin.transform.source import SourceLimits, configure_libvips

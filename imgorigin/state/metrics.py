@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 import diskcache
 
 if TYPE_CHECKING:
-    from imgorigin.transform.plan import Transformation
+    from imgorigin.transform.transformation import Transformation
 
 Labels = tuple[tuple[str, str], ...]
 

@@ -1,62 +1,28 @@
 """``b_auto[:border|predominant|border_contrast|predominant_contrast]``: a background colour taken from
 the image itself, typically to pad it (``c_pad,b_auto``) so the padding continues its edges.
 
-The value parses without pixels into ``AutoBackground``; before the steps run, ``resolve`` replaces
-it, in every component, by the colour measured on a small shrink-on-load copy of the source, so the
-steps only ever see a ``Color``. The cache key keeps ``b_auto``: the colour is a function of the image.
+The value parses without pixels into ``colors.AutoBackground``; before the steps run, ``resolve``
+replaces it, in every component, by the colour measured on a small shrink-on-load copy of the source,
+so the steps only ever see a ``Color``. The cache key keeps ``b_auto``: the colour is a function of the
+image.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, replace
-from enum import StrEnum
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from imgorigin.transform.colors import Color, parse_color
+from imgorigin.transform import params as p
+from imgorigin.transform.colors import AutoBackground, AutoMode, Color
+from imgorigin.transform.decode import load_scaled, normalise
+from imgorigin.transform.transformation import Component, Transformation
 
 if TYPE_CHECKING:
     import pyvips
 
     from imgorigin.transform.levels import LevelPicker
-    from imgorigin.transform.plan import Component, Transformation
     from imgorigin.transform.source import Blob, Header
-
-
-class AutoMode(StrEnum):
-    BORDER = "border"
-    PREDOMINANT = "predominant"
-    BORDER_CONTRAST = "border_contrast"
-    PREDOMINANT_CONTRAST = "predominant_contrast"
-
-
-@dataclass(frozen=True)
-class AutoBackground:
-    mode: AutoMode = AutoMode.BORDER
-
-    def canonical(self) -> str:
-        return f"auto:{self.mode.value}"
-
-
-Background = Color | AutoBackground
-
-
-def parse_background(raw: str) -> Background:
-    """A colour (``blue``, ``rgb:RRGGBB[AA]``) or ``auto[:<mode>]``."""
-    if raw == "auto":
-        return AutoBackground()
-    if raw.startswith("auto:"):
-        try:
-            return AutoBackground(AutoMode(raw[5:]))
-        except ValueError:
-            raise ValueError(
-                "auto[:border|predominant|border_contrast|predominant_contrast] or a colour name (blue) "
-                "or rgb:RRGGBB[AA]"
-            ) from None
-    try:
-        return parse_color(raw)
-    except ValueError:
-        raise ValueError("a colour name (blue), rgb:RRGGBB[AA] or auto[:<mode>]") from None
 
 
 def measure(mode: AutoMode, sample: pyvips.Image) -> Color:
@@ -75,8 +41,6 @@ def resolve(plan: Transformation, sample: Callable[[], pyvips.Image]) -> Transfo
     Overlays cannot hold ``b_auto`` (the parser refuses it), so only the top level is visited."""
     if not needs_sample(plan):
         return plan
-    from imgorigin.transform.plan import Component
-
     image = sample()
     components = tuple(
         Component(tuple((key, measure(value.mode, image) if isinstance(value, AutoBackground) else value)
@@ -88,8 +52,6 @@ def resolve(plan: Transformation, sample: Callable[[], pyvips.Image]) -> Transfo
 
 def background_of(component: Component) -> Color | None:
     """The component's b_ colour, once ``resolve`` has run."""
-    from imgorigin.transform import params as p
-
     value = component.get(p.BACKGROUND)
     assert not isinstance(value, AutoBackground), "b_auto is resolved before the steps run"
     return value
@@ -108,8 +70,6 @@ def resolve_on_source(
     holds a b_auto and no level serves."""
 
     def sample() -> pyvips.Image:
-        from imgorigin.transform.decode import load_scaled, normalise
-
         width, height = header.size
         scale = min(1.0, SAMPLE_SIDE / max(width, height))
         size = (max(1, round(width * scale)), max(1, round(height * scale)))

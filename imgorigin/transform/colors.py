@@ -1,8 +1,11 @@
-"""Colours as Cloudinary writes them: a CSS name (``blue``), ``rgb:RRGGBB[AA]`` or ``rgb:RGB[A]``."""
+"""Colours as Cloudinary writes them: a CSS name (``blue``), ``rgb:RRGGBB[AA]`` or ``rgb:RGB[A]``; and
+``b_``'s values, a colour or ``auto[:<mode>]`` (measured on the image at render time, ``autobg``)."""
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
+from enum import StrEnum
 from typing import NamedTuple
 
 # The CSS basic and most-used extended names; Cloudinary accepts any CSS colour name.
@@ -69,3 +72,39 @@ def parse_color(raw: str) -> Color:
     if not _HEX.fullmatch(digits):
         raise ValueError("a colour name (blue) or rgb:RRGGBB[AA]")
     return _from_hex(digits)
+
+
+class AutoMode(StrEnum):
+    BORDER = "border"
+    PREDOMINANT = "predominant"
+    BORDER_CONTRAST = "border_contrast"
+    PREDOMINANT_CONTRAST = "predominant_contrast"
+
+
+@dataclass(frozen=True)
+class AutoBackground:
+    mode: AutoMode = AutoMode.BORDER
+
+    def canonical(self) -> str:
+        return f"auto:{self.mode.value}"
+
+
+Background = Color | AutoBackground
+
+
+def parse_background(raw: str) -> Background:
+    """A colour (``blue``, ``rgb:RRGGBB[AA]``) or ``auto[:<mode>]``."""
+    if raw == "auto":
+        return AutoBackground()
+    if raw.startswith("auto:"):
+        try:
+            return AutoBackground(AutoMode(raw[5:]))
+        except ValueError:
+            raise ValueError(
+                "auto[:border|predominant|border_contrast|predominant_contrast] or a colour name (blue) "
+                "or rgb:RRGGBB[AA]"
+            ) from None
+    try:
+        return parse_color(raw)
+    except ValueError:
+        raise ValueError("a colour name (blue), rgb:RRGGBB[AA] or auto[:<mode>]") from None

@@ -16,8 +16,9 @@ import math
 from imgorigin.errors import InvalidTransformation
 from imgorigin.transform import params as p
 from imgorigin.transform.geometry import plan_resize
-from imgorigin.transform.plan import Component, Limits, Transformation
+from imgorigin.transform.limits import Limits
 from imgorigin.transform.source import Header
+from imgorigin.transform.transformation import Component, Transformation
 from imgorigin.transform.values import Flip
 
 EFFECT_WEIGHTS = {"sharpen": 3.0, "trim": 7.0, "pixelate": 2.0, "unsharp_mask": 1.5, "blur": 1.5,

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     import pyvips
 
     from imgorigin.transform.deadline import Deadline
-    from imgorigin.transform.plan import Transformation
+    from imgorigin.transform.transformation import Transformation
 
 DEFAULT_QUALITY = {OutputFormat.JPEG: 80, OutputFormat.WEBP: 80, OutputFormat.AVIF: 55, OutputFormat.TIFF: 80}
 # fl_keep_iptc keeps descriptive metadata; the ICC profile goes either way (pixels are sRGB by then).

@@ -13,9 +13,11 @@ from imgorigin.transform import expr as x
 from imgorigin.transform import params as p
 from imgorigin.transform.cost import size_after
 from imgorigin.transform.exprplan import KINDS, NUMBER, Block, Node, Program, Slot, Step, TextSlot
-from imgorigin.transform.plan import Limits, Transformation, parse, parse_component
+from imgorigin.transform.limits import Limits
+from imgorigin.transform.numbers import format_number, round_half_up
+from imgorigin.transform.plan import parse, parse_component
 from imgorigin.transform.source import Header
-from imgorigin.transform.values import format_number, round_half_up
+from imgorigin.transform.transformation import Transformation
 
 
 class _Run:

@@ -20,7 +20,9 @@ from dataclasses import dataclass, field
 
 from imgorigin.errors import InvalidTransformation
 from imgorigin.transform import expr as x
-from imgorigin.transform.plan import Limits, Transformation, parse, parse_component
+from imgorigin.transform.limits import Limits
+from imgorigin.transform.plan import parse, parse_component
+from imgorigin.transform.transformation import Transformation
 
 MAX_DEPTH = 4  # nested if_ blocks
 MAX_VARIABLES = 16  # distinct $names in one transformation

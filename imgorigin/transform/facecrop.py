@@ -14,14 +14,16 @@ from typing import TYPE_CHECKING
 
 from imgorigin.errors import Unavailable
 from imgorigin.transform import params as p
-from imgorigin.transform.faces import Face, largest, source_identity, union
+from imgorigin.transform.decode import load_scaled, normalise
+from imgorigin.transform.faces import PROXY_SIDE, Face, largest, source_identity, union
 from imgorigin.transform.geometry import Box, Resize
-from imgorigin.transform.values import CropMode, Gravity, round_half_up
+from imgorigin.transform.numbers import round_half_up
+from imgorigin.transform.values import CropMode, Gravity
 
 if TYPE_CHECKING:
 
-    from imgorigin.transform.plan import Component
-    from imgorigin.transform.render import Canvas, RenderContext
+    from imgorigin.transform.context import Canvas, RenderContext
+    from imgorigin.transform.transformation import Component
 
 FACE_GRAVITIES = frozenset({Gravity.FACE, Gravity.FACES, Gravity.AUTO_FACES})
 # c_thumb,g_face: the region is this many face heights tall at z_1.0, so the face has room around it.
@@ -36,9 +38,6 @@ def wants_faces(component: Component) -> bool:
 def faces_of(canvas: Canvas, ctx: RenderContext) -> tuple[Face, ...]:
     """The faces of the canvas as it stands, found on a small copy and cached per source while the
     canvas is still the untouched source (the common case: the first component aims at faces)."""
-    from imgorigin.transform.decode import load_scaled, normalise
-    from imgorigin.transform.faces import PROXY_SIDE
-
     detector = ctx.face_detector
     if detector is None:
         raise Unavailable("Face detection is not available here", code="faces_not_installed")

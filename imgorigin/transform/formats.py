@@ -11,8 +11,8 @@ from imgorigin.transform.flags import ANIMATED, AWEBP, LOSSY, output_flags
 from imgorigin.transform.values import OutputFormat
 
 if TYPE_CHECKING:
-    from imgorigin.transform.plan import Transformation
     from imgorigin.transform.source import Header
+    from imgorigin.transform.transformation import Transformation
 
 # fl_lossy on a GIF: how far a pixel may drift to reuse the previous frame's (libvips' default is 0).
 LOSSY_GIF_ERROR = 8

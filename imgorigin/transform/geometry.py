@@ -11,8 +11,10 @@ from dataclasses import dataclass
 
 from imgorigin.errors import InvalidTransformation
 from imgorigin.transform import params as p
-from imgorigin.transform.plan import Component, Limits
-from imgorigin.transform.values import CropMode, Gravity, Length, round_half_up
+from imgorigin.transform.limits import Limits
+from imgorigin.transform.numbers import round_half_up
+from imgorigin.transform.transformation import Component
+from imgorigin.transform.values import CropMode, Gravity, Length
 
 # c_fill_pad fills while that crops away at most this share of the covering image, and pads beyond.
 FILL_PAD_MAX_CROP = 0.2

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote, unquote
 
-from imgorigin.transform.values import int_between
+from imgorigin.transform.numbers import int_between
 
 _IMAGE_ID = re.compile(r"[A-Za-z0-9]{1,64}")
 MAX_TEXT = 500

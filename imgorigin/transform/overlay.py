@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import html
 import math
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -19,25 +20,29 @@ from imgorigin.errors import InvalidTransformation, NotFound
 from imgorigin.transform import frames
 from imgorigin.transform import params as p
 from imgorigin.transform.colors import Color
+from imgorigin.transform.context import Canvas, RenderContext
 from imgorigin.transform.effects.blend import BLEND_MODES
 from imgorigin.transform.flags import RELATIVE, TILED
 from imgorigin.transform.geometry import check_output_size
 from imgorigin.transform.layers import ImageLayer, TextLayer
-from imgorigin.transform.plan import Component, Transformation
+from imgorigin.transform.numbers import round_half_up
 from imgorigin.transform.source import Blob, Header
-from imgorigin.transform.values import CropMode, Gravity, Length, OutputFormat, round_half_up
+from imgorigin.transform.transformation import Component, Transformation
+from imgorigin.transform.values import CropMode, Gravity, Length, OutputFormat
 
 if TYPE_CHECKING:
     import pyvips
-
-    from imgorigin.transform.render import Canvas, RenderContext
 
 BLACK = Color(0, 0, 0)
 ALIGN = {"left": "low", "center": "centre", "right": "high"}
 MEASURE_PX = 64  # the font size, in pixels, at which a text's extent is measured before it is drawn
 
 
-def step_overlay(canvas: Canvas, component: Component, ctx: RenderContext) -> None:
+# Runs a transformation's components on a canvas: how a layer is built (the pipeline's own driver).
+Apply = Callable[[Canvas, Transformation, RenderContext], None]
+
+
+def step_overlay(canvas: Canvas, component: Component, ctx: RenderContext, apply: Apply) -> None:
     overlay = component.overlay
     if overlay is None:
         return
@@ -49,9 +54,9 @@ def step_overlay(canvas: Canvas, component: Component, ctx: RenderContext) -> No
     size = base.width, frames.page_height(base)
     sub = _resolve_relative(overlay.transformation, size)
     if isinstance(overlay.source, TextLayer):
-        layer = _text_layer(overlay.source, sub, ctx)
+        layer = _text_layer(overlay.source, sub, ctx, apply)
     else:
-        layer = _image_layer(overlay.source, sub, ctx)
+        layer = _image_layer(overlay.source, sub, ctx, apply)
     layer = _rgba(layer)
     opacity = component.get(p.OPACITY)
     if opacity is not None and opacity < 100:
@@ -101,9 +106,7 @@ def _resolve_relative(plan: Transformation, base: tuple[int, int]) -> Transforma
     return Transformation(tuple(out))
 
 
-def _image_layer(source: ImageLayer, plan: Transformation, ctx: RenderContext) -> pyvips.Image:
-    from imgorigin.transform.render import Canvas, RenderContext, apply_components
-
+def _image_layer(source: ImageLayer, plan: Transformation, ctx: RenderContext, apply: Apply) -> pyvips.Image:
     if ctx.open_layer is None:
         raise NotFound(f"No such overlay image: l_{source.image_id}", code="layer_not_found")
     blob, header = ctx.open_layer(source.image_id)
@@ -111,7 +114,7 @@ def _image_layer(source: ImageLayer, plan: Transformation, ctx: RenderContext) -
     layer_ctx = RenderContext(header, ctx.limits, OutputFormat.PNG, deadline=ctx.deadline, open_layer=ctx.open_layer,
                               face_detector=ctx.face_detector)
     canvas = Canvas(blob, header)
-    apply_components(canvas, plan, layer_ctx)
+    apply(canvas, plan, layer_ctx)
     return canvas.pixels(layer_ctx)
 
 
@@ -174,9 +177,7 @@ def _draw_text(source: TextLayer, font: str, font_file: Path, wrap: int | None, 
     return pyvips.Image.text(markup, font=font, **options)
 
 
-def _text_layer(source: TextLayer, plan: Transformation, ctx: RenderContext) -> pyvips.Image:
-    from imgorigin.transform.render import Canvas, RenderContext, apply_components
-
+def _text_layer(source: TextLayer, plan: Transformation, ctx: RenderContext, apply: Apply) -> pyvips.Image:
     wrap, plan = _wrap_width(plan)
     mask = _text_mask(source, wrap, ctx)
     colour = _text_color(plan)
@@ -187,7 +188,7 @@ def _text_layer(source: TextLayer, plan: Transformation, ctx: RenderContext) -> 
     layer_ctx = RenderContext(header, ctx.limits, OutputFormat.PNG, deadline=ctx.deadline, open_layer=ctx.open_layer,
                               face_detector=ctx.face_detector)
     canvas = Canvas(Blob(), header, image=image)
-    apply_components(canvas, plan, layer_ctx)
+    apply(canvas, plan, layer_ctx)
     return canvas.pixels(layer_ctx)
 
 

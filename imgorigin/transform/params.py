@@ -13,16 +13,31 @@ from typing import Any, Generic, TypeVar
 
 from imgorigin.errors import InvalidTransformation
 from imgorigin.transform import values as v
-from imgorigin.transform.autobg import Background, parse_background
-from imgorigin.transform.colors import Color, parse_color
+from imgorigin.transform.colors import Background, Color, parse_background, parse_color
+from imgorigin.transform.effects.registry import EffectCall, parse_effect
 from imgorigin.transform.flags import Flags, parse_flags
 from imgorigin.transform.layers import LayerSource, parse_layer
+from imgorigin.transform.limits import GRAMMAR_MAX_SIDE, MAX_DPR
+from imgorigin.transform.numbers import (
+    IntBetween,
+    NumberBetween,
+    enum_parser,
+    format_decimal,
+    format_number,
+    int_between,
+    number_between,
+)
+from imgorigin.transform.output import (
+    FormatChoice,
+    PageRange,
+    Quality,
+    parse_format_choice,
+    parse_page_range,
+    parse_quality,
+)
 from imgorigin.transform.shape import Border, Radius, parse_border, parse_radius
 
 T = TypeVar("T")
-
-# Hard ceilings of the grammar itself; the settings may only lower them.
-GRAMMAR_MAX_SIDE = 16383
 
 
 @dataclass(frozen=True)
@@ -46,10 +61,10 @@ class Param(Generic[T]):
         return f"{self.key}_{self.format_value(value)}"
 
     @property
-    def range(self) -> v.IntBetween | v.NumberBetween | None:
+    def range(self) -> IntBetween | NumberBetween | None:
         """The bounds of a plain numeric parameter (``o_``, ``z_``, ``dpr_``), for schemas and docs."""
         parse = self.parse_value
-        return parse if isinstance(parse, v.IntBetween | v.NumberBetween) else None
+        return parse if isinstance(parse, IntBetween | NumberBetween) else None
 
 
 PARAMS: dict[str, Param[Any]] = {}
@@ -75,22 +90,22 @@ HEIGHT: Param[v.Length] = register(Param(
     "Height in pixels, or with a decimal point a fraction of the current height.", "h_0.5", _canonical,
 ))
 CROP: Param[v.CropMode] = register(Param(
-    "c", "crop mode", v.enum_parser(v.CropMode, "a crop mode"),  # type: ignore[arg-type]
+    "c", "crop mode", enum_parser(v.CropMode, "a crop mode"),  # type: ignore[arg-type]
     "How w_ and h_ are met: scale (default), fit, limit, mfit, fill, lfill, pad, lpad, crop, thumb, auto "
     "(fill, cropping where libvips finds the image least interesting) or fill_pad (fill when that crops at "
     "most a fifth of the image, pad otherwise).",
     "c_fill", lambda m: m.value,
 ))
 GRAVITY: Param[v.Gravity] = register(Param(
-    "g", "gravity", v.enum_parser(v.Gravity, "a gravity"),  # type: ignore[arg-type]
+    "g", "gravity", enum_parser(v.Gravity, "a gravity"),  # type: ignore[arg-type]
     "Which part is kept by fill/crop or where pad places the image: a compass point, auto (smart crop), "
     "face (the largest face), faces (all of them) or auto:faces (the faces, else the smart crop).",
     "g_north_east", lambda g: g.value,
 ))
 ZOOM: Param[float] = register(Param(
-    "z", "zoom", v.number_between(0.1, 10),
+    "z", "zoom", number_between(0.1, 10),
     "With c_thumb or c_crop and a face gravity: above 1 crops closer to the face, below 1 shows more "
-    "around it (z_0.75).", "z_0.75", v.format_decimal,
+    "around it (z_0.75).", "z_0.75", format_decimal,
 ))
 X: Param[v.Length] = register(Param(
     "x", "x offset", v.offset_parser(GRAMMAR_MAX_SIDE),
@@ -103,13 +118,11 @@ Y: Param[v.Length] = register(Param(
 ASPECT_RATIO: Param[float] = register(Param(
     "ar", "aspect ratio", v.parse_aspect_ratio,
     "Aspect ratio used when only one of w_/h_ (or neither) is given: 16:9 or 1.5.", "ar_16:9",
-    v.format_number,
+    format_number,
 ))
-# Cloudinary's own ceiling; Limits.max_dpr may lower it, never raise it past what the grammar accepts.
-MAX_DPR = 4.0
 DPR: Param[float] = register(Param(
-    "dpr", "device pixel ratio", v.number_between(0.1, MAX_DPR),
-    "Multiplies w_ and h_: dpr_2.0 with w_300 gives 600 pixels.", "dpr_2.0", v.format_decimal,
+    "dpr", "device pixel ratio", number_between(0.1, MAX_DPR),
+    "Multiplies w_ and h_: dpr_2.0 with w_300 gives 600 pixels.", "dpr_2.0", format_decimal,
 ))
 ANGLE: Param[v.Angle] = register(Param(
     "a", "angle", v.parse_angle,
@@ -123,30 +136,23 @@ BACKGROUND: Param[Background] = register(Param(
     "the image's edges (the default) or of the whole image, or black or white, whichever contrasts with it.",
     "b_blue", _canonical,
 ))
-QUALITY: Param[v.Quality] = register(Param(
-    "q", "quality", v.parse_quality,
+QUALITY: Param[Quality] = register(Param(
+    "q", "quality", parse_quality,
     "Encoder quality 1-100, or auto[:best|good|eco|low] to meet a perceptual target.", "q_80",
     _canonical, output=True,
 ))
-FORMAT: Param[v.FormatChoice] = register(Param(
-    "f", "format", v.parse_format_choice,
+FORMAT: Param[FormatChoice] = register(Param(
+    "f", "format", parse_format_choice,
     "Output format, overriding the extension; auto picks AVIF/WebP/JPEG/PNG from the Accept header.",
     "f_webp", _canonical, output=True,
 ))
 
 
-def _effect_param() -> Param[Any]:
-    # Imported here so effect units can import this module for shared parsers without a cycle.
-    from imgorigin.transform.effects import parse_effect
-
-    return Param(
-        "e", "effect", parse_effect,
-        "An effect by name with an optional value after ':' (e_grayscale, e_sepia:50).", "e_grayscale",
-        _canonical,
-    )
-
-
-EFFECT: Param[Any] = register(_effect_param())
+EFFECT: Param[EffectCall] = register(Param(
+    "e", "effect", parse_effect,
+    "An effect by name with an optional value after ':' (e_grayscale, e_sepia:50).", "e_grayscale",
+    _canonical,
+))
 
 FLAGS: Param[Flags] = register(Param(
     "fl", "flags", parse_flags,
@@ -154,7 +160,7 @@ FLAGS: Param[Flags] = register(Param(
     "fl_layer_apply", _canonical,
 ))
 OPACITY: Param[int] = register(Param(
-    "o", "opacity", v.int_between(0, 100),
+    "o", "opacity", int_between(0, 100),
     "Opacity in percent, 0 (invisible) to 100; with fl_layer_apply, the opacity of the overlay.", "o_50",
 ))
 COLOR: Param[Color] = register(Param(
@@ -173,8 +179,8 @@ UNDERLAY: Param[LayerSource] = register(Param(
     "Like l_, but drawn underneath: it shows through the transparent parts of the image.",
     "u_logo", _canonical,
 ))
-PAGE: Param[v.PageRange] = register(Param(
-    "pg", "page", v.parse_page_range,
+PAGE: Param[PageRange] = register(Param(
+    "pg", "page", parse_page_range,
     "Picks frames of an animation: pg_2 is the second frame alone (a still image), pg_2-5 frames 2 to 5 "
     "and pg_3- frame 3 to the last (still animated in GIF and WebP).",
     "pg_2", _canonical, output=True,

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from imgorigin.transform.colors import Color, parse_color
-from imgorigin.transform.values import int_between
+from imgorigin.transform.numbers import int_between
 
 if TYPE_CHECKING:
     import pyvips

@@ -14,11 +14,13 @@ from imgorigin.api.body_fields import BodyError
 from imgorigin.api.transform_body import FILTERS, FORMAT_NAMES, to_transformation
 from imgorigin.api.watermark import watermark
 from imgorigin.transform import params as p
-from imgorigin.transform.effects import EFFECTS, no_value
 from imgorigin.transform.effects.blend import BLEND_MODES
+from imgorigin.transform.effects.registry import EFFECTS, no_value
 from imgorigin.transform.layers import MAX_FONT_SIZE
-from imgorigin.transform.plan import Limits, parse
-from imgorigin.transform.values import DEGREES, FORMAT_ALIASES, QUALITY_RANGE, CropMode, Gravity, OutputFormat
+from imgorigin.transform.limits import GRAMMAR_MAX_SIDE, Limits
+from imgorigin.transform.output import QUALITY_RANGE
+from imgorigin.transform.plan import parse
+from imgorigin.transform.values import DEGREES, FORMAT_ALIASES, CropMode, Gravity, OutputFormat
 
 
 def refusal(transformations: dict[str, object]) -> str:
@@ -77,7 +79,7 @@ def test_a_changed_declaration_changes_the_body(monkeypatch: pytest.MonkeyPatch)
 
 
 def test_sides_are_the_grammars() -> None:
-    side = p.GRAMMAR_MAX_SIDE
+    side = GRAMMAR_MAX_SIDE
     text = to_transformation({"transformations": {"resize": {"width": side, "height": side},
                                                   "crop": {"width": side, "height": side, "x": side, "y": side}}})
     assert text == f"c_crop,w_{side},h_{side},x_{side},y_{side}/w_{side},h_{side}"
@@ -142,7 +144,7 @@ def test_openapi_transform_body_is_the_registrys() -> None:
             assert schema["type"] == "boolean", name
         else:
             assert (schema["type"], schema["minimum"], schema["maximum"]) == ("integer", level.low, level.high), name
-    side = p.GRAMMAR_MAX_SIDE
+    side = GRAMMAR_MAX_SIDE
     for field in ("width", "height"):
         assert (spec["resize"]["properties"][field]["minimum"], spec["resize"]["properties"][field]["maximum"]) == \
             (1, side)
@@ -170,7 +172,7 @@ def filters_table() -> str:
         else:
             value = f"`true` (default {level.default}) or {level.low} to {level.high}"
         rows.append(f"| `{name}` | `e_{effect}` | {value} |")
-    side = p.GRAMMAR_MAX_SIDE
+    side = GRAMMAR_MAX_SIDE
     rows += ["", f"`format` is what `f_` accepts: {', '.join(FORMAT_NAMES)}. Sizes are 1 to",
              f"{side} pixels, `quality` {QUALITY_RANGE.low} to {QUALITY_RANGE.high}, `rotate` "
              f"{DEGREES.low} to {DEGREES.high} degrees."]

@@ -12,8 +12,8 @@ from starlette.testclient import TestClient
 from imgorigin.app import create_app
 from imgorigin.client.urls import signed_path
 from imgorigin.ops import background
-from imgorigin.transform.effects import background_removal
-from imgorigin.transform.effects.background_removal import is_installed
+from imgorigin.transform import cutout
+from imgorigin.transform.cutout import is_installed
 from tests.helpers import IN_CI, TEST_URL_SECRET, make_settings, register
 
 MODEL_DIR = Path(__file__).resolve().parents[2] / "models"
@@ -35,7 +35,7 @@ def test_without_the_model_it_says_why(tmp_path: Path) -> None:
 
 def test_without_the_extra_the_effect_is_a_503_not_a_500(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A Quick-start install has no rembg, onnxruntime or PIL: the effect must say so, whatever imports first."""
-    monkeypatch.setattr(background_removal, "_PACKAGES", ("rembg", "imgorigin_no_such_package"))
+    monkeypatch.setattr(cutout, "_PACKAGES", ("rembg", "imgorigin_no_such_package"))
     settings = make_settings(tmp_path, model_dir=MODEL_DIR)
     with TestClient(create_app(settings)) as client:
         assert client.get("/capabilities").json()["background_removal"] == {

@@ -13,9 +13,10 @@ import pyvips
 
 from imgorigin.blob import Blob
 from imgorigin.errors import NotFound
-from imgorigin.transform import Limits, parse
-from imgorigin.transform.effects import EFFECTS
+from imgorigin.transform.effects.registry import EFFECTS
 from imgorigin.transform.faces import FaceDetector
+from imgorigin.transform.limits import Limits
+from imgorigin.transform.plan import parse
 from imgorigin.transform.render import render
 from imgorigin.transform.source import Header, SourceLimits, configure_libvips, read_header
 from imgorigin.transform.values import OutputFormat

@@ -8,7 +8,7 @@ import re
 import pytest
 import pyvips
 
-from imgorigin.transform.effects import EFFECTS
+from imgorigin.transform.effects.registry import EFFECTS
 from imgorigin.transform.values import CropMode
 from tests.golden.cases import CASES, IMAGES, NOT_GOLDEN, TOLERANCE, Case, difference, rendered
 

@@ -13,7 +13,8 @@ from hypothesis import strategies as st
 from imgorigin.api.transform_body import to_transformation
 from imgorigin.delivery.url import DeliveryPath, split
 from imgorigin.errors import BadRequest, ImgOriginError, InvalidTransformation, NotFound
-from imgorigin.transform.plan import Transformation, parse
+from imgorigin.transform.plan import parse
+from imgorigin.transform.transformation import Transformation
 from tests.security.strategies import TEMPLATES, VALID_TOKENS, grammar_text, parses, valid_text
 
 BOUNDED = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from imgorigin.errors import InvalidTransformation
-from imgorigin.transform import parse
+from imgorigin.transform.plan import parse
 
 
 def assert_refused(text: str, message: str) -> None:

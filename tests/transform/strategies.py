@@ -13,8 +13,8 @@ from __future__ import annotations
 
 from hypothesis import strategies as st
 
-from imgorigin.transform.effects import EFFECTS
 from imgorigin.transform.effects.blend import BLEND_MODES
+from imgorigin.transform.effects.registry import EFFECTS
 from imgorigin.transform.flags import FLAGS, LAYER_APPLY, OUTPUT_FLAGS, RELATIVE, TILED
 from imgorigin.transform.layers import escape_text
 from imgorigin.transform.plan import PLACEMENT_KEYS

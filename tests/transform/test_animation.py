@@ -6,7 +6,8 @@ import pytest
 import pyvips
 
 from imgorigin.errors import InvalidTransformation
-from imgorigin.transform import Limits, parse
+from imgorigin.transform.limits import Limits
+from imgorigin.transform.plan import parse
 from imgorigin.transform.render import render
 from imgorigin.transform.source import Blob, SourceLimits, configure_libvips, read_header
 from imgorigin.transform.values import OutputFormat

@@ -7,8 +7,9 @@ from pathlib import Path
 import pytest
 import pyvips
 
-from imgorigin.transform import Limits, parse
 from imgorigin.transform.geometry import plan_resize
+from imgorigin.transform.limits import Limits
+from imgorigin.transform.plan import parse
 from imgorigin.transform.render import render
 from imgorigin.transform.source import Blob, SourceLimits, read_header
 from imgorigin.transform.values import OutputFormat

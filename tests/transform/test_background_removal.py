@@ -14,8 +14,9 @@ from starlette.testclient import TestClient
 from imgorigin.app import create_app
 from imgorigin.client.urls import signed_path
 from imgorigin.errors import InvalidTransformation, Unavailable
-from imgorigin.transform import Limits, parse
-from imgorigin.transform.effects.background_removal import MODEL_FILE, BackgroundRemover, is_installed
+from imgorigin.transform.cutout import MODEL_FILE, BackgroundRemover, is_installed
+from imgorigin.transform.limits import Limits
+from imgorigin.transform.plan import parse
 from imgorigin.transform.render import render
 from imgorigin.transform.source import Blob, SourceLimits, configure_libvips, read_header
 from imgorigin.transform.values import OutputFormat

@@ -10,8 +10,9 @@ import pyvips
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from imgorigin.transform import Limits, parse
-from imgorigin.transform.effects import EFFECTS
+from imgorigin.transform.effects.registry import EFFECTS
+from imgorigin.transform.limits import Limits
+from imgorigin.transform.plan import parse
 from imgorigin.transform.render import render
 from imgorigin.transform.source import Blob, SourceLimits, configure_libvips, read_header
 from imgorigin.transform.values import OutputFormat

@@ -9,7 +9,7 @@ import pytest
 import pyvips
 
 from imgorigin.errors import InvalidTransformation
-from imgorigin.transform import parse
+from imgorigin.transform.plan import parse
 from imgorigin.transform.render import adds_alpha
 from imgorigin.transform.source import Blob
 from imgorigin.transform.values import OutputFormat

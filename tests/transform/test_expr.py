@@ -9,8 +9,10 @@ import pytest
 from imgorigin.errors import InvalidTransformation
 from imgorigin.transform.expreval import evaluate
 from imgorigin.transform.exprplan import Program, parse_any
-from imgorigin.transform.plan import Limits, Transformation, parse
+from imgorigin.transform.limits import Limits
+from imgorigin.transform.plan import parse
 from imgorigin.transform.source import Header
+from imgorigin.transform.transformation import Transformation
 
 LANDSCAPE = Header("jpeg", 1000, 500, 1, False, 1)
 PORTRAIT = Header("jpeg", 300, 600, 1, False, 1)

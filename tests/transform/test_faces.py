@@ -10,10 +10,11 @@ import pytest
 import pyvips
 
 from imgorigin.errors import Unavailable
-from imgorigin.transform import Limits, parse
 from imgorigin.transform.facecrop import aim
 from imgorigin.transform.faces import Face, FaceDetector
 from imgorigin.transform.geometry import plan_resize
+from imgorigin.transform.limits import Limits
+from imgorigin.transform.plan import parse
 from imgorigin.transform.render import render
 from imgorigin.transform.source import Blob, SourceLimits, read_header
 from imgorigin.transform.values import OutputFormat

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from imgorigin.transform import parse
 from imgorigin.transform.geometry import Box, plan_resize
+from imgorigin.transform.plan import parse
 
 
 def resize(text: str, size: tuple[int, int] = (4000, 3000)):  # type: ignore[no-untyped-def]

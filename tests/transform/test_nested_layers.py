@@ -7,8 +7,8 @@ import pytest
 from starlette.testclient import TestClient
 
 from imgorigin.errors import InvalidTransformation
-from imgorigin.transform import parse
 from imgorigin.transform.layers import ImageLayer, TextLayer
+from imgorigin.transform.plan import parse
 from tests.helpers import Account, signed
 from tests.transform.test_overlays import BLUE, RED, run, solid
 

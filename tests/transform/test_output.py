@@ -13,7 +13,8 @@ from skimage.metrics import structural_similarity
 from starlette.testclient import TestClient
 
 from imgorigin.errors import InvalidTransformation
-from imgorigin.transform import Limits, parse
+from imgorigin.transform.limits import Limits
+from imgorigin.transform.plan import parse
 from imgorigin.transform.quality import TARGETS, auto_quality, ssim
 from imgorigin.transform.render import render
 from imgorigin.transform.source import Blob, SourceLimits, configure_libvips, read_header

@@ -9,7 +9,8 @@ import pyvips
 
 from imgorigin.errors import InvalidTransformation
 from imgorigin.services.renderer import final_format
-from imgorigin.transform import Limits, parse
+from imgorigin.transform.limits import Limits
+from imgorigin.transform.plan import parse
 from imgorigin.transform.render import render
 from imgorigin.transform.source import Blob, SourceLimits, read_header
 from imgorigin.transform.values import AutoFormat, OutputFormat

@@ -7,8 +7,9 @@ import pytest
 import pyvips
 
 from imgorigin.errors import ImgOriginError, InvalidTransformation, NotFound
-from imgorigin.transform import Limits, parse
 from imgorigin.transform.layers import ImageLayer, TextLayer
+from imgorigin.transform.limits import Limits
+from imgorigin.transform.plan import parse
 from imgorigin.transform.render import render
 from imgorigin.transform.source import Blob, Header, SourceLimits, configure_libvips, read_header
 from imgorigin.transform.values import OutputFormat

@@ -8,10 +8,12 @@ import sys
 import pytest
 
 from imgorigin.errors import InvalidTransformation
-from imgorigin.transform import Limits, parse
 from imgorigin.transform import params as p
 from imgorigin.transform.colors import Color
-from imgorigin.transform.values import Angle, CropMode, Flip, FormatChoice, Gravity, Length, OutputFormat, Quality
+from imgorigin.transform.limits import Limits
+from imgorigin.transform.output import FormatChoice, Quality
+from imgorigin.transform.plan import parse
+from imgorigin.transform.values import Angle, CropMode, Flip, Gravity, Length, OutputFormat
 
 
 def only(text: str):  # type: ignore[no-untyped-def]
@@ -178,7 +180,7 @@ def test_registry_refuses_duplicate_keys() -> None:
 def test_parsing_imports_no_pyvips() -> None:
     code = (
         "import sys\n"
-        "from imgorigin.transform import parse\n"
+        "from imgorigin.transform.plan import parse\n"
         "from imgorigin.delivery.url import split\n"
         "parse('c_fill,w_300,h_200/e_grayscale/e_sepia:30/a_90,b_red/f_webp,q_80')\n"
         "split('s--abcdefgh--/w_300/v12/abc.jpg')\n"

@@ -9,8 +9,9 @@ import pyvips
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from imgorigin.transform import Limits, parse
+from imgorigin.transform.limits import Limits
 from imgorigin.transform.params import RADIUS
+from imgorigin.transform.plan import parse
 from imgorigin.transform.render import render
 from imgorigin.transform.shape import Radius
 from imgorigin.transform.source import Blob, SourceLimits, configure_libvips, read_header

@@ -9,8 +9,8 @@ import pytest
 from starlette.testclient import TestClient
 
 from imgorigin.app import create_app
-from imgorigin.transform.effects import EFFECTS, parse_effect
 from imgorigin.transform.effects.blend import BLEND_MODES
+from imgorigin.transform.effects.registry import EFFECTS, parse_effect
 from tests.helpers import make_settings
 
 WEB = Path(__file__).resolve().parents[2] / "imgorigin" / "web"

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from imgorigin.transform import params as p
-from imgorigin.transform.effects import EFFECTS
+from imgorigin.transform.effects.registry import EFFECTS
 from imgorigin.transform.values import DEGREES
 
 OPTIONS = Path(__file__).resolve().parents[2] / "imgorigin" / "web" / "js" / "options.js"

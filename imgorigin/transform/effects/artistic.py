@@ -6,15 +6,14 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from imgorigin.errors import InvalidTransformation
-from imgorigin.transform import params as p
-from imgorigin.transform.effects import effect, keyword_then_ints, split_args
 from imgorigin.transform.effects.bands import join_alpha, page_height, split_alpha
-from imgorigin.transform.values import int_between
+from imgorigin.transform.effects.registry import effect, keyword_then_ints, split_args
+from imgorigin.transform.numbers import int_between
 
 if TYPE_CHECKING:
     import pyvips
 
-    from imgorigin.transform.render import RenderContext
+    from imgorigin.transform.context import RenderContext
 
 
 @dataclass(frozen=True)
@@ -126,9 +125,7 @@ def gradient_fade(image: pyvips.Image, spec: Fade, ctx: RenderContext) -> pyvips
     0-100 (default 20) shapes the curve: 0 is no fade, 20 linear, higher keeps more of the edge
     faded. ``symmetric`` fades the opposite edge too. ``e_gradient_fade[:symmetric][:strength]``.
     Example: ``e_gradient_fade:symmetric:40,y_0.3``."""
-    component = ctx.component
-    x_len = component.get(p.X) if component else None
-    y_len = component.get(p.Y) if component else None
+    x_len, y_len = ctx.qualifiers.x, ctx.qualifiers.y
     if x_len is not None and y_len is not None:
         raise InvalidTransformation("e_gradient_fade fades one edge: give x_ or y_, not both")
     width, height = image.width, page_height(image)

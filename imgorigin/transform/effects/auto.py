@@ -14,14 +14,14 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
-from imgorigin.transform.effects import effect, keyword_then_ints, optional_int
 from imgorigin.transform.effects.bands import on_colour
+from imgorigin.transform.effects.registry import effect, keyword_then_ints, optional_int
 
 if TYPE_CHECKING:
     import numpy as np
     import pyvips
 
-    from imgorigin.transform.render import RenderContext
+    from imgorigin.transform.context import RenderContext
 
 SAMPLE_SIDE = 256
 CLIP = 0.5  # percent of the darkest and of the lightest pixels let go to black and white

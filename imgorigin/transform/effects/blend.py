@@ -10,12 +10,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from imgorigin.errors import InvalidTransformation
-from imgorigin.transform.effects import effect, no_value
+from imgorigin.transform.effects.registry import effect, no_value
 
 if TYPE_CHECKING:
     import pyvips
 
-    from imgorigin.transform.render import RenderContext
+    from imgorigin.transform.context import RenderContext
 
 # Effect name -> libvips composite mode.
 BLEND_MODES = {"multiply": "multiply", "screen": "screen", "overlay": "overlay", "mask": "dest-in"}

@@ -10,14 +10,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from imgorigin.transform.effects import effect, optional_int
 from imgorigin.transform.effects.bands import on_colour, page_height, premultiplied
+from imgorigin.transform.effects.registry import effect, optional_int
 
 if TYPE_CHECKING:
     import pyvips
 
+    from imgorigin.transform.context import RenderContext
     from imgorigin.transform.deadline import Deadline
-    from imgorigin.transform.render import RenderContext
 
 # e_blur:100 (the default) is a Gaussian of sigma 5 px; e_blur:2000 is sigma 100 px. Up to sigma 20
 # (e_blur:400) libvips' direct blur is cheap and exact.

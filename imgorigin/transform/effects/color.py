@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from imgorigin.transform.effects import effect, no_value, optional_int
 from imgorigin.transform.effects.bands import on_colour, on_rgb
+from imgorigin.transform.effects.registry import effect, no_value, optional_int
 
 if TYPE_CHECKING:
     import pyvips
 
-    from imgorigin.transform.render import RenderContext
+    from imgorigin.transform.context import RenderContext
 
 # Rec. 709 luma weights, ImageMagick's default pixel intensity.
 _LUMA = [[0.2126, 0.7152, 0.0722]]

@@ -7,14 +7,14 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from imgorigin.transform.colors import BLACK, WHITE, Color, parse_color
-from imgorigin.transform.effects import effect, optional_int, split_args
 from imgorigin.transform.effects.bands import on_rgb
-from imgorigin.transform.values import int_between
+from imgorigin.transform.effects.registry import effect, optional_int, split_args
+from imgorigin.transform.numbers import int_between
 
 if TYPE_CHECKING:
     import pyvips
 
-    from imgorigin.transform.render import RenderContext
+    from imgorigin.transform.context import RenderContext
 
 DEFAULT_COLORIZE = Color(0x80, 0x80, 0x80)  # Cloudinary's default for e_colorize without co_: gray
 DEFAULT_TINT = Color(0xFF, 0, 0)  # and for e_tint without colours: red
@@ -25,7 +25,7 @@ MAX_TINT_COLORS = 10
 def colorize(image: pyvips.Image, level: int, ctx: RenderContext) -> pyvips.Image:
     """Blends the colour given by ``co_`` (gray by default) over the image: level 0-100 percent,
     default 100 (solid colour, alpha kept). Example: ``e_colorize:40,co_blue``."""
-    colour = ctx.color or DEFAULT_COLORIZE
+    colour = ctx.qualifiers.color or DEFAULT_COLORIZE
     strength = level / 100
     return on_rgb(image, lambda rgb: rgb * (1 - strength) + [c * strength for c in colour.rgb])
 

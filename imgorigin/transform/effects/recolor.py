@@ -9,15 +9,15 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from imgorigin.transform.colors import Color, parse_color
-from imgorigin.transform.effects import effect, optional_int, split_args
 from imgorigin.transform.effects.bands import join_alpha, split_alpha, to_uchar
+from imgorigin.transform.effects.registry import effect, optional_int, split_args
+from imgorigin.transform.numbers import int_between
 from imgorigin.transform.predominant import border_color, predominant_color
-from imgorigin.transform.values import int_between
 
 if TYPE_CHECKING:
     import pyvips
 
-    from imgorigin.transform.render import RenderContext
+    from imgorigin.transform.context import RenderContext
 
 _BARE_HEX = re.compile(r"^[0-9a-fA-F]{6}$")
 FEATHER = 0.25  # the replacement fades out over the last quarter of the tolerance radius
@@ -98,7 +98,7 @@ def make_transparent(image: pyvips.Image, tolerance: int, ctx: RenderContext) ->
     colour, alpha = split_alpha(image)
     if colour.bands < 3:
         colour = colour.colourspace("srgb")
-    key = ctx.color or border_color(image)
+    key = ctx.qualifiers.color or border_color(image)
     distance = ((colour.cast("float") - key.rgb) ** 2).bandmean() ** 0.5 * math.sqrt(3)
     keep = (distance > tolerance / 100 * MAX_RGB_DISTANCE).ifthenelse(255, 0).cast("uchar")
     if alpha is not None:

@@ -6,16 +6,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, NamedTuple
 
-from imgorigin.transform import params as p
-from imgorigin.transform.effects import effect, optional_int
 from imgorigin.transform.effects.bands import page_height, premultiplied
 from imgorigin.transform.effects.blur import BLUR_SIGMA_PER_UNIT, gaussian, pixelate
+from imgorigin.transform.effects.registry import effect, optional_int
 
 if TYPE_CHECKING:
     import pyvips
 
-    from imgorigin.transform.plan import Component
-    from imgorigin.transform.render import RenderContext
+    from imgorigin.transform.context import Qualifiers, RenderContext
 
 REGION = frozenset({"x", "y", "w", "h"})
 
@@ -27,12 +25,11 @@ class Box(NamedTuple):
     height: int
 
 
-def region_of(component: Component | None, width: int, height: int) -> Box | None:
-    """The rectangle x_ y_ w_ h_ name, clipped to the image; None when it misses the image."""
-    if component is None:
-        return Box(0, 0, width, height)
-    x_len, y_len = component.get(p.X), component.get(p.Y)
-    w_len, h_len = component.get(p.WIDTH), component.get(p.HEIGHT)
+def region_of(qualifiers: Qualifiers, width: int, height: int) -> Box | None:
+    """The rectangle x_ y_ w_ h_ name (the whole image without them), clipped to the image; None when
+    it misses the image."""
+    x_len, y_len = qualifiers.x, qualifiers.y
+    w_len, h_len = qualifiers.width, qualifiers.height
     left = 0 if x_len is None else x_len.resolve(width) if x_len.value > 0 else 0
     top = 0 if y_len is None else y_len.resolve(height) if y_len.value > 0 else 0
     right = width if w_len is None else left + w_len.resolve(width)
@@ -86,7 +83,7 @@ def blur_region(image: pyvips.Image, strength: int, ctx: RenderContext) -> pyvip
     """Blurs the rectangle ``x_``, ``y_``, ``w_``, ``h_`` (pixels, or decimals as fractions of the image;
     the whole image when omitted) as ``e_blur`` would. Strength 1-2000, default 100.
     Example: ``e_blur_region:300,x_40,y_20,w_200,h_120``."""
-    box = region_of(ctx.component, image.width, image.height)
+    box = region_of(ctx.qualifiers, image.width, image.height)
     if box is None:
         return image
     sigma = strength * BLUR_SIGMA_PER_UNIT
@@ -99,7 +96,7 @@ def pixelate_region(image: pyvips.Image, size: int, ctx: RenderContext) -> pyvip
     """Pixelates the rectangle ``x_``, ``y_``, ``w_``, ``h_`` (the whole image when omitted) in blocks of
     size x size pixels aligned on its top-left corner. Size 1-200, default 5.
     Example: ``e_pixelate_region:15,x_40,y_20,w_200,h_120``."""
-    box = region_of(ctx.component, image.width, image.height)
+    box = region_of(ctx.qualifiers, image.width, image.height)
     if box is None:
         return image
     return apply_in(image, box, lambda part: pixelate(part, size, ctx))

@@ -9,16 +9,15 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
-from imgorigin.transform import params as p
 from imgorigin.transform.colors import BLACK, Color
-from imgorigin.transform.effects import effect, keyword_then_ints, optional_int
 from imgorigin.transform.effects.blur import BLUR_SIGMA_PER_UNIT, gaussian
+from imgorigin.transform.effects.registry import effect, keyword_then_ints, optional_int
 
 if TYPE_CHECKING:
     import pyvips
 
+    from imgorigin.transform.context import RenderContext
     from imgorigin.transform.deadline import Deadline
-    from imgorigin.transform.render import RenderContext
     from imgorigin.transform.values import Length
 
 SHADOW_SIGMA = 4.0
@@ -57,16 +56,15 @@ def shadow(image: pyvips.Image, strength: int, ctx: RenderContext) -> pyvips.Ima
     Example: ``e_shadow:60,x_12,y_12,co_rgb:333333``."""
     import pyvips
 
-    component = ctx.component
     width, height = image.width, image.height
-    dx = _offset(component.get(p.X) if component else None, width)
-    dy = _offset(component.get(p.Y) if component else None, height)
+    dx = _offset(ctx.qualifiers.x, width)
+    dy = _offset(ctx.qualifiers.y, height)
     pad = math.ceil(3 * SHADOW_SIGMA)
     canvas_w, canvas_h = width + abs(dx) + 2 * pad, height + abs(dy) + 2 * pad
     left, top = pad + max(0, -dx), pad + max(0, -dy)
     layer = rgba(image)
     cast = layer[3].embed(left + dx, top + dy, canvas_w, canvas_h).gaussblur(SHADOW_SIGMA)
-    behind = solid(ctx.color or BLACK, cast * (strength / 100 / 255))
+    behind = solid(ctx.qualifiers.color or BLACK, cast * (strength / 100 / 255))
     front = layer.embed(left, top, canvas_w, canvas_h)
     out = behind.composite2(front, pyvips.BlendMode.OVER)
     return out.cast("uchar").copy(interpretation="srgb")
@@ -143,7 +141,7 @@ def outline(image: pyvips.Image, spec: Outline, ctx: RenderContext) -> pyvips.Im
         line = shape / 255
     if sigma > 0:
         line = gaussian(ctx.deadline.copy_memory(line), sigma, ctx.deadline)
-    drawn = solid(ctx.color or BLACK, line)
+    drawn = solid(ctx.qualifiers.color or BLACK, line)
     if spec.mode is OutlineMode.OUTER:
         out = drawn.composite2(layer, pyvips.BlendMode.OVER)
     elif spec.mode is OutlineMode.INNER:

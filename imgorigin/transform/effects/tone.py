@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from imgorigin.transform.effects import effect, no_value, optional_int
 from imgorigin.transform.effects.bands import join_alpha, on_colour, page_height, split_alpha
+from imgorigin.transform.effects.registry import effect, no_value, optional_int
 
 if TYPE_CHECKING:
     import pyvips
 
-    from imgorigin.transform.render import RenderContext
+    from imgorigin.transform.context import RenderContext
 
 MID_GREY = 128
 

@@ -6,13 +6,13 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from imgorigin.transform.colors import Color, parse_color
-from imgorigin.transform.effects import Level, effect
 from imgorigin.transform.effects.bands import page_height, split_alpha
+from imgorigin.transform.effects.registry import Level, effect
 
 if TYPE_CHECKING:
     import pyvips
 
-    from imgorigin.transform.render import RenderContext
+    from imgorigin.transform.context import RenderContext
 
 
 MIN_SIDE = 3
