@@ -150,6 +150,13 @@ def parse(text: str, limits: Limits | None = None) -> Transformation:
         )
     parsed = [parse_component(raw, limits, check=False) for raw in raws]
     components = tuple(_group_overlays(parsed, raws, limits))
+    written = Transformation(components).written_length()
+    if written > limits.max_components:
+        # Else the canonical form, which is the cache key and what signed URLs are made from, would not parse.
+        raise InvalidTransformation(
+            f"Too many components: {written} once the overlays are written in full as l_.../fl_layer_apply "
+            f"(the limit is {limits.max_components})"
+        )
     seen: set[str] = set()
     for component in components:
         for key, _ in component.values:

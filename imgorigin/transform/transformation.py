@@ -74,6 +74,11 @@ class Transformation:
     def canonical(self) -> str:
         return "/".join(component.canonical() for component in self.components)
 
+    def written_length(self) -> int:
+        """How many components ``canonical()`` writes: an overlay always in full (its l_, its own
+        components, the one that places it), however short the URL spelled it."""
+        return sum(1 if c.overlay is None else 2 + c.overlay.transformation.written_length() for c in self)
+
     def layer_ids(self) -> tuple[str, ...]:
         """The other images this plan draws as overlays (l_<id>), nested ones included."""
         found: list[str] = []

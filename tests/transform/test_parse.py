@@ -135,6 +135,16 @@ def test_too_many_components() -> None:
         parse("w_1/w_2/w_3/w_4", Limits(max_components=3))
 
 
+def test_the_limit_counts_overlays_as_their_canonical_form_writes_them() -> None:
+    # l_logo,w_20,g_north is written l_logo/w_20/fl_layer_apply,g_north: three components, not one.
+    message = r"^Too many components: 4 once the overlays are written in full as l_\.\.\./fl_layer_apply \(the limit is 3\)$"
+    with pytest.raises(InvalidTransformation, match=message):
+        parse("w_1/l_logo,w_20,g_north", Limits(max_components=3))
+    plan = parse("w_1/l_logo,g_north", Limits(max_components=3))
+    assert plan.canonical() == "w_1/l_logo/fl_layer_apply,g_north"
+    assert parse(plan.canonical(), Limits(max_components=3)) == plan
+
+
 def test_parameter_order_does_not_matter() -> None:
     a = parse("w_300,c_fill,h_200,g_south")
     b = parse("g_south,h_200,w_300,c_fill")
