@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
 from imgorigin.errors import InvalidTransformation
+from imgorigin.transform import effects  # noqa: F401  (imports every unit into the registry)
 from imgorigin.transform import values as v
 from imgorigin.transform.colors import Background, Color, parse_background, parse_color
 from imgorigin.transform.effects.registry import EffectCall, parse_effect
