@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from typing import Any
 
 from starlette.requests import Request
@@ -11,8 +12,10 @@ from imgorigin.api.v1_1.answers import resource_json
 from imgorigin.api.v1_1.auth import Caller
 from imgorigin.api.v1_1.params import Params
 from imgorigin.clouds import assets, listing
+from imgorigin.clouds.cursors import seal, unseal
 from imgorigin.clouds.tags import context_of, tags_of
 from imgorigin.errors import BadRequest, NotFound
+from imgorigin.services.wiring import Services
 from imgorigin.state.records import ImageRecord
 
 MAX_RESULTS = 500  # Cloudinary's cap per page
@@ -120,16 +123,31 @@ async def delete(request: Request, caller: Caller, params: Params) -> dict[str, 
     return body
 
 
-async def folders(request: Request, caller: Caller, params: Params) -> dict[str, Any]:
-    """``GET /folders`` (root folders) and ``GET /folders/<path>`` (its subfolders)."""
-    params.only({"max_results", "next_cursor"})
-    services = services_of(request)
-    parent = request.path_params.get("path", "").strip("/")
-    if parent and not await in_thread(listing.folder_exists, services.db, caller.user.id, parent):
+def _folder_page(services: Services, caller: Caller, parent: str, limit: int, cursor: str | None) -> dict[str, Any]:
+    """One page of the folders under ``parent``; ``next_cursor`` is sealed to the account and the parent.
+
+    One range read of the public ids under ``parent`` gives every folder name, in order: the count, and
+    the page after the cursor's name (by bisection, in the same order as SQLite's)."""
+    db, user_id = services.db, caller.user.id
+    if parent and not listing.folder_exists(db, user_id, parent):
         raise NotFound(f"Can't find folder with path {parent[:255]}", code="folder_not_found")
-    names = await in_thread(listing.folders, services.db, caller.user.id, parent)
+    scope = f"folders:{user_id}:{parent}"
+    names = listing.folders(db, user_id, parent)
+    start = bisect_right(names, unseal(services.settings.key_secret, scope, cursor)) if cursor is not None else 0
+    page = names[start:start + limit]
+    more = start + limit < len(names)
     return {
-        "folders": [{"name": name, "path": f"{parent}/{name}" if parent else name} for name in names],
-        "next_cursor": None,
+        "folders": [{"name": name, "path": f"{parent}/{name}" if parent else name} for name in page],
+        "next_cursor": seal(services.settings.key_secret, scope, page[-1]) if more else None,
         "total_count": len(names),
     }
+
+
+async def folders(request: Request, caller: Caller, params: Params) -> dict[str, Any]:
+    """``GET /folders`` (root folders) and ``GET /folders/<path>`` (its subfolders), by name, ``max_results``
+    (1-500, 10) at a time; ``total_count`` counts them all."""
+    params.only({"max_results", "next_cursor"})
+    parent = request.path_params.get("path", "").strip("/")
+    limit = params.integer("max_results", 10, 1, MAX_RESULTS)
+    cursor = params.text("next_cursor") if "next_cursor" in params.values else None
+    return await in_thread(_folder_page, services_of(request), caller, parent, limit, cursor)
