@@ -8,6 +8,7 @@ public ids come from what the control plane published in the object store (``clo
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Callable
 from urllib.parse import unquote
@@ -33,6 +34,7 @@ from imgorigin.transform.values import OutputFormat, parse_output_format
 # Without a version the public id may be overwritten: a day, revalidated by ETag (the storage id is in it).
 UNVERSIONED = "public, max-age=86400"
 DEFAULT_IMAGE = "public, max-age=60"  # d_: the requested image may appear any moment
+log = logging.getLogger("imgorigin.delivery")
 _IMAGE_LAYER = re.compile(r"^([lu])_(?!text:)(.+)$")
 
 
@@ -112,11 +114,23 @@ class CloudDelivery:
         transformation = await self.with_layer_ids(transformation)
         return self.services.transformations.program(transformation, self.presets), default_id
 
-    def brakes(self, request: Request, policy: str | None, image_id: str) -> Callable[[str], None] | None:
-        """What a render on a cache miss must pass: ``open_brakes`` for an unsigned URL under ``open``."""
-        if policy != "open":
-            return None
-        return open_brakes(self.services.settings, self.services.rate_limiter, client_key(request), image_id)
+    def on_miss(self, request: Request, policy: str | None, image_id: str) -> Callable[[str], None]:
+        """What a render on a cache miss must pass first (given the cache key): ``open_brakes`` for an
+        unsigned URL under ``open``. It also tells the host's render counter whose image this is, so
+        the renders it counts by image are published per account (``clouds/renders.py``)."""
+        brakes = None
+        if policy == "open":
+            brakes = open_brakes(self.services.settings, self.services.rate_limiter, client_key(request), image_id)
+
+        def miss(cache_key: str) -> None:
+            if brakes is not None:
+                brakes(cache_key)
+            try:
+                self.services.renders.learn(image_id, self.cloud)
+            except Exception as exc:  # a full disk must not fail the render; the count stays by image
+                log.warning("could not note the owner of %s: %r", image_id, exc)
+
+        return miss
 
     def authorize(self, request: Request, url: CloudPath) -> str | None:
         """Check the signature, or the unsigned policy; the policy name when the URL is unsigned."""
@@ -140,4 +154,4 @@ class CloudDelivery:
             raise NotFound("No such image", code="image_not_found")
         extension = parse_output_format(target.extension) if target.extension else output_format_of(pointer.format)
         return await serve(request, self.services, pointer.image_id, plan, extension, cache_control,
-                           self.brakes(request, policy, pointer.image_id))
+                           self.on_miss(request, policy, pointer.image_id))

@@ -122,4 +122,4 @@ async def deliver_fetch(request: Request, delivery: CloudDelivery, url: CloudPat
         pointer = default
     extension = output_format_of(pointer.format)
     return await serve(request, services, pointer.image_id, plan, extension, UNVERSIONED,
-                       delivery.brakes(request, policy, pointer.image_id))
+                       delivery.on_miss(request, policy, pointer.image_id))

@@ -10,6 +10,7 @@ from contextlib import asynccontextmanager, suppress
 
 import anyio.to_thread
 
+from imgorigin.clouds.renders import RenderPublisher
 from imgorigin.services.wiring import Services
 from imgorigin.state.metrics import FLUSH_INTERVAL, Metrics
 
@@ -42,7 +43,9 @@ async def warm_models(services: Services) -> None:
 
 @asynccontextmanager
 async def background(services: Services) -> AsyncIterator[None]:
-    tasks = [asyncio.create_task(flush_metrics(services.metrics))]
+    # This host's render counts, for the usage report of whichever node answers it (clouds/renders.py).
+    tasks = [asyncio.create_task(flush_metrics(services.metrics)),
+             asyncio.create_task(RenderPublisher(services).run())]
     if services.settings.bg_removal_warm:
         tasks.append(asyncio.create_task(warm_models(services)))
     if services.eager is not None:

@@ -12,6 +12,7 @@ from imgorigin.api.v1_1.auth import Caller
 from imgorigin.api.v1_1.params import Params
 from imgorigin.clouds.listing import account_totals
 from imgorigin.clouds.records import images_of
+from imgorigin.clouds.renders import total as render_total
 from imgorigin.services.wiring import Services
 
 
@@ -19,7 +20,7 @@ def report(services: Services, caller: Caller) -> dict[str, Any]:
     images, stored = account_totals(services.db, caller.user.id)
     ids = [record.id for record in images_of(services.db, caller.user.id)]
     derived, derived_bytes = services.cache.stored_for(ids)
-    renders = services.renders.total(ids)
+    renders = render_total(services, caller.cloud, ids)
     quota = services.settings.user_quota
     return {
         "plan": "imgorigin",
