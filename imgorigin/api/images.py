@@ -107,8 +107,9 @@ async def list_images(request: Request) -> JSONResponse:
         found = await in_thread(services.db.image_by_hash, user.id, sha256)
         records, total = ([found], 1) if found else ([], 0)
     else:
-        query, folder = search_terms(request)
-        records, total = await in_thread(services.db.images, user.id, (page - 1) * limit, limit, query, folder)
+        search = search_terms(request)
+        records, total = await in_thread(services.db.images, user.id, (page - 1) * limit, limit, search.query,
+                                         search.folder, search.tag)
     return JSONResponse({
         "items": [image_json(request, r) for r in records],
         "page": page,

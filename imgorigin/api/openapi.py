@@ -156,6 +156,7 @@ OPERATIONS: dict[tuple[str, str], dict[str, Any]] = {
             _query("q", string(maxLength=200),
                    "search: images whose file name or public id contains it (any case), or whose id it is"),
             _query("folder", string(maxLength=255), "only images in this folder of public ids, or below it"),
+            _query("tag", string(maxLength=255), "only images with exactly this tag (case-sensitive)"),
         ],
         "responses": {"200": answer(ref("ImageList"), "One page of images"), **errors(*_COMMON)},
     },
@@ -193,6 +194,12 @@ OPERATIONS: dict[tuple[str, str], dict[str, Any]] = {
         "tags": ["images"], "summary": "The folders of the caller's public ids, each with its image count",
         "responses": {"200": answer(obj({"folders": {"type": "array", "items": obj(
             {"path": string(), "count": integer(minimum=1)}, ["path", "count"])}}, ["folders"]), "Folders"),
+            **errors(*_COMMON)},
+    },
+    ("/tags", "get"): {
+        "tags": ["images"], "summary": "The tags of the caller's images (1000 by name), each with its image count",
+        "responses": {"200": answer(obj({"tags": {"type": "array", "items": obj(
+            {"tag": string(), "count": integer(minimum=1)}, ["tag", "count"])}}, ["tags"]), "Tags"),
             **errors(*_COMMON)},
     },
     ("/capabilities", "get"): {

@@ -1,8 +1,10 @@
-"""The library's search terms (``GET /images?q=&folder=``) and its folders (``GET /folders``)."""
+"""The library's search terms (``GET /images?q=&folder=&tag=``), its folders (``GET /folders``) and its
+tags (``GET /tags``: those set through the Upload API and its ``tags`` call)."""
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse
@@ -10,14 +12,23 @@ from starlette.routing import Route
 
 from imgorigin.api.common import current_user, in_thread, services_of
 from imgorigin.clouds.publicids import check_public_id
+from imgorigin.clouds.tags import MAX_TAG
 from imgorigin.errors import BadRequest
 
 MAX_QUERY = 200
+MAX_TAG_LIST = 1000  # the tags the playground offers, by name
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")
 
 
-def search_terms(request: Request) -> tuple[str, str]:
-    """(text to find in file names and public ids, folder) from the query string, checked."""
+@dataclass(frozen=True)
+class Search:
+    query: str = ""  # in file names and public ids (any case), or an id
+    folder: str = ""  # public ids in it or below
+    tag: str = ""  # exactly this tag (case-sensitive)
+
+
+def search_terms(request: Request) -> Search:
+    """The library's search from the query string, checked."""
     query = request.query_params.get("q", "").strip()
     if len(query) > MAX_QUERY:
         raise BadRequest(f"q: at most {MAX_QUERY} characters", code="invalid_query")
@@ -27,7 +38,11 @@ def search_terms(request: Request) -> tuple[str, str]:
     folder = request.query_params.get("folder", "").strip("/")
     if folder:
         check_public_id(folder, "folder")
-    return query, folder
+    tag = request.query_params.get("tag", "")
+    if tag and (len(tag) > MAX_TAG or not tag.isprintable() or "," in tag or tag != tag.strip()):
+        raise BadRequest(f"tag: a tag is 1-{MAX_TAG} printable characters, without commas or surrounding spaces",
+                         code="invalid_query")
+    return Search(query, folder, tag)
 
 
 async def folders(request: Request) -> JSONResponse:
@@ -37,4 +52,11 @@ async def folders(request: Request) -> JSONResponse:
     return JSONResponse({"folders": [{"path": path, "count": count} for path, count in counts.items()]})
 
 
-routes = [Route("/folders", folders, methods=["GET"])]
+async def tags(request: Request) -> JSONResponse:
+    services = services_of(request)
+    user = await current_user(request)
+    counts = await in_thread(services.db.tags, user.id, MAX_TAG_LIST)
+    return JSONResponse({"tags": [{"tag": tag, "count": count} for tag, count in counts.items()]})
+
+
+routes = [Route("/folders", folders, methods=["GET"]), Route("/tags", tags, methods=["GET"])]

@@ -139,12 +139,16 @@ class Database(EagerQueue):
         return ImageRecord(**rows[0]) if rows else None
 
     def images(
-        self, user_id: int, offset: int, limit: int, query: str = "", folder: str = ""
+        self, user_id: int, offset: int, limit: int, query: str = "", folder: str = "", tag: str = ""
     ) -> tuple[list[ImageRecord], int]:
         """One page of a user's images, newest first. ``query``: only those whose file name or public id
-        contains it (any case), or whose id is it; ``folder``: only those in it or in its subfolders."""
+        contains it (any case), or whose id is it; ``folder``: only those in it or in its subfolders;
+        ``tag``: only those with exactly this tag (case-sensitive, as Cloudinary's tags are)."""
         where = "user_id = ?"
         params: list[Any] = [user_id]
+        if tag:
+            where += " and id in (select image_id from image_tags where tag = ?)"
+            params.append(tag)
         if query:
             where += " and (filename like ? escape '\\' or public_id like ? escape '\\' or id = ?)"
             params += [f"%{_like(query)}%", f"%{_like(query)}%", query]
@@ -155,6 +159,14 @@ class Database(EagerQueue):
         total = self._db().execute(f"select count(*) from images where {where}", params).fetchone()[0]
         rows = table.rows_where(where, params, order_by="created_at desc, rowid desc", limit=limit, offset=offset)
         return [ImageRecord(**row) for row in rows], int(total)
+
+    def tags(self, user_id: int, limit: int) -> dict[str, int]:
+        """The user's tags (the first ``limit`` by name) with the images that carry each."""
+        rows = self._db().execute(
+            "select tag, count(*) from image_tags where image_id in (select id from images where user_id = ?)"
+            " group by tag order by tag limit ?", [user_id, limit],
+        )
+        return {tag: int(count) for tag, count in rows}
 
     def folders(self, user_id: int) -> dict[str, int]:
         """Every folder of the user's public ids (parents included) with the images in it or below."""

@@ -108,7 +108,7 @@ def test_search_by_name_and_id(page: Page, server: str) -> None:
     expect(page.locator("#grid li")).to_have_count(1)
     expect(page.get_by_role("button", name=re.compile("city.png"))).to_be_visible()
     search.fill("nothing like it")
-    expect(page.get_by_text("No image matches this search or folder.")).to_be_visible()
+    expect(page.get_by_text("No image matches this search, folder or tag.")).to_be_visible()
     expect(page.get_by_text("No images yet")).to_be_hidden()
     search.fill("")
     expect(page.locator("#grid li")).to_have_count(3)
@@ -170,7 +170,7 @@ def test_folders_filter_the_library(page: Page, server: str) -> None:
     page.get_by_label("Search").fill("eiffel")
     expect(page.locator("#grid li")).to_have_count(1)
     folder.select_option("home")
-    expect(page.get_by_text("No image matches this search or folder.")).to_be_visible()
+    expect(page.get_by_text("No image matches this search, folder or tag.")).to_be_visible()
     page.get_by_label("Search").fill("")
     expect(page.locator("#grid li")).to_have_count(1)
 

@@ -64,10 +64,12 @@ export async function call(method, path, body) {
 export const api = {
   register: (username, password) => call("POST", "/register", { username, password }),
   login: (username, password) => call("POST", "/login", { username, password }),
-  images: (page, limit, query = "", folder = "") =>
-    call("GET", `/images?${new URLSearchParams({ page, limit, ...(query ? { q: query } : {}), ...(folder ? { folder } : {}) })}`),
+  images: (page, limit, query = "", folder = "", tag = "") =>
+    call("GET", `/images?${new URLSearchParams({ page, limit, ...(query ? { q: query } : {}), ...(folder ? { folder } : {}),
+                                                ...(tag ? { tag } : {}) })}`),
   capabilities: () => call("GET", "/capabilities"),
   folders: () => call("GET", "/folders"),
+  tags: () => call("GET", "/tags"),
   keys: () => call("GET", "/me/api-keys"),
   createKey: () => call("POST", "/me/api-keys"),
   revokeKey: (key) => call("DELETE", `/me/api-keys/${encodeURIComponent(key)}`),

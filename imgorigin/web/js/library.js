@@ -8,14 +8,15 @@ const THUMBNAIL = "c_fill,g_auto,w_240,h_240";
 const PARALLEL_UPLOADS = 3;
 const SEARCH_DELAY_MS = 250;
 
-const library = { page: 1, pages: 1, query: "", folder: "", timer: 0, sequence: 0 };
+const library = { page: 1, pages: 1, query: "", folder: "", tag: "", timer: 0, sequence: 0 };
 
 export async function openLibrary(page = library.page) {
   showView("library");
   const sequence = ++library.sequence;
-  const { query, folder } = library;
+  const { query, folder, tag } = library;
   loadFolders();
-  const answer = await guarded(() => api.images(page, PAGE_SIZE, query, folder));
+  loadTags();
+  const answer = await guarded(() => api.images(page, PAGE_SIZE, query, folder, tag));
   if (!answer || sequence !== library.sequence) return;
   if (answer.items.length === 0 && page > 1) return openLibrary(page - 1);
   library.page = answer.page;
@@ -25,7 +26,7 @@ export async function openLibrary(page = library.page) {
     : [];
   if (!thumbs || sequence !== library.sequence) return;
   $("grid").replaceChildren(...answer.items.map((image, index) => gridItem(image, thumbs[index].url)));
-  const filtered = Boolean(query || folder);
+  const filtered = Boolean(query || folder || tag);
   $("empty").hidden = answer.items.length > 0 || filtered;
   $("no-match").hidden = answer.items.length > 0 || !filtered;
   $("pager").hidden = library.pages < 2;
@@ -46,6 +47,16 @@ async function loadFolders() {
   select.replaceChildren(new Option("All folders", ""),
     ...folders.map((f) => new Option(`${f.path} (${f.count})`, f.path, false, f.path === current)));
   $("folder-filter").hidden = folders.length === 0 && !current;
+}
+
+// The tags of the account's images (set through the Upload API), for the tag filter (hidden while there are none).
+async function loadTags() {
+  const answer = await api.tags().catch(() => null);
+  const tags = answer ? answer.tags : [];
+  const current = library.tag;
+  $("tag").replaceChildren(new Option("All tags", ""),
+    ...tags.map((t) => new Option(`${t.tag} (${t.count})`, t.tag, false, t.tag === current)));
+  $("tag-filter").hidden = tags.length === 0 && !current;
 }
 
 function gridItem(image, url) {
@@ -170,6 +181,10 @@ export function wireLibrary() {
   });
   $("folder").addEventListener("change", () => {
     library.folder = $("folder").value;
+    openLibrary(1);
+  });
+  $("tag").addEventListener("change", () => {
+    library.tag = $("tag").value;
     openLibrary(1);
   });
   $("select-all").addEventListener("click", () => {
