@@ -2,23 +2,31 @@
 
 Without ``eager_async`` they are rendered before the call answers (through the same slots, cache and
 single-flight as delivery), so the answer carries their dimensions and sizes, and the first visitor
-meets a cache hit. With it they join the durable eager queue (``imgorigin/services/eager.py``). Either way the
-account may then serve them unsigned under its ``allowlist`` policy, as Cloudinary serves eagerly
-created derivatives under strict transformations.
+meets a cache hit. With it they join the durable eager queue (``imgorigin/services/eager.py``). Either
+way the account may then serve them unsigned under its ``allowlist`` policy, as Cloudinary serves
+eagerly created derivatives under strict transformations.
+
+The ``eager`` field is resolved exactly as the account's delivery URLs are (``CloudDelivery.plan``): its
+named transformations (``t_<name>``, created with the Admin API) expand, overlays name its public ids.
+What is rendered, now or from the queue, is that resolved plan, so the eager URL handed back (which
+keeps the caller's ``t_<name>``) meets the rendered derivative in the cache.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+import anyio.from_thread
 import anyio.to_thread
 
 from imgorigin.clouds import records
-from imgorigin.clouds.accounts import publish_account
+from imgorigin.clouds.accounts import account_state, publish_account
+from imgorigin.delivery.cloud import CloudDelivery
 from imgorigin.errors import Unavailable
-from imgorigin.services.eager import EagerSpec, output_of, record_eager
+from imgorigin.services.eager import EagerSpec, eager_plans, output_of, record_eager
 from imgorigin.services.wiring import Services
 from imgorigin.state.records import ImageRecord, User
+from imgorigin.transform.transformation import Transformation
 
 
 @dataclass(frozen=True)
@@ -30,29 +38,51 @@ class Derivative:
     bytes: int | None = None
 
 
-async def derive(services: Services, user: User, record: ImageRecord, specs: list[EagerSpec],
+@dataclass(frozen=True)
+class Eager:
+    spec: EagerSpec  # as the caller wrote it: the answer's URLs keep it
+    plan: Transformation  # resolved as the account's delivery URL is
+
+
+async def prepare(services: Services, user: User, text: str) -> list[Eager]:
+    """The call's ``eager`` field, checked and resolved before anything is stored (400 otherwise)."""
+    if not text.strip():
+        return []
+    state = await anyio.to_thread.run_sync(account_state, services.db, user)
+    delivery = CloudDelivery(services, user.username, state)
+
+    def plan_of(transformation: str) -> Transformation:
+        return anyio.from_thread.run(delivery.plan, transformation)[0]
+
+    plans = await anyio.to_thread.run_sync(eager_plans, text, plan_of)
+    return [Eager(spec, plan) for spec, plan in plans]
+
+
+async def derive(services: Services, user: User, record: ImageRecord, items: list[Eager],
                  *, asynchronous: bool) -> list[Derivative]:
-    """Render ``specs`` now (or queue them); a render that meets a busy node is queued instead, so the
+    """Render ``items`` now (or queue them); a render that meets a busy node is queued instead, so the
     upload, already stored, still answers 200."""
     original = record.output_format.value
     done: list[Derivative] = []
-    queued: list[EagerSpec] = list(specs) if asynchronous else []
-    for spec in [] if asynchronous else specs:
-        plan = services.transformations.parse(spec.transformation)
-        fmt = output_of(plan, spec.extension or original)
+    queued: list[Eager] = list(items) if asynchronous else []
+    for item in [] if asynchronous else items:
+        spec = item.spec
+        fmt = output_of(item.plan, spec.extension or original)
         try:
-            derived = await services.renderer.derive(record.id, plan, fmt)
+            derived = await services.renderer.derive(record.id, item.plan, fmt)
         except Unavailable:
-            queued.append(spec)
+            queued.append(item)
             continue
         width, height = await anyio.to_thread.run_sync(derived.dimensions)
         done.append(Derivative(spec.transformation, spec.extension or fmt.value, width, height, len(derived.data)))
     if queued:
-        await anyio.to_thread.run_sync(record_eager, services.db, record.id, queued, original)
+        # The queue keeps the resolved plan: the render node that takes the job knows no account.
+        jobs = [EagerSpec(item.plan.canonical(), item.spec.extension) for item in queued]
+        await anyio.to_thread.run_sync(record_eager, services.db, record.id, jobs, original)
         if services.eager is not None:
             services.eager.notify()
-        done += [Derivative(spec.transformation, spec.extension or original) for spec in queued]
-    await anyio.to_thread.run_sync(_allow, services, user, [spec.transformation for spec in specs])
+        done += [Derivative(item.spec.transformation, item.spec.extension or original) for item in queued]
+    await anyio.to_thread.run_sync(_allow, services, user, [item.spec.transformation for item in items])
     return done
 
 

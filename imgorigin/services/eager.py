@@ -30,6 +30,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -38,7 +39,7 @@ import anyio.to_thread
 import httpx
 
 from imgorigin.client.urls import signed_path
-from imgorigin.errors import BadRequest, ImgOriginError, RenderTimeout, Unavailable
+from imgorigin.errors import BadRequest, ImgOriginError, NotFound, RenderTimeout, Unavailable
 from imgorigin.security import refuse_proxy_rewrites
 from imgorigin.services.ingest import Ingest
 from imgorigin.services.library import now_iso
@@ -73,18 +74,24 @@ class EagerSpec:
 
 def parse_eager(text: str, transformations: Transformations) -> list[EagerSpec]:
     """The ``eager`` form field, validated completely before the upload is stored (400 otherwise)."""
+    return [spec for spec, _ in eager_plans(text, transformations.parse)]
+
+
+def eager_plans(text: str, plan_of: Callable[[str], Transformation]) -> list[tuple[EagerSpec, Transformation]]:
+    """Each transformation of an ``eager`` field, and its plan as ``plan_of`` resolves it (the server's
+    presets for ``/t/``; for Cloudinary's Upload API what the account's delivery URLs resolve)."""
     items = [item.strip() for item in text.split("|")]
     if not text.strip():
         return []
     if len(items) > MAX_EAGER:
         raise BadRequest(f"eager: at most {MAX_EAGER} transformations", code="invalid_eager")
-    specs: list[EagerSpec] = []
+    found: dict[EagerSpec, Transformation] = {}
     for index, item in enumerate(items):
         transformation, extension = _split_format(index, item)
         try:
             refuse_proxy_rewrites(transformation)
-            plan = transformations.parse(transformation)
-        except BadRequest as exc:
+            plan = plan_of(transformation)
+        except (BadRequest, NotFound) as exc:
             raise BadRequest(f"eager[{index}]: {exc.message}", code="invalid_eager") from None
         if plan.output_format(OutputFormat.JPEG) is None:
             raise BadRequest(
@@ -93,10 +100,8 @@ def parse_eager(text: str, transformations: Transformations) -> list[EagerSpec]:
             )
         if extension is None and plan.output(FORMAT) is not None:
             extension = output_of(plan, "jpg").value  # f_png: show and sign it as .png
-        spec = EagerSpec(transformation, extension)
-        if spec not in specs:
-            specs.append(spec)
-    return specs
+        found.setdefault(EagerSpec(transformation, extension), plan)
+    return list(found.items())
 
 
 def _split_format(index: int, item: str) -> tuple[str, str | None]:

@@ -12,10 +12,9 @@ from imgorigin.api.v1_1.auth import Caller
 from imgorigin.api.v1_1.params import Params
 from imgorigin.api.v1_1.upload import SIGNED, check_type, eager_json
 from imgorigin.clouds import assets
-from imgorigin.clouds.eager import derive
+from imgorigin.clouds.eager import derive, prepare
 from imgorigin.clouds.tags import change_tags, context_of, parse_context, parse_tags, set_context, set_tags, tags_of
 from imgorigin.errors import BadRequest
-from imgorigin.services.eager import parse_eager
 
 TAG_COMMANDS = ("add", "remove", "replace", "remove_all", "set_exclusive")
 MAX_TAGGED = 1000
@@ -50,7 +49,7 @@ async def explicit(request: Request, caller: Caller, params: Params) -> dict[str
     params.flag("invalidate", False)
     services = services_of(request)
     record = await in_thread(assets.require, services, caller.user, params.text("public_id"))
-    specs = parse_eager(params.text("eager"), services.transformations)
+    eager = await prepare(services, caller.user, params.text("eager"))
     if "tags" in params.values:
         await in_thread(set_tags, services.db, record.id, parse_tags(params.items("tags")))
     if "context" in params.values:
@@ -60,7 +59,7 @@ async def explicit(request: Request, caller: Caller, params: Params) -> dict[str
     body = resource_json(request, caller.cloud, record, tags=tags, context=context, secret=caller.secret,
                          algorithm=caller.algorithm, signed=True)
     asynchronous = params.flag("eager_async", False)
-    items = await derive(services, caller.user, record, specs, asynchronous=asynchronous)
+    items = await derive(services, caller.user, record, eager, asynchronous=asynchronous)
     body["eager"] = eager_json(request, caller, record, items)
     return body
 

@@ -11,17 +11,17 @@ from imgorigin.api.common import in_thread, services_of
 from imgorigin.api.v1_1.auth import Caller
 from imgorigin.api.v1_1.params import Params
 from imgorigin.clouds import upload_presets as store
+from imgorigin.clouds.eager import prepare
 from imgorigin.clouds.tags import parse_context, parse_tags
 from imgorigin.clouds.uploads import Options
 from imgorigin.errors import NotFound
-from imgorigin.services.eager import parse_eager
 from imgorigin.services.library import now_iso
 
 FIELDS = {"name", "unsigned", "live", "timestamp", *store.SETTINGS}
 _FLAGS = ("eager_async", "overwrite", "use_filename", "unique_filename", "invalidate", "disallow_public_id")
 
 
-def _settings(request: Request, params: Params) -> dict[str, str]:
+async def _settings(request: Request, caller: Caller, params: Params) -> dict[str, str]:
     """The preset's settings, each validated now rather than at the first upload that uses it."""
     settings = {key: params.text(key) if key != "tags" else ",".join(parse_tags(params.items("tags")))
                 for key in store.SETTINGS if key in params.values}
@@ -30,7 +30,7 @@ def _settings(request: Request, params: Params) -> dict[str, str]:
             settings[flag] = "true" if params.flag(flag, False) else "false"
     Options.parse(dict(settings))  # public id folder, tags, context, format
     parse_context(settings.get("context", ""))
-    parse_eager(settings.get("eager", ""), services_of(request).transformations)
+    await prepare(services_of(request), caller.user, settings.get("eager", ""))
     return settings
 
 
@@ -56,7 +56,7 @@ async def show(request: Request, caller: Caller, params: Params) -> dict[str, An
 async def create(request: Request, caller: Caller, params: Params) -> dict[str, Any]:
     params.only(FIELDS)
     name = store.check_name(params.text("name") or "preset_" + secrets.token_hex(4))
-    preset = store.UploadPreset(name, params.flag("unsigned", False), _settings(request, params))
+    preset = store.UploadPreset(name, params.flag("unsigned", False), await _settings(request, caller, params))
     await in_thread(store.create_preset, services_of(request).db, caller.user.id, preset, now_iso())
     return {"message": "created", "name": name}
 
@@ -64,7 +64,7 @@ async def create(request: Request, caller: Caller, params: Params) -> dict[str, 
 async def update(request: Request, caller: Caller, params: Params) -> dict[str, Any]:
     params.only(FIELDS - {"name"})
     current = await _find(request, caller)
-    settings = {**current.settings, **_settings(request, params)}
+    settings = {**current.settings, **await _settings(request, caller, params)}
     preset = store.UploadPreset(current.name, params.flag("unsigned", current.unsigned), settings)
     await in_thread(store.update_preset, services_of(request).db, caller.user.id, preset)
     return {"message": "updated"}

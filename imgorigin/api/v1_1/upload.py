@@ -12,13 +12,12 @@ from imgorigin.api.common import extension_of, in_thread, services_of
 from imgorigin.api.v1_1.answers import asset_url, resource_json, url_pair
 from imgorigin.api.v1_1.auth import Caller
 from imgorigin.api.v1_1.params import Params
-from imgorigin.clouds.eager import Derivative, derive
+from imgorigin.clouds.eager import Derivative, derive, prepare
 from imgorigin.clouds.records import image_by_public_id
 from imgorigin.clouds.upload_presets import UploadPreset
 from imgorigin.clouds.uploads import Options, Received, from_data_uri, from_url, store
 from imgorigin.errors import BadRequest, NotFound, PayloadTooLarge, TooManyRequests
 from imgorigin.http.callers import client_key
-from imgorigin.services.eager import parse_eager
 from imgorigin.state.records import ImageRecord
 from imgorigin.storage import original_key
 from imgorigin.transform.values import OutputFormat, parse_output_format
@@ -83,7 +82,7 @@ async def upload(request: Request, caller: Caller, params: Params) -> dict[str, 
     given = {k: v for k, v in params.values.items() if k not in SIGNED and k != "file"}
     effective = Params(preset.options_for(given, unsigned_call=caller.api_key is None) if preset else given)
     options = Options.parse(effective.values)
-    specs = parse_eager(effective.text("eager"), services.transformations)
+    eager = await prepare(services, caller.user, effective.text("eager"))
     asynchronous = effective.flag("eager_async", False)
     effective.flag("invalidate", False)  # always in effect (docs/migration.md), but it must be a boolean
     received = await _receive(request, params)
@@ -97,8 +96,8 @@ async def upload(request: Request, caller: Caller, params: Params) -> dict[str, 
         received.path.unlink(missing_ok=True)
     body = resource_json(request, caller.cloud, record, tags=options.tags, context=options.context,
                          secret=caller.secret, algorithm=caller.algorithm, signed=True)
-    if specs:
-        items = await derive(services, caller.user, record, specs, asynchronous=asynchronous)
+    if eager:
+        items = await derive(services, caller.user, record, eager, asynchronous=asynchronous)
         body["eager"] = eager_json(request, caller, record, items)
     return body
 
