@@ -22,7 +22,7 @@ import anyio.to_thread
 from imgorigin.clouds import records
 from imgorigin.clouds.accounts import account_state, publish_account
 from imgorigin.delivery.cloud import CloudDelivery
-from imgorigin.errors import Unavailable
+from imgorigin.errors import InvalidTransformation, Unavailable
 from imgorigin.services.eager import EagerSpec, eager_plans, output_of, record_eager
 from imgorigin.services.wiring import Services
 from imgorigin.state.records import ImageRecord, User
@@ -52,7 +52,10 @@ async def prepare(services: Services, user: User, text: str) -> list[Eager]:
     delivery = CloudDelivery(services, user.username, state)
 
     def plan_of(transformation: str) -> Transformation:
-        return anyio.from_thread.run(delivery.plan, transformation)[0]
+        plan = anyio.from_thread.run(delivery.plan, transformation)[0]
+        if not isinstance(plan, Transformation):  # a Program: evaluated on a header this call has not read
+            raise InvalidTransformation("Eager transformations cannot use variables, arithmetic or if_ conditions")
+        return plan
 
     plans = await anyio.to_thread.run_sync(eager_plans, text, plan_of)
     return [Eager(spec, plan) for spec, plan in plans]

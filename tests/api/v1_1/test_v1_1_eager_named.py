@@ -12,7 +12,8 @@ import httpx
 import pytest
 from cloudinary.exceptions import BadRequest
 
-from tests.api.v1_1.sdk import Cloud, cloud_fixture, jpeg, mean_colour, other_fixture, png, server_fixture, stream  # noqa: F401 (the fixtures these tests use)
+from tests.api.v1_1.sdk import Cloud, cloud_fixture, mean_colour, other_fixture, server_fixture, stream  # noqa: F401 (the fixtures these tests use)
+from tests.helpers import jpeg, png
 
 
 def test_upload_with_an_eager_named_transformation_serves_its_dimensions(cloud: Cloud) -> None:
@@ -66,7 +67,9 @@ def test_an_unknown_or_foreign_name_is_a_400_and_stores_nothing(cloud: Cloud, ot
     for eager, message in (("t_nothing", "eager[0]: Unknown preset t_nothing"),
                            ("t_mine", "eager[0]: Unknown preset t_mine"),
                            ("w_10|t_" + "x" * 300, "eager[1]: Unknown preset t_" + "x" * 300),
-                           ("t_thumb,w_10", "eager[0]: A preset (t_) must stand alone in its component")):
+                           ("t_thumb,w_10", "eager[0]: A preset (t_) must stand alone in its component"),
+                           ("$side_40/w_$side", "eager[0]: Eager transformations cannot use variables, "
+                                                "arithmetic or if_ conditions")):
         with pytest.raises(BadRequest, match=re.escape(message)):
             cloudinary.uploader.upload(stream(jpeg(20, 20)), public_id="refused", eager=eager)
     assert cloud.record("refused") is None
