@@ -21,8 +21,9 @@ from imgorigin.transform.transformation import Component, Transformation
 if TYPE_CHECKING:
     import pyvips
 
+    from imgorigin.blob import Blob
     from imgorigin.transform.levels import LevelPicker
-    from imgorigin.transform.source import Blob, Header
+    from imgorigin.transform.source import Header
 
 
 def measure(mode: AutoMode, sample: pyvips.Image) -> Color:

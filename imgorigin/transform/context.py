@@ -12,10 +12,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from imgorigin.blob import Blob
 from imgorigin.transform.deadline import Deadline
 from imgorigin.transform.decode import load, normalise
 from imgorigin.transform.limits import Limits
-from imgorigin.transform.source import Blob, Header
+from imgorigin.transform.source import Header
 from imgorigin.transform.values import Length, OutputFormat
 
 if TYPE_CHECKING:

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from imgorigin.blob import Blob
 from imgorigin.transform.jpegshrink import load_block_shrunk
-from imgorigin.transform.source import Blob, open_blob
+from imgorigin.transform.source import open_blob
 
 if TYPE_CHECKING:
     import pyvips

@@ -23,7 +23,7 @@ from imgorigin.errors import Unavailable
 if TYPE_CHECKING:
     import pyvips
 
-    from imgorigin.transform.source import Blob
+    from imgorigin.blob import Blob
 
 PROXY_SIDE = 256
 MIN_FACE = 20  # pixels of the proxy: faces smaller than 8% of the image's longer side are not looked for

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     import pyvips
 
-    from imgorigin.transform.source import Blob
+    from imgorigin.blob import Blob
 
 MIN_FACTOR = 12.0
 _JPEG_MAGIC = b"\xff\xd8\xff"

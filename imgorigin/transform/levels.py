@@ -19,8 +19,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from imgorigin.blob import Blob
 from imgorigin.transform.decode import load, normalise
-from imgorigin.transform.source import Blob, Header
+from imgorigin.transform.source import Header
 
 if TYPE_CHECKING:
     import pyvips

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from imgorigin.blob import Blob
 from imgorigin.errors import InvalidTransformation, NotFound
 from imgorigin.transform import frames
 from imgorigin.transform import params as p
@@ -26,7 +27,7 @@ from imgorigin.transform.flags import RELATIVE, TILED
 from imgorigin.transform.geometry import check_output_size
 from imgorigin.transform.layers import ImageLayer, TextLayer
 from imgorigin.transform.numbers import round_half_up
-from imgorigin.transform.source import Blob, Header
+from imgorigin.transform.source import Header
 from imgorigin.transform.transformation import Component, Transformation
 from imgorigin.transform.values import CropMode, Gravity, Length, OutputFormat
 

@@ -10,6 +10,7 @@ import dataclasses
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from imgorigin.blob import Blob
 from imgorigin.errors import InvalidTransformation
 from imgorigin.transform import frames
 from imgorigin.transform import params as p
@@ -22,7 +23,7 @@ from imgorigin.transform.formats import refuse_still
 from imgorigin.transform.geometry import check_output_size
 from imgorigin.transform.limits import Limits
 from imgorigin.transform.overlay import step_overlay
-from imgorigin.transform.source import Blob, Header
+from imgorigin.transform.source import Header
 from imgorigin.transform.steps import FRAME_AWARE, STEPS, Step, reorders_rows
 from imgorigin.transform.transformation import Component, Transformation
 from imgorigin.transform.values import OutputFormat

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from imgorigin.blob import Blob
 from imgorigin.errors import Unprocessable
 from imgorigin.transform import params as p
 from imgorigin.transform.context import LayerOpener, declared_page_height
@@ -16,7 +17,7 @@ from imgorigin.transform.encode import encode
 from imgorigin.transform.formats import lossless_webp
 from imgorigin.transform.limits import Limits
 from imgorigin.transform.pipeline import build
-from imgorigin.transform.source import Blob, Header
+from imgorigin.transform.source import Header
 from imgorigin.transform.transformation import Transformation
 from imgorigin.transform.values import OutputFormat
 

@@ -13,7 +13,7 @@ import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from imgorigin.blob import Blob as Blob  # the engine's modules import it from here
+from imgorigin.blob import Blob
 from imgorigin.errors import Unprocessable, UnsupportedMediaType
 from imgorigin.transform.gifcheck import gif_is_complete
 from imgorigin.transform.svg import check_svg

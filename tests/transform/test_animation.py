@@ -5,11 +5,12 @@ from __future__ import annotations
 import pytest
 import pyvips
 
+from imgorigin.blob import Blob
 from imgorigin.errors import InvalidTransformation
 from imgorigin.transform.limits import Limits
 from imgorigin.transform.plan import parse
 from imgorigin.transform.render import render
-from imgorigin.transform.source import Blob, SourceLimits, configure_libvips, read_header
+from imgorigin.transform.source import SourceLimits, configure_libvips, read_header
 from imgorigin.transform.values import OutputFormat
 
 configure_libvips()

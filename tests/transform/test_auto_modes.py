@@ -7,11 +7,12 @@ from pathlib import Path
 import pytest
 import pyvips
 
+from imgorigin.blob import Blob
 from imgorigin.transform.geometry import plan_resize
 from imgorigin.transform.limits import Limits
 from imgorigin.transform.plan import parse
 from imgorigin.transform.render import render
-from imgorigin.transform.source import Blob, SourceLimits, read_header
+from imgorigin.transform.source import SourceLimits, read_header
 from imgorigin.transform.values import OutputFormat
 from tests.helpers import PHOTOS
 from tests.imaging import as_rgb

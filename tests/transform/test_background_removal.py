@@ -12,13 +12,14 @@ import pyvips
 from starlette.testclient import TestClient
 
 from imgorigin.app import create_app
+from imgorigin.blob import Blob
 from imgorigin.client.urls import signed_path
 from imgorigin.errors import InvalidTransformation, Unavailable
 from imgorigin.transform.cutout import MODEL_FILE, BackgroundRemover, is_installed
 from imgorigin.transform.limits import Limits
 from imgorigin.transform.plan import parse
 from imgorigin.transform.render import render
-from imgorigin.transform.source import Blob, SourceLimits, configure_libvips, read_header
+from imgorigin.transform.source import SourceLimits, configure_libvips, read_header
 from imgorigin.transform.values import OutputFormat
 from tests.helpers import IN_CI, PHOTOS, TEST_URL_SECRET, make_settings, register
 

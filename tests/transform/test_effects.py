@@ -10,11 +10,12 @@ import pyvips
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from imgorigin.blob import Blob
 from imgorigin.transform.effects.registry import EFFECTS
 from imgorigin.transform.limits import Limits
 from imgorigin.transform.plan import parse
 from imgorigin.transform.render import render
-from imgorigin.transform.source import Blob, SourceLimits, configure_libvips, read_header
+from imgorigin.transform.source import SourceLimits, configure_libvips, read_header
 from imgorigin.transform.values import OutputFormat
 from tests.helpers import PHOTOS
 from tests.imaging import as_rgb

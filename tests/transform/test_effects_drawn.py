@@ -8,10 +8,10 @@ import numpy as np
 import pytest
 import pyvips
 
+from imgorigin.blob import Blob
 from imgorigin.errors import InvalidTransformation
 from imgorigin.transform.plan import parse
 from imgorigin.transform.render import adds_alpha
-from imgorigin.transform.source import Blob
 from imgorigin.transform.values import OutputFormat
 from tests.transform.parsing import assert_canonical, assert_refused
 from tests.transform.test_effects import CAT, array, edge_energy, flat, run, source

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import pyvips
 
-from imgorigin.transform.source import Blob
+from imgorigin.blob import Blob
 from tests.helpers import PHOTOS
 from tests.transform.parsing import assert_canonical, assert_refused
 from tests.transform.test_effects import CAT, array, flat, run, source, stats

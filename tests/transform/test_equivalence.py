@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 import pyvips
 
+from imgorigin.blob import Blob
 from imgorigin.transform.decode import load_scaled
 from imgorigin.transform.jpegshrink import load_block_shrunk
 from imgorigin.transform.limits import Limits
@@ -14,7 +15,7 @@ from imgorigin.transform.pipeline import build
 from imgorigin.transform.plan import parse
 from imgorigin.transform.pngreduce import reduce
 from imgorigin.transform.render import render
-from imgorigin.transform.source import Blob, SourceLimits, read_header
+from imgorigin.transform.source import SourceLimits, read_header
 from imgorigin.transform.values import OutputFormat
 from tests.imaging import decode, mean_abs_diff, photo_mosaic, ssim
 

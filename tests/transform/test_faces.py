@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 import pyvips
 
+from imgorigin.blob import Blob
 from imgorigin.errors import Unavailable
 from imgorigin.transform.facecrop import aim
 from imgorigin.transform.faces import Face, FaceDetector
@@ -16,7 +17,7 @@ from imgorigin.transform.geometry import plan_resize
 from imgorigin.transform.limits import Limits
 from imgorigin.transform.plan import parse
 from imgorigin.transform.render import render
-from imgorigin.transform.source import Blob, SourceLimits, read_header
+from imgorigin.transform.source import SourceLimits, read_header
 from imgorigin.transform.values import OutputFormat
 from tests.helpers import PHOTOS
 from tests.imaging import mean_abs_diff

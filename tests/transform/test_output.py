@@ -12,12 +12,13 @@ from PIL import Image
 from skimage.metrics import structural_similarity
 from starlette.testclient import TestClient
 
+from imgorigin.blob import Blob
 from imgorigin.errors import InvalidTransformation
 from imgorigin.transform.limits import Limits
 from imgorigin.transform.plan import parse
 from imgorigin.transform.quality import TARGETS, auto_quality, ssim
 from imgorigin.transform.render import render
-from imgorigin.transform.source import Blob, SourceLimits, configure_libvips, read_header
+from imgorigin.transform.source import SourceLimits, configure_libvips, read_header
 from imgorigin.transform.values import OutputFormat
 from tests.helpers import PHOTOS, Account, signed
 

@@ -7,12 +7,13 @@ from pathlib import Path
 import pytest
 import pyvips
 
+from imgorigin.blob import Blob
 from imgorigin.errors import InvalidTransformation
 from imgorigin.services.renderer import final_format
 from imgorigin.transform.limits import Limits
 from imgorigin.transform.plan import parse
 from imgorigin.transform.render import render
-from imgorigin.transform.source import Blob, SourceLimits, read_header
+from imgorigin.transform.source import SourceLimits, read_header
 from imgorigin.transform.values import AutoFormat, OutputFormat
 from tests.helpers import PHOTOS
 from tests.transform.parsing import assert_canonical, assert_refused

@@ -6,12 +6,13 @@ import numpy as np
 import pytest
 import pyvips
 
+from imgorigin.blob import Blob
 from imgorigin.errors import ImgOriginError, InvalidTransformation, NotFound
 from imgorigin.transform.layers import ImageLayer, TextLayer
 from imgorigin.transform.limits import Limits
 from imgorigin.transform.plan import parse
 from imgorigin.transform.render import render
-from imgorigin.transform.source import Blob, Header, SourceLimits, configure_libvips, read_header
+from imgorigin.transform.source import Header, SourceLimits, configure_libvips, read_header
 from imgorigin.transform.values import OutputFormat
 
 configure_libvips()

@@ -9,12 +9,13 @@ import pyvips
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from imgorigin.blob import Blob
 from imgorigin.transform.limits import Limits
 from imgorigin.transform.params import RADIUS
 from imgorigin.transform.plan import parse
 from imgorigin.transform.render import render
 from imgorigin.transform.shape import Radius
-from imgorigin.transform.source import Blob, SourceLimits, configure_libvips, read_header
+from imgorigin.transform.source import SourceLimits, configure_libvips, read_header
 from imgorigin.transform.values import OutputFormat
 from tests.transform.parsing import assert_canonical, assert_refused
 
