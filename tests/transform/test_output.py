@@ -14,6 +14,8 @@ from starlette.testclient import TestClient
 
 from imgorigin.blob import Blob
 from imgorigin.errors import InvalidTransformation
+from imgorigin.transform import decode as decode_module
+from imgorigin.transform.decode import is_srgb_profile
 from imgorigin.transform.limits import Limits
 from imgorigin.transform.plan import parse
 from imgorigin.transform.quality import TARGETS, auto_quality, ssim
@@ -187,6 +189,48 @@ def test_wide_gamut_image_is_converted_to_srgb(tmp_path: Path) -> None:
     red_out, green_out, blue_out = out(8, 8)
     assert red_out >= 250 and green_out <= 6 and blue_out <= 6
     assert not out.get_typeof("icc-profile-data")  # converted, then the profile stripped
+
+
+def profile_of(path: Path) -> bytes:
+    return bytes(pyvips.Image.new_from_file(str(path)).get("icc-profile-data"))
+
+
+def test_a_profile_is_srgb_by_what_it_does_not_by_its_name() -> None:
+    hp_srgb = profile_of(PHOTOS / "hubble_deep_field.jpg")  # the 3,144-byte "sRGB IEC61966-2.1" most cameras embed
+    adobe = profile_of(PHOTOS / "rocket.jpg")  # Adobe RGB (1998)
+    assert b"sRGB" in hp_srgb and b"Adobe RGB" in adobe
+    assert is_srgb_profile(hp_srgb)
+    assert is_srgb_profile(bytes(pyvips.Operation.call("profile_load", "srgb")))
+    assert not is_srgb_profile(adobe)
+    assert not is_srgb_profile(bytes(pyvips.Operation.call("profile_load", "p3")))
+    assert not is_srgb_profile(bytes(pyvips.Operation.call("profile_load", "cmyk")))
+    # libvips ignores a truncated profile (the pixels stay as they are), so converting through it is a no-op too.
+    assert is_srgb_profile(hp_srgb[:200])
+    assert not is_srgb_profile(b"\x00" * 3144)
+    assert not is_srgb_profile(b"")
+
+
+def test_an_srgb_tagged_photo_renders_as_the_converted_one_would(monkeypatch: pytest.MonkeyPatch) -> None:
+    blob = Blob(path=PHOTOS / "hubble_deep_field.jpg")
+    calls: list[bytes] = []
+    monkeypatch.setattr(decode_module, "_VERDICTS", {})
+    monkeypatch.setattr(decode_module, "is_srgb_profile", lambda p: calls.append(p) or is_srgb_profile(p))
+    skipped = [decode(rendered(blob, "c_fill,w_400,h_300", OutputFormat.PNG)) for _ in range(2)]
+    assert len(calls) == 1  # the verdict is kept per profile
+    monkeypatch.setattr(decode_module, "_already_srgb", lambda image: False)
+    converted = decode(rendered(blob, "c_fill,w_400,h_300", OutputFormat.PNG))
+    assert (skipped[0].cast("int") - converted.cast("int")).abs().max() <= 1
+    assert skipped[0].write_to_memory() == skipped[1].write_to_memory()
+
+
+def test_an_adobe_rgb_photo_is_still_converted() -> None:
+    path = PHOTOS / "rocket.jpg"
+    untagged = pyvips.Image.new_from_file(str(path))
+    untagged.remove("icc-profile-data")
+    raw = untagged.thumbnail_image(200).cast("int")
+    out = decode(rendered(Blob(path=path), "w_200", OutputFormat.PNG)).cast("int")
+    # Adobe RGB numbers read as sRGB look washed out; converted, saturated colours move by tens of levels.
+    assert (out - raw).abs().max() > 20
 
 
 @pytest.mark.parametrize("name", [*SHIPPED, "logo.png"])
