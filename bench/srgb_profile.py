@@ -57,7 +57,8 @@ def main() -> None:
     print(f"| (b) render, {rounds} alternating rounds | CPU ms (median) | wall ms (median) | bytes |")
     print("| --- | ---: | ---: | ---: |")
     for name, (cpu_ms, wall_ms) in samples.items():
-        print(f"| {name} | {statistics.median(cpu_ms):.1f} | {statistics.median(wall_ms):.1f} | {len(outputs[name]):,} |")
+        cpu, wall = statistics.median(cpu_ms), statistics.median(wall_ms)
+        print(f"| {name} | {cpu:.1f} | {wall:.1f} | {len(outputs[name]):,} |")
     same = len(set(outputs.values())) == 1
     print(f"\nidentical output: {'yes' if same else 'no'}")
 
