@@ -4,58 +4,66 @@ from __future__ import annotations
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
+from starlette.routing import BaseRoute, Route
 
 from imgorigin.api.auth import token_answer
-from imgorigin.api.common import current_user, in_thread, json_body, services_of
+from imgorigin.api.common import Bearer, in_thread, json_body
+from imgorigin.clouds.state import Publisher
+from imgorigin.config import Settings
 from imgorigin.errors import BadRequest, Forbidden, Unauthorized
 from imgorigin.security import check_password_rules, hash_password, verify_password
 from imgorigin.services.accounts import delete_account
+from imgorigin.services.library import Library
+from imgorigin.state.db import Database
 
 
-async def me(request: Request) -> JSONResponse:
-    user = await current_user(request)
-    return JSONResponse({"user": user.public()})
+class AccountRoutes:
+    def __init__(self, settings: Settings, db: Database, bearer: Bearer, library: Library,
+                 publisher: Publisher) -> None:
+        self.settings = settings
+        self.db = db
+        self.bearer = bearer
+        self.library = library
+        self.publisher = publisher
 
+    def routes(self) -> list[BaseRoute]:
+        return [
+            Route("/me", self.me, methods=["GET"]),
+            Route("/me", self.delete_me, methods=["DELETE"]),
+            Route("/me/password", self.change_password, methods=["POST"]),
+            Route("/me/logout-everywhere", self.logout_everywhere, methods=["POST"]),
+        ]
 
-async def delete_me(request: Request) -> Response:
-    user = await current_user(request)
-    services = services_of(request)
-    await in_thread(delete_account, services.db, services.library, services.publisher, user.id)
-    return Response(status_code=204)
+    async def me(self, request: Request) -> JSONResponse:
+        user = await self.bearer.user(request)
+        return JSONResponse({"user": user.public()})
 
+    async def delete_me(self, request: Request) -> Response:
+        user = await self.bearer.user(request)
+        await in_thread(delete_account, self.db, self.library, self.publisher, user.id)
+        return Response(status_code=204)
 
-async def change_password(request: Request) -> JSONResponse:
-    """``{"password": current, "new_password": ...}``: every earlier token stops working; a new one is returned."""
-    services = services_of(request)
-    user = await current_user(request)
-    body = await json_body(request)
-    current = body.get("password")
-    if not isinstance(current, str):
-        raise BadRequest("password (the current one) is required", code="invalid_password")
-    new = check_password_rules(body.get("new_password"))
-    stored = await in_thread(services.db.password_hash, user.id)
-    if stored is None:
-        raise Unauthorized("Invalid or expired token", code="invalid_token")
-    if not await in_thread(verify_password, current, stored):
-        raise Forbidden("The current password is wrong", code="wrong_password")
-    hashed = await in_thread(hash_password, new, services.settings.bcrypt_rounds)
-    updated = await in_thread(services.db.set_password, user.id, hashed)
-    if updated is None:
-        raise Unauthorized("Invalid or expired token", code="invalid_token")
-    return token_answer(request, updated, 200)
+    async def change_password(self, request: Request) -> JSONResponse:
+        """``{"password": current, "new_password": ...}``: every earlier token stops working; a new one is returned."""
+        user = await self.bearer.user(request)
+        body = await json_body(request)
+        current = body.get("password")
+        if not isinstance(current, str):
+            raise BadRequest("password (the current one) is required", code="invalid_password")
+        new = check_password_rules(body.get("new_password"))
+        stored = await in_thread(self.db.password_hash, user.id)
+        if stored is None:
+            raise Unauthorized("Invalid or expired token", code="invalid_token")
+        if not await in_thread(verify_password, current, stored):
+            raise Forbidden("The current password is wrong", code="wrong_password")
+        hashed = await in_thread(hash_password, new, self.settings.bcrypt_rounds)
+        updated = await in_thread(self.db.set_password, user.id, hashed)
+        if updated is None:
+            raise Unauthorized("Invalid or expired token", code="invalid_token")
+        return token_answer(self.settings, updated, 200)
 
-
-async def logout_everywhere(request: Request) -> Response:
-    """Revoke every token of the account, this one included (a lost laptop, a leaked token)."""
-    user = await current_user(request)
-    await in_thread(services_of(request).db.revoke_tokens, user.id)
-    return Response(status_code=204)
-
-
-routes = [
-    Route("/me", me, methods=["GET"]),
-    Route("/me", delete_me, methods=["DELETE"]),
-    Route("/me/password", change_password, methods=["POST"]),
-    Route("/me/logout-everywhere", logout_everywhere, methods=["POST"]),
-]
+    async def logout_everywhere(self, request: Request) -> Response:
+        """Revoke every token of the account, this one included (a lost laptop, a leaked token)."""
+        user = await self.bearer.user(request)
+        await in_thread(self.db.revoke_tokens, user.id)
+        return Response(status_code=204)

@@ -7,10 +7,12 @@ from datetime import UTC, datetime
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse
-from starlette.routing import Route
+from starlette.routing import BaseRoute, Route
 
-from imgorigin.api.common import current_user, in_thread, json_body, services_of
+from imgorigin.api.common import Bearer, in_thread, json_body
 from imgorigin.clouds.accounts import publish_account
+from imgorigin.clouds.state import Publisher
+from imgorigin.config import Settings
 from imgorigin.errors import BadRequest, Forbidden, TooManyRequests, Unauthorized
 from imgorigin.http.callers import client_key
 from imgorigin.security import (
@@ -23,12 +25,12 @@ from imgorigin.security import (
 from imgorigin.services.library import now_iso
 from imgorigin.services.registration import claim_invite, create_invite, is_admin, settle_invite
 from imgorigin.state.cache import RateLimiter
+from imgorigin.state.db import Database
 from imgorigin.state.disk import require_space
 from imgorigin.state.records import User
 
 
-def token_answer(request: Request, user: User, status: int) -> JSONResponse:
-    settings = services_of(request).settings
+def token_answer(settings: Settings, user: User, status: int) -> JSONResponse:
     token = issue_token(settings.jwt_secret, user.id, user.token_version, settings.jwt_ttl)
     return JSONResponse(
         {"user": user.public(), "token": token, "token_type": "Bearer", "expires_in": settings.jwt_ttl},
@@ -36,82 +38,97 @@ def token_answer(request: Request, user: User, status: int) -> JSONResponse:
     )
 
 
-async def _registration_allowed(request: Request, body: dict[str, object]) -> str | None:
-    """Apply IMGORIGIN_REGISTRATION; returns the claimed invite's hash when one was needed."""
-    services = services_of(request)
-    mode = services.settings.registration
-    if mode == "open":
-        return None
-    if request.headers.get("authorization"):
-        admin = await current_user(request)
-        if await in_thread(is_admin, services.db, admin.id):
+class AuthRoutes:
+    """Accounts and tokens; a new account is published for render nodes at once."""
+
+    def __init__(self, settings: Settings, db: Database, bearer: Bearer, rate_limiter: RateLimiter,
+                 publisher: Publisher) -> None:
+        self.settings = settings
+        self.db = db
+        self.bearer = bearer
+        self.rate_limiter = rate_limiter
+        self.publisher = publisher
+
+    def routes(self) -> list[BaseRoute]:
+        return [
+            Route("/register", self.register, methods=["POST"]),
+            Route("/login", self.login, methods=["POST"]),
+            Route("/invites", self.invite, methods=["POST"]),
+        ]
+
+    async def _registration_allowed(self, request: Request, body: dict[str, object]) -> str | None:
+        """Apply IMGORIGIN_REGISTRATION; returns the claimed invite's hash when one was needed."""
+        mode = self.settings.registration
+        if mode == "open":
             return None
-        raise Forbidden("Only an administrator may create accounts for others", code="registration_closed")
-    if mode == "closed":
-        raise Forbidden("Registration is closed: ask an administrator for an account", code="registration_closed")
-    return await in_thread(claim_invite, services.db, body.get("invite"))
+        if request.headers.get("authorization"):
+            admin = await self.bearer.user(request)
+            if await in_thread(is_admin, self.db, admin.id):
+                return None
+            raise Forbidden("Only an administrator may create accounts for others", code="registration_closed")
+        if mode == "closed":
+            raise Forbidden("Registration is closed: ask an administrator for an account", code="registration_closed")
+        return await in_thread(claim_invite, self.db, body.get("invite"))
 
+    async def register(self, request: Request) -> JSONResponse:
+        settings, db = self.settings, self.db
+        body = await json_body(request)
+        username = check_username(body.get("username"))
+        password = check_password_rules(body.get("password"))
+        # Each account costs a bcrypt hash (about 250 ms of CPU at cost 12) and can fill the disk: throttle.
+        rate = settings.register_rate
+        wait = await in_thread(self.rate_limiter.take, f"register-ip:{client_key(request)}", rate / 60, rate)
+        if wait is not None:
+            raise TooManyRequests("Too many new accounts from this address; retry later",
+                                  retry_after=max(1, round(wait)))
+        require_space(settings.data_dir, settings.min_free_disk)
+        invite = await self._registration_allowed(request, body)
+        try:
+            hashed = await in_thread(hash_password, password, settings.bcrypt_rounds)
+            user = await in_thread(db.create_user, username, hashed, now_iso())
+        except BaseException:
+            if invite is not None:  # the code stays usable: nothing was created with it
+                await in_thread(settle_invite, db, invite, None)
+            raise
+        if invite is not None:
+            await in_thread(settle_invite, db, invite, user)
+        await in_thread(publish_account, db, self.publisher, user)  # its cloud exists for render nodes from now on
+        return token_answer(settings, user, 201)
 
-async def register(request: Request) -> JSONResponse:
-    services = services_of(request)
-    body = await json_body(request)
-    username = check_username(body.get("username"))
-    password = check_password_rules(body.get("password"))
-    # Each account costs a bcrypt hash (about 250 ms of CPU at cost 12) and can fill the disk: throttle.
-    rate = services.settings.register_rate
-    wait = await in_thread(services.rate_limiter.take, f"register-ip:{client_key(request)}", rate / 60, rate)
-    if wait is not None:
-        raise TooManyRequests("Too many new accounts from this address; retry later", retry_after=max(1, round(wait)))
-    require_space(services.settings.data_dir, services.settings.min_free_disk)
-    invite = await _registration_allowed(request, body)
-    try:
-        hashed = await in_thread(hash_password, password, services.settings.bcrypt_rounds)
-        user = await in_thread(services.db.create_user, username, hashed, now_iso())
-    except BaseException:
-        if invite is not None:  # the code stays usable: nothing was created with it
-            await in_thread(settle_invite, services.db, invite, None)
-        raise
-    if invite is not None:
-        await in_thread(settle_invite, services.db, invite, user)
-    await in_thread(publish_account, services, user)  # its cloud exists for render nodes from now on
-    return token_answer(request, user, 201)
+    async def invite(self, request: Request) -> JSONResponse:
+        """``POST /invites`` (an administrator's token): a code that lets one person register."""
+        user = await self.bearer.user(request)
+        if not await in_thread(is_admin, self.db, user.id):
+            raise Forbidden("Only an administrator may invite", code="not_admin")
+        code, expires_at = await in_thread(create_invite, self.db, now_iso())
+        expires = datetime.fromtimestamp(expires_at, UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+        return JSONResponse({"invite": code, "expires_at": expires}, status_code=201)
 
+    async def login(self, request: Request) -> JSONResponse:
+        """Throttled on failures only: per client network first, then per (username, network).
 
-async def invite(request: Request) -> JSONResponse:
-    """``POST /invites`` (an administrator's token): a code that lets one person register."""
-    services = services_of(request)
-    user = await current_user(request)
-    if not await in_thread(is_admin, services.db, user.id):
-        raise Forbidden("Only an administrator may invite", code="not_admin")
-    code, expires_at = await in_thread(create_invite, services.db, now_iso())
-    expires = datetime.fromtimestamp(expires_at, UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
-    return JSONResponse({"invite": code, "expires_at": expires}, status_code=201)
-
-
-async def login(request: Request) -> JSONResponse:
-    """Throttled on failures only: per client network first, then per (username, network).
-
-    A token is taken from each bucket before bcrypt runs, so parallel guesses cannot all slip in before
-    the first failure is counted, and given back when the password is right. Keying the username's
-    bucket by network means a stranger's failures never lock the owner out from their own address.
-    """
-    services = services_of(request)
-    body = await json_body(request)
-    username, password = body.get("username"), body.get("password")
-    if not isinstance(username, str) or not isinstance(password, str):
-        raise BadRequest("username and password are required strings", code="invalid_credentials_body")
-    username = username.lower()
-    settings, limiter, network = services.settings, services.rate_limiter, client_key(request)
-    buckets = ((f"login-ip:{network}", settings.login_ip_rate), (f"login:{network}:{username}", settings.login_rate))
-    wait = await in_thread(_take_all, limiter, buckets)
-    if wait is not None:
-        raise TooManyRequests("Too many failed logins; retry later", retry_after=max(1, round(wait)))
-    found = await in_thread(services.db.user_with_hash, username)
-    ok = await in_thread(verify_password_timing_safe, password, found[1] if found else None, settings.bcrypt_rounds)
-    if not ok or found is None:
-        raise Unauthorized("Wrong username or password", code="invalid_credentials")
-    await in_thread(_refund_all, limiter, buckets)
-    return token_answer(request, found[0], 200)
+        A token is taken from each bucket before bcrypt runs, so parallel guesses cannot all slip in before
+        the first failure is counted, and given back when the password is right. Keying the username's
+        bucket by network means a stranger's failures never lock the owner out from their own address.
+        """
+        body = await json_body(request)
+        username, password = body.get("username"), body.get("password")
+        if not isinstance(username, str) or not isinstance(password, str):
+            raise BadRequest("username and password are required strings", code="invalid_credentials_body")
+        username = username.lower()
+        settings, limiter, network = self.settings, self.rate_limiter, client_key(request)
+        buckets = ((f"login-ip:{network}", settings.login_ip_rate),
+                   (f"login:{network}:{username}", settings.login_rate))
+        wait = await in_thread(_take_all, limiter, buckets)
+        if wait is not None:
+            raise TooManyRequests("Too many failed logins; retry later", retry_after=max(1, round(wait)))
+        found = await in_thread(self.db.user_with_hash, username)
+        ok = await in_thread(verify_password_timing_safe, password, found[1] if found else None,
+                             settings.bcrypt_rounds)
+        if not ok or found is None:
+            raise Unauthorized("Wrong username or password", code="invalid_credentials")
+        await in_thread(_refund_all, limiter, buckets)
+        return token_answer(settings, found[0], 200)
 
 
 def _take_all(limiter: RateLimiter, buckets: Sequence[tuple[str, float]]) -> float | None:
@@ -129,10 +146,3 @@ def _take_all(limiter: RateLimiter, buckets: Sequence[tuple[str, float]]) -> flo
 def _refund_all(limiter: RateLimiter, buckets: Sequence[tuple[str, float]]) -> None:
     for bucket, rate in buckets:
         limiter.refund(bucket, rate, burst=rate)
-
-
-routes = [
-    Route("/register", register, methods=["POST"]),
-    Route("/login", login, methods=["POST"]),
-    Route("/invites", invite, methods=["POST"]),
-]

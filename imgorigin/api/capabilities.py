@@ -9,20 +9,18 @@ from __future__ import annotations
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse
-from starlette.routing import Route
+from starlette.routing import BaseRoute, Route
 
-from imgorigin.api.common import services_of
-
-
-async def capabilities(request: Request) -> JSONResponse:
-    services = services_of(request)
-    remover = services.background_remover
-    reason = remover.unavailable_reason()
-    return JSONResponse({
-        "background_removal": {"available": reason is None, "reason": reason, "ready": remover.ready},
-        # Clients check a file against it before sending it (the CLI does).
-        "max_upload_bytes": services.settings.max_upload_bytes,
-    }, headers={"Cache-Control": "no-store"})
+from imgorigin.transform.cutout import BackgroundRemover
 
 
-routes = [Route("/capabilities", capabilities, methods=["GET"])]
+def routes(remover: BackgroundRemover, max_upload_bytes: int) -> list[BaseRoute]:
+    async def capabilities(request: Request) -> JSONResponse:
+        reason = remover.unavailable_reason()
+        return JSONResponse({
+            "background_removal": {"available": reason is None, "reason": reason, "ready": remover.ready},
+            # Clients check a file against it before sending it (the CLI does).
+            "max_upload_bytes": max_upload_bytes,
+        }, headers={"Cache-Control": "no-store"})
+
+    return [Route("/capabilities", capabilities, methods=["GET"])]

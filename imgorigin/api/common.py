@@ -1,9 +1,12 @@
-"""What every API route shares: reading JSON bodies, the caller, thread hops, URL building."""
+"""What every API route shares: reading JSON bodies, the caller (``Bearer``), thread hops, the URLs of
+answers (``Links``). The composition root (``app.py``) builds one ``Bearer`` and one ``Links`` and hands
+them to the route classes that use them."""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
 
@@ -14,6 +17,7 @@ from imgorigin.client.urls import signed_path
 from imgorigin.errors import BadRequest, PayloadTooLarge, Unauthorized
 from imgorigin.security import TokenClaims, read_token
 from imgorigin.services.wiring import Services
+from imgorigin.state.db import Database
 from imgorigin.state.records import ImageRecord, User
 from imgorigin.transform.values import OutputFormat
 
@@ -48,17 +52,23 @@ async def json_body(request: Request) -> dict[str, Any]:
     return data
 
 
-async def current_user(request: Request) -> User:
-    services = services_of(request)
-    header = request.headers.get("authorization", "")
-    scheme, _, token = header.partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
-        raise Unauthorized("Send 'Authorization: Bearer <token>' (from /login)", code="missing_token")
-    claims = read_token(services.settings.jwt_secret, token.strip())
-    user = await in_thread(services.db.user, claims.user_id)
-    if user is None or not token_binds(claims, user):
-        raise Unauthorized("Invalid or expired token", code="invalid_token")
-    return user
+@dataclass(frozen=True)
+class Bearer:
+    """The JSON API's caller: the bearer token (from ``/login``), checked against the user's row."""
+
+    jwt_secret: str
+    db: Database
+
+    async def user(self, request: Request) -> User:
+        header = request.headers.get("authorization", "")
+        scheme, _, token = header.partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise Unauthorized("Send 'Authorization: Bearer <token>' (from /login)", code="missing_token")
+        claims = read_token(self.jwt_secret, token.strip())
+        user = await in_thread(self.db.user, claims.user_id)
+        if user is None or not token_binds(claims, user):
+            raise Unauthorized("Invalid or expired token", code="invalid_token")
+        return user
 
 
 def token_binds(claims: TokenClaims, user: User) -> bool:
@@ -71,15 +81,43 @@ def token_binds(claims: TokenClaims, user: User) -> bool:
 
 
 def base_url(request: Request) -> str:
-    configured = services_of(request).settings.public_url
-    if configured:
-        return configured.rstrip("/")
-    return str(request.base_url).rstrip("/")
+    return Links(services_of(request).settings.public_url, "").base(request)
 
 
-def delivery_url(request: Request, image_id: str, transformation: str, extension: str) -> str:
-    secret = services_of(request).settings.signing_secret
-    return base_url(request) + signed_path(secret, image_id, transformation, extension)
+@dataclass(frozen=True)
+class Links:
+    """The absolute URLs of API answers: at ``IMGORIGIN_PUBLIC_URL`` when it is set (a CDN, another host),
+    else at the request's own address; delivery URLs signed with the first URL secret."""
+
+    public_url: str
+    signing_secret: str
+
+    def base(self, request: Request) -> str:
+        if self.public_url:
+            return self.public_url.rstrip("/")
+        return str(request.base_url).rstrip("/")
+
+    def delivery(self, request: Request, image_id: str, transformation: str, extension: str) -> str:
+        return self.base(request) + signed_path(self.signing_secret, image_id, transformation, extension)
+
+    def image_json(self, request: Request, record: ImageRecord) -> dict[str, Any]:
+        return {
+            "id": record.id,
+            "public_id": record.public_id,
+            "version": record.version,
+            "filename": record.filename,
+            "format": record.format,
+            "width": record.width,
+            "height": record.height,
+            "pages": record.pages,
+            "bytes": record.bytes,
+            "sha256": record.sha256,
+            "created_at": record.created_at,
+            "colors": json.loads(record.colors) if record.colors else None,
+            "blurhash": record.blurhash,
+            "placeholder": record.placeholder,
+            "url": self.delivery(request, record.id, "", extension_of(record)),
+        }
 
 
 OUTPUT_EXTENSIONS = tuple(fmt.value for fmt in OutputFormat)
@@ -87,26 +125,6 @@ OUTPUT_EXTENSIONS = tuple(fmt.value for fmt in OutputFormat)
 
 def extension_of(record: ImageRecord) -> str:
     return record.output_format.value
-
-
-def image_json(request: Request, record: ImageRecord) -> dict[str, Any]:
-    return {
-        "id": record.id,
-        "public_id": record.public_id,
-        "version": record.version,
-        "filename": record.filename,
-        "format": record.format,
-        "width": record.width,
-        "height": record.height,
-        "pages": record.pages,
-        "bytes": record.bytes,
-        "sha256": record.sha256,
-        "created_at": record.created_at,
-        "colors": json.loads(record.colors) if record.colors else None,
-        "blurhash": record.blurhash,
-        "placeholder": record.placeholder,
-        "url": delivery_url(request, record.id, "", extension_of(record)),
-    }
 
 
 def int_query(request: Request, name: str, default: int, low: int, high: int) -> int:

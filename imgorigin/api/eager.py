@@ -6,18 +6,18 @@ from typing import Any
 
 from starlette.requests import Request
 
-from imgorigin.api.common import delivery_url
+from imgorigin.api.common import Links
 from imgorigin.state.records import EagerJob
 
 
-def eager_json(request: Request, jobs: list[EagerJob]) -> list[dict[str, Any]]:
+def eager_json(links: Links, request: Request, jobs: list[EagerJob]) -> list[dict[str, Any]]:
     return [
         {
             "transformation": job.transformation,
             "format": job.format,
             "state": job.state,
             "error": job.error,
-            "url": delivery_url(request, job.image_id, job.transformation, job.format),
+            "url": links.delivery(request, job.image_id, job.transformation, job.format),
             "updated_at": job.updated_at,
         }
         for job in jobs

@@ -9,45 +9,49 @@ from __future__ import annotations
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
+from starlette.routing import BaseRoute, Route
 
-from imgorigin.api.common import current_user, in_thread, services_of
+from imgorigin.api.common import Bearer, in_thread
 from imgorigin.clouds import records
 from imgorigin.clouds.accounts import create_api_key, revoke_api_key
 from imgorigin.clouds.keys import is_api_key
+from imgorigin.clouds.state import Publisher
 from imgorigin.errors import NotFound
+from imgorigin.state.db import Database
 
 
-async def create_key(request: Request) -> JSONResponse:
-    services = services_of(request)
-    user = await current_user(request)
-    api_key, secret = await in_thread(create_api_key, services, user)
-    return JSONResponse({"api_key": api_key, "api_secret": secret, "cloud_name": user.username},
-                        status_code=201, headers={"Cache-Control": "no-store"})
+class KeyRoutes:
+    def __init__(self, db: Database, bearer: Bearer, publisher: Publisher, key_secret: str) -> None:
+        self.db = db
+        self.bearer = bearer
+        self.publisher = publisher
+        self.key_secret = key_secret  # API secrets are derived from it, never stored
 
+    def routes(self) -> list[BaseRoute]:
+        return [
+            Route("/me/api-keys", self.create_key, methods=["POST"]),
+            Route("/me/api-keys", self.list_keys, methods=["GET"]),
+            Route("/me/api-keys/{api_key}", self.delete_key, methods=["DELETE"]),
+        ]
 
-async def list_keys(request: Request) -> JSONResponse:
-    services = services_of(request)
-    user = await current_user(request)
-    keys = await in_thread(records.keys_of, services.db, user.id)
-    return JSONResponse({
-        "cloud_name": user.username,
-        "items": [{"api_key": key.api_key, "created_at": key.created_at} for key in keys],
-    })
+    async def create_key(self, request: Request) -> JSONResponse:
+        user = await self.bearer.user(request)
+        api_key, secret = await in_thread(create_api_key, self.db, self.publisher, self.key_secret, user)
+        return JSONResponse({"api_key": api_key, "api_secret": secret, "cloud_name": user.username},
+                            status_code=201, headers={"Cache-Control": "no-store"})
 
+    async def list_keys(self, request: Request) -> JSONResponse:
+        user = await self.bearer.user(request)
+        keys = await in_thread(records.keys_of, self.db, user.id)
+        return JSONResponse({
+            "cloud_name": user.username,
+            "items": [{"api_key": key.api_key, "created_at": key.created_at} for key in keys],
+        })
 
-async def delete_key(request: Request) -> Response:
-    services = services_of(request)
-    user = await current_user(request)
-    api_key = request.path_params["api_key"]
-    if not is_api_key(api_key):
-        raise NotFound("No such API key", code="api_key_not_found")
-    await in_thread(revoke_api_key, services, user, api_key)
-    return Response(status_code=204)
-
-
-routes = [
-    Route("/me/api-keys", create_key, methods=["POST"]),
-    Route("/me/api-keys", list_keys, methods=["GET"]),
-    Route("/me/api-keys/{api_key}", delete_key, methods=["DELETE"]),
-]
+    async def delete_key(self, request: Request) -> Response:
+        user = await self.bearer.user(request)
+        api_key = request.path_params["api_key"]
+        if not is_api_key(api_key):
+            raise NotFound("No such API key", code="api_key_not_found")
+        await in_thread(revoke_api_key, self.db, self.publisher, user, api_key)
+        return Response(status_code=204)

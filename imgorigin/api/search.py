@@ -8,12 +8,13 @@ from dataclasses import dataclass
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse
-from starlette.routing import Route
+from starlette.routing import BaseRoute, Route
 
-from imgorigin.api.common import current_user, in_thread, services_of
+from imgorigin.api.common import Bearer, in_thread
 from imgorigin.clouds.publicids import check_public_id
 from imgorigin.clouds.tags import MAX_TAG
 from imgorigin.errors import BadRequest
+from imgorigin.state.db import Database
 
 MAX_QUERY = 200
 MAX_TAG_LIST = 1000  # the tags the playground offers, by name
@@ -45,18 +46,22 @@ def search_terms(request: Request) -> Search:
     return Search(query, folder, tag)
 
 
-async def folders(request: Request) -> JSONResponse:
-    services = services_of(request)
-    user = await current_user(request)
-    counts = await in_thread(services.db.folders, user.id)
-    return JSONResponse({"folders": [{"path": path, "count": count} for path, count in counts.items()]})
+class SearchRoutes:
+    """The names the library is searched by: its folders and its tags."""
 
+    def __init__(self, db: Database, bearer: Bearer) -> None:
+        self.db = db
+        self.bearer = bearer
 
-async def tags(request: Request) -> JSONResponse:
-    services = services_of(request)
-    user = await current_user(request)
-    counts = await in_thread(services.db.tags, user.id, MAX_TAG_LIST)
-    return JSONResponse({"tags": [{"tag": tag, "count": count} for tag, count in counts.items()]})
+    def routes(self) -> list[BaseRoute]:
+        return [Route("/folders", self.folders, methods=["GET"]), Route("/tags", self.tags, methods=["GET"])]
 
+    async def folders(self, request: Request) -> JSONResponse:
+        user = await self.bearer.user(request)
+        counts = await in_thread(self.db.folders, user.id)
+        return JSONResponse({"folders": [{"path": path, "count": count} for path, count in counts.items()]})
 
-routes = [Route("/folders", folders, methods=["GET"]), Route("/tags", tags, methods=["GET"])]
+    async def tags(self, request: Request) -> JSONResponse:
+        user = await self.bearer.user(request)
+        counts = await in_thread(self.db.tags, user.id, MAX_TAG_LIST)
+        return JSONResponse({"tags": [{"tag": tag, "count": count} for tag, count in counts.items()]})

@@ -10,6 +10,7 @@ from imgorigin.clouds.state import AccountState, Pointer, Published, Publisher
 from imgorigin.config import Settings
 from imgorigin.errors import NotFound
 from imgorigin.services.library import now_iso
+from imgorigin.services.transformations import Transformations
 from imgorigin.services.wiring import Services
 from imgorigin.state.db import Database
 from imgorigin.state.records import User
@@ -32,9 +33,9 @@ def account_state(db: Database, user: User) -> AccountState:
     )
 
 
-def publish_account(services: Services, user: User) -> AccountState:
-    state = account_state(services.db, user)
-    services.publisher.account(state)
+def publish_account(db: Database, publisher: Publisher, user: User) -> AccountState:
+    state = account_state(db, user)
+    publisher.account(state)
     return state
 
 
@@ -44,28 +45,28 @@ def publish_account_of(settings: Settings, db: Database, user: User) -> None:
     Publisher(storage, settings.data_dir / "tmp", Published(storage, 0)).account(account_state(db, user))
 
 
-def create_api_key(services: Services, user: User) -> tuple[str, str]:
+def create_api_key(db: Database, publisher: Publisher, key_secret: str, user: User) -> tuple[str, str]:
     """A new key of the account and its secret (shown to the caller once, never stored)."""
     api_key = new_api_key()
-    records.add_key(services.db, user.id, api_key, now_iso())
-    publish_account(services, user)
-    return api_key, api_secret(services.settings.key_secret, user.username, api_key)
+    records.add_key(db, user.id, api_key, now_iso())
+    publish_account(db, publisher, user)
+    return api_key, api_secret(key_secret, user.username, api_key)
 
 
-def revoke_api_key(services: Services, user: User, api_key: str) -> None:
-    if not records.delete_key(services.db, user.id, api_key):
+def revoke_api_key(db: Database, publisher: Publisher, user: User, api_key: str) -> None:
+    if not records.delete_key(db, user.id, api_key):
         raise NotFound("No such API key", code="api_key_not_found")
-    publish_account(services, user)  # render nodes stop accepting it within IMGORIGIN_STATE_TTL
+    publish_account(db, publisher, user)  # render nodes stop accepting it within IMGORIGIN_STATE_TTL
 
 
-def allow_eager(services: Services, user: User, transformations: list[str]) -> None:
+def allow_eager(db: Database, publisher: Publisher, parser: Transformations, user: User,
+                transformations: list[str]) -> None:
     """Eagerly created derivatives are served unsigned under the ``allowlist`` policy (canonical form)."""
-    canonical = [services.transformations.parse(text).canonical()
-                 for text in transformations]
-    known = set(records.allowed_transformations(services.db, user.id))
+    canonical = [parser.parse(text).canonical() for text in transformations]
+    known = set(records.allowed_transformations(db, user.id))
     if set(canonical) - known:
-        records.allow_transformations(services.db, user.id, canonical)
-        publish_account(services, user)
+        records.allow_transformations(db, user.id, canonical)
+        publish_account(db, publisher, user)
 
 
 def publish_everything(services: Services) -> tuple[int, int]:
@@ -76,7 +77,7 @@ def publish_everything(services: Services) -> tuple[int, int]:
     """
     accounts = images = 0
     for user in records.users(services.db):
-        publish_account(services, user)
+        publish_account(services.db, services.publisher, user)
         accounts += 1
         for record in records.images_of(services.db, user.id):
             if record.public_id is not None:

@@ -93,4 +93,4 @@ def _allow(services: Services, user: User, transformations: list[str]) -> None:
     new = set(transformations) - set(records.allowed_transformations(services.db, user.id))
     if new:
         records.allow_transformations(services.db, user.id, sorted(new))
-        publish_account(services, user)
+        publish_account(services.db, services.publisher, user)

@@ -55,7 +55,7 @@ def create(services: Services, user: User, name: str, definition: str) -> NamedT
         raise Conflict(f"An account may have at most {MAX_NAMED} named transformations", code="too_many")
     item = NamedTransformation(name, check_definition(services, definition), False, now_iso())
     records.put_named_transformation(services.db, user.id, item)
-    publish_account(services, user)
+    publish_account(services.db, services.publisher, user)
     return item
 
 
@@ -69,11 +69,11 @@ def update(services: Services, user: User, name: str, definition: str | None,
         current.created_at,
     )
     records.put_named_transformation(services.db, user.id, item)
-    publish_account(services, user)
+    publish_account(services.db, services.publisher, user)
     return item
 
 
 def delete(services: Services, user: User, name: str) -> None:
     item = find(services, user, name)
     records.delete_named_transformation(services.db, user.id, item.name)
-    publish_account(services, user)
+    publish_account(services.db, services.publisher, user)

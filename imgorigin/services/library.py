@@ -139,6 +139,10 @@ class Library:
             raise NotFound("No such image", code="image_not_found")
         return record
 
+    def original(self, image_id: str) -> Blob | None:
+        """The stored original's bytes (or file), None when storage has lost it."""
+        return self.storage.get(original_key(image_id))
+
     def require_own_layers(self, user_id: int, plan: Transformation | Program) -> None:
         """Signing a URL with ``l_<id>`` publishes that image: only its owner may do it."""
         for layer_id in plan.layer_ids():

@@ -214,7 +214,7 @@ def test_named_transformations_of_the_account_with_f_auto(cloud: Cloud) -> None:
     user = services.db.user_with_hash("alice")[0]
     records.put_named_transformation(services.db, user.id, records.NamedTransformation(
         "card", "c_scale,w_90/f_auto", False, "now"))
-    publish_account(services, user)
+    publish_account(services.db, services.publisher, user)
     url = cloud.sdk("sample", transformation="card", sign_url=True, long_url_signature=True)
     assert url.endswith("/t_card/sample")
     response = cloud.get(url, accept="image/webp")

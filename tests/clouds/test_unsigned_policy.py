@@ -43,7 +43,7 @@ def name(cloud: Cloud, label: str, text: str, unsigned_ok: bool) -> None:
     services = cloud.client.app.state.services  # type: ignore[attr-defined]
     user = services.db.user_with_hash("alice")[0]
     records.put_named_transformation(services.db, user.id, records.NamedTransformation(label, text, unsigned_ok, "now"))
-    publish_account(services, user)
+    publish_account(services.db, services.publisher, user)
 
 
 def test_strict_serves_only_named_transformations_declared_safe(tmp_path: Path, presets: Path) -> None:
