@@ -24,9 +24,9 @@ from imgorigin.security import (
 )
 from imgorigin.services.library import now_iso
 from imgorigin.services.registration import claim_invite, create_invite, is_admin, settle_invite
-from imgorigin.state.cache import RateLimiter
 from imgorigin.state.db import Database
 from imgorigin.state.disk import require_space
+from imgorigin.state.ratelimit import RateLimiter
 from imgorigin.state.records import User
 
 

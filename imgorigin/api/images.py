@@ -26,9 +26,9 @@ from imgorigin.services.library import Library
 from imgorigin.services.renderer import Renderer
 from imgorigin.services.slots import RenderSlots
 from imgorigin.services.transformations import Transformations
-from imgorigin.state.cache import RateLimiter
 from imgorigin.state.db import Database
 from imgorigin.state.disk import require_space
+from imgorigin.state.ratelimit import RateLimiter
 from imgorigin.transform.plan import parse
 from imgorigin.transform.values import AutoFormat, OutputFormat, parse_output_format
 

@@ -18,7 +18,7 @@ from collections.abc import Callable
 from imgorigin.clouds.state import AccountState
 from imgorigin.config import Settings
 from imgorigin.errors import TooManyRequests, Unauthorized
-from imgorigin.state.cache import RateLimiter
+from imgorigin.state.ratelimit import RateLimiter
 from imgorigin.transform.limits import Limits
 from imgorigin.transform.plan import parse
 from imgorigin.transform.presets import Presets

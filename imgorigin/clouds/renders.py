@@ -25,7 +25,7 @@ import anyio.to_thread
 
 from imgorigin.clouds.state import read_json, write_json
 from imgorigin.services.wiring import Services
-from imgorigin.state.cache import RenderCounter
+from imgorigin.state.rendercount import RenderCounter
 
 log = logging.getLogger("imgorigin.clouds")
 

@@ -53,9 +53,9 @@ if TYPE_CHECKING:
     from imgorigin.services.renderer import Renderer
     from imgorigin.services.slots import RenderSlots
     from imgorigin.services.transformations import Transformations
-    from imgorigin.state.cache import RateLimiter
     from imgorigin.state.db import Database
     from imgorigin.state.metrics import Metrics
+    from imgorigin.state.ratelimit import RateLimiter
 
 log = logging.getLogger("imgorigin.eager")
 

@@ -21,7 +21,8 @@ from imgorigin.blob import Blob
 from imgorigin.errors import ClientClosed, ImgOriginError, NotFound, RenderTimeout
 from imgorigin.services.pyramid import level_picker, stored_header
 from imgorigin.services.slots import RenderSlots
-from imgorigin.state.cache import DerivedCache, FailureMemo
+from imgorigin.state.cache import DerivedCache
+from imgorigin.state.failures import FailureMemo
 from imgorigin.storage import Storage, original_key
 from imgorigin.transform.cutout import BackgroundRemover
 from imgorigin.transform.deadline import Deadline, MemoryBudget

@@ -15,9 +15,12 @@ from imgorigin.services.library import Library
 from imgorigin.services.renderer import Renderer
 from imgorigin.services.slots import RenderSlots
 from imgorigin.services.transformations import Transformations, source_limits
-from imgorigin.state.cache import DerivedCache, FailureMemo, RateLimiter, RenderCounter
+from imgorigin.state.cache import DerivedCache
 from imgorigin.state.db import Database
+from imgorigin.state.failures import FailureMemo
 from imgorigin.state.metrics import Metrics, operations_of
+from imgorigin.state.ratelimit import RateLimiter
+from imgorigin.state.rendercount import RenderCounter
 from imgorigin.storage import Storage, make_storage
 from imgorigin.transform.cutout import BackgroundRemover
 from imgorigin.transform.deadline import MemoryBudget

@@ -14,9 +14,10 @@ import stat
 
 from imgorigin.config import Settings
 from imgorigin.environment import private_dir
-from imgorigin.state.cache import DerivedCache, RateLimiter
+from imgorigin.state.cache import DerivedCache
 from imgorigin.state.db import Database
 from imgorigin.state.metrics import Metrics
+from imgorigin.state.ratelimit import RateLimiter
 
 
 def initialise(settings: Settings) -> None:

@@ -269,7 +269,7 @@ def test_an_upload_that_decodes_too_slowly_is_refused(make_client: MakeClient) -
 
 def test_rate_limit_buckets_are_shared_by_workers(tmp_path: Path) -> None:
     """Two limiters on one state directory stand for two worker processes of a host."""
-    from imgorigin.state.cache import RateLimiter
+    from imgorigin.state.ratelimit import RateLimiter
 
     first, second = RateLimiter(tmp_path / "state"), RateLimiter(tmp_path / "state")
     try:
@@ -286,7 +286,7 @@ def test_rate_limiter_refuses_to_block_an_event_loop(tmp_path: Path) -> None:
     """Its transactions wait on other workers' SQLite locks: on the loop they would stall every request.
     The routes that take tokens (sign-up, login, upload, transform, render, Admin and Upload API, eager
     jobs) are exercised through the app by the tests of this suite, so a call left on the loop fails them."""
-    from imgorigin.state.cache import RateLimiter
+    from imgorigin.state.ratelimit import RateLimiter
 
     limiter = RateLimiter(tmp_path / "state")
 

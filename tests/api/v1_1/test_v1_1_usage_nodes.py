@@ -19,7 +19,7 @@ from imgorigin.client.urls import signed_path
 from imgorigin.clouds import renders
 from imgorigin.clouds.state import ACCOUNT_PREFIX, POINTER_PREFIX, write_json
 from imgorigin.services.wiring import Services
-from imgorigin.state.cache import RenderCounter
+from imgorigin.state.rendercount import RenderCounter
 from imgorigin.storage import PYRAMID_PREFIX
 from tests.api.v1_1.sdk import Cloud, new_cloud, serving, stream
 from tests.helpers import TEST_URL_SECRET, jpeg, make_settings

@@ -1,4 +1,4 @@
-"""The per-host counters in imgorigin/state/cache.py that the app tests do not reach directly."""
+"""The per-host render counter (imgorigin/state/rendercount.py) where the app tests do not reach it directly."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from imgorigin.state.cache import RenderCounter
+from imgorigin.state.rendercount import RenderCounter
 
 
 def test_renders_are_counted_per_month_and_expire_after_two(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
