@@ -6,7 +6,7 @@ meets a cache hit. With it they join the durable eager queue (``imgorigin/servic
 way the account may then serve them unsigned under its ``allowlist`` policy, as Cloudinary serves
 eagerly created derivatives under strict transformations.
 
-The ``eager`` field is resolved exactly as the account's delivery URLs are (``CloudDelivery.plan``): its
+The ``eager`` field is resolved exactly as the account's delivery URLs are (``clouds/plans.py``): its
 named transformations (``t_<name>``, created with the Admin API) expand, overlays name its public ids.
 What is rendered, now or from the queue, is that resolved plan, so the eager URL handed back (which
 keeps the caller's ``t_<name>``) meets the rendered derivative in the cache.
@@ -21,7 +21,7 @@ import anyio.to_thread
 
 from imgorigin.clouds import records
 from imgorigin.clouds.accounts import account_state, publish_account
-from imgorigin.delivery.cloud import CloudDelivery
+from imgorigin.clouds.plans import AccountPlans
 from imgorigin.errors import InvalidTransformation, Unavailable
 from imgorigin.services.eager import EagerSpec, eager_plans, output_of, record_eager
 from imgorigin.services.wiring import Services
@@ -49,10 +49,10 @@ async def prepare(services: Services, user: User, text: str) -> list[Eager]:
     if not text.strip():
         return []
     state = await anyio.to_thread.run_sync(account_state, services.db, user)
-    delivery = CloudDelivery(services, user.username, state)
+    account = AccountPlans(services, user.username, state)
 
     def plan_of(transformation: str) -> Transformation:
-        plan = anyio.from_thread.run(delivery.plan, transformation)[0]
+        plan = anyio.from_thread.run(account.plan, transformation)[0]
         if not isinstance(plan, Transformation):  # a Program: evaluated on a header this call has not read
             raise InvalidTransformation("Eager transformations cannot use variables, arithmetic or if_ conditions")
         return plan

@@ -14,12 +14,15 @@ import string
 from dataclasses import dataclass
 
 from imgorigin.errors import BadRequest
+from imgorigin.transform.values import FORMAT_ALIASES, OutputFormat
 
 MAX_LENGTH = 255
 FORBIDDEN = set("?&#\\%<>+")
 _VERSION = re.compile(r"v[0-9]+")
 _SUFFIX_ALPHABET = string.ascii_lowercase + string.digits
 SUFFIX_LENGTH = 6  # unique_filename's random suffix, as Cloudinary's
+# The extensions a delivery URL may put after a public id: what parse_output_format reads.
+EXTENSIONS = frozenset({*(fmt.value for fmt in OutputFormat), *FORMAT_ALIASES})
 
 
 def invalid(message: str) -> BadRequest:

@@ -13,16 +13,14 @@ import re
 from dataclasses import dataclass
 from urllib.parse import unquote
 
-from imgorigin.clouds.publicids import check_public_id
+from imgorigin.clouds.publicids import EXTENSIONS, check_public_id
 from imgorigin.errors import BadRequest, NotFound
 from imgorigin.transform.params import PARAMS
-from imgorigin.transform.values import FORMAT_ALIASES, OutputFormat
 
 _SIGNATURE = re.compile(r"^s--[A-Za-z0-9_-]{1,64}--$")
 _VERSION = re.compile(r"^v\d{1,20}$")
 _TOKEN = re.compile(r"^([a-z]{1,3}|\$[a-zA-Z][a-zA-Z0-9]{0,31})_")
 _COMPONENT_KEYS = {*PARAMS, "t", "d", "if"}  # t_: named transformation; d_: default image; if_: a condition
-EXTENSIONS = frozenset({*(fmt.value for fmt in OutputFormat), *FORMAT_ALIASES})  # what parse_output_format reads
 MAX_PATH = 4096
 _LAYOUT = re.compile(r"^/(?:([^/]+)/)?image/(upload|fetch)/(.*)$", re.DOTALL)
 
