@@ -30,6 +30,7 @@ import pyvips  # noqa: E402
 from imgorigin.blob import Blob  # noqa: E402
 from imgorigin.transform import expr as x  # noqa: E402
 from imgorigin.transform import params as p  # noqa: E402
+from imgorigin.transform.autosize import resolve  # noqa: E402
 from imgorigin.transform.effects.blend import BLEND_MODES  # noqa: E402
 from imgorigin.transform.effects.registry import EFFECTS  # noqa: E402
 from imgorigin.transform.expreval import evaluate  # noqa: E402
@@ -38,6 +39,7 @@ from imgorigin.transform.faces import FaceDetector  # noqa: E402
 from imgorigin.transform.flags import FLAGS  # noqa: E402
 from imgorigin.transform.limits import Limits  # noqa: E402
 from imgorigin.transform.render import render  # noqa: E402
+from imgorigin.transform.responsive import NO_HINTS  # noqa: E402
 from imgorigin.transform.source import Header, SourceLimits, configure_libvips, read_header  # noqa: E402
 from imgorigin.transform.values import OutputFormat  # noqa: E402
 
@@ -50,7 +52,7 @@ IMAGE = "<id>"
 # Parameters whose declared example needs company to be a whole transformation, and the pictures
 # worth showing for each. Anything not listed is shown with its declared example.
 DEMOS: dict[str, list[str]] = {
-    "w": ["w_200", "w_0.5"],
+    "w": ["w_200", "w_0.5", "c_limit,w_auto:100:200"],
     "h": ["h_150"],
     "c": ["c_scale,w_240,h_120", "c_fit,w_200,h_200", "c_fill,w_200,h_200", "c_pad,w_240,h_120,b_black",
           "c_crop,w_150,h_150,g_north_west", "c_thumb,w_150,h_150", "c_auto,w_150,h_200",
@@ -61,7 +63,7 @@ DEMOS: dict[str, list[str]] = {
     "x": ["c_crop,w_150,h_150,x_220,y_60"],
     "y": ["c_crop,w_200,h_100,y_0.5"],
     "ar": ["c_fill,ar_16:9,w_240", "c_fill,ar_1:1,w_160"],
-    "dpr": ["c_scale,w_100,dpr_2.0"],
+    "dpr": ["c_scale,w_100,dpr_2.0", "c_scale,w_100,dpr_auto"],
     "a": ["a_20", "a_90", "a_hflip", "a_-45,b_white"],
     "b": ["c_pad,w_240,h_120,b_rgb:1e90ff", "a_30,b_gold", "c_pad,w_240,h_120,b_auto",
           "c_pad,w_240,h_120,b_auto:predominant", "c_pad,w_240,h_120,b_auto:border_contrast"],
@@ -187,9 +189,11 @@ class Gallery:
             source = self.animation if animated else self.portrait if "face" in transformation else self.photo
             header = read_header(source, SourceLimits())
             fmt = OutputFormat.WEBP
+            # A page sends no client hints: w_auto and dpr_auto show what a browser sending none gets.
             plan = parse_any(transformation)
             if isinstance(plan, Program):
                 plan = evaluate(plan, header, Limits())
+            plan = resolve(plan, NO_HINTS, header.width, Limits())
             result = render(source, header, plan, fmt, Limits(), open_layer=self.open_layer,
                             face_detector=self.detector,
                             **({"background_remover": self.remover} if self.remover else {}))

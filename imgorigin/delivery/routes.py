@@ -13,16 +13,23 @@ from imgorigin.delivery.anypath import AnyPathRoute
 from imgorigin.delivery.conditional import none_match
 from imgorigin.delivery.url import split
 from imgorigin.errors import InvalidTransformation, TooManyRequests, Unauthorized
+from imgorigin.http import hints
 from imgorigin.http.callers import client_key
 from imgorigin.services.renderer import cache_key, etag_of
 from imgorigin.services.wiring import Services
 from imgorigin.transform import params as p
+from imgorigin.transform.autosize import uses_hints
 from imgorigin.transform.exprplan import Program
 from imgorigin.transform.flags import ATTACHMENT, output_flags
+from imgorigin.transform.responsive import NO_HINTS
 from imgorigin.transform.transformation import Transformation
 from imgorigin.transform.values import Output, OutputFormat, parse_output_format
 
 IMMUTABLE = "public, max-age=31536000, immutable"
+# nginx sends PROBE on the subrequest that asks which cache entry a hinted request maps to (nginx.conf);
+# the answer is a 204 naming the entry in VARIANT, without a cache read or a render.
+PROBE = "x-imgorigin-probe"
+VARIANT = "X-Imgorigin-Variant"
 
 
 async def deliver(request: Request) -> Response:
@@ -50,20 +57,28 @@ async def serve(request: Request, services: Services, image_id: str, plan: Trans
                 extension: OutputFormat, cache_control: str,
                 on_miss: Callable[[str], None] | None = None) -> Response:
     """The response for one derivative of a stored image, whichever layout named it: expressions
-    evaluated on the image's header, f_auto negotiation, ETag and 304, the cache, the render limit per
+    evaluated on the image's header and w_auto and dpr_auto resolved from the client hints (and the
+    probe nginx keys its cache on), f_auto negotiation, ETag and 304, the cache, the render limit per
     client IP on a miss (and ``on_miss``, given the cache key; it runs in a thread, as the rate limiter
     does), the render itself."""
     settings = services.settings
-    plan = await services.renderer.evaluate(image_id, plan)
-    headers = {"Cache-Control": cache_control}
+    auto_width, auto_dpr = uses_hints(plan)
+    chosen = hints.read_hints(request.headers, settings.max_output_side) if auto_width or auto_dpr else NO_HINTS
+    # Resolved before the key: one entry per resolved width, whichever hint chose it.
+    plan = await services.renderer.evaluate(image_id, plan, chosen)
+    headers = {"Cache-Control": cache_control, "Accept-CH": hints.ACCEPT_CH}
     output: Output | None = plan.output_format(extension)
+    varies = hints.vary(auto_width, auto_dpr, negotiated=output is None)
+    if varies is not None:
+        headers["Vary"] = varies
     if output is None:
         output = negotiate(request.headers.get("accept", ""))
-        headers["Vary"] = "Accept"
 
     key = cache_key(image_id, plan, output)
     etag = etag_of(key)
     headers["ETag"] = etag
+    if PROBE in request.headers:
+        return Response(status_code=204, headers={VARIANT: key[:32]})
     if none_match(request.headers.get("if-none-match"), etag) and key in services.cache:
         return Response(status_code=304, headers=headers)
 

@@ -24,6 +24,7 @@ from imgorigin.services.slots import RenderSlots
 from imgorigin.state.cache import DerivedCache
 from imgorigin.state.failures import FailureMemo
 from imgorigin.storage import Storage, original_key
+from imgorigin.transform.autosize import resolve, uses_hints
 from imgorigin.transform.cutout import BackgroundRemover
 from imgorigin.transform.deadline import Deadline, MemoryBudget
 from imgorigin.transform.expreval import evaluate
@@ -35,13 +36,14 @@ from imgorigin.transform.levels import PyramidPolicy
 from imgorigin.transform.limits import Limits
 from imgorigin.transform.params import PAGE
 from imgorigin.transform.render import adds_alpha, render
+from imgorigin.transform.responsive import NO_HINTS, Hints
 from imgorigin.transform.source import Header, SourceLimits, read_header
 from imgorigin.transform.transformation import Transformation
 from imgorigin.transform.values import AutoFormat, Output, OutputFormat
 
 log = logging.getLogger("imgorigin.render")
 
-HEADER_CACHE = 4096  # headers of originals remembered per worker, for expressions
+HEADER_CACHE = 4096  # headers of originals remembered per worker, for expressions and w_auto's cap
 
 # Bump when rendering changes what a URL produces, so old cache entries stop matching.
 RENDER_VERSION = "2"
@@ -113,21 +115,25 @@ class Renderer:
         # Told (plan, format, seconds) after every render, from the render thread: metrics.
         self.on_render = on_render
         self.count_render = count_render  # per image id (the usage report)
-        # An original never changes under its id, so its header can be remembered: expressions are
-        # evaluated on every request, hits included, and must not cost a storage read each time.
+        # An original never changes under its id, so its header can be remembered: expressions and
+        # w_auto (capped at the original's width) are resolved on every request, hits included, and
+        # must not cost a storage read each time.
         self.header_of = functools.lru_cache(maxsize=HEADER_CACHE)(self._read_header)
 
     def _read_header(self, image_id: str) -> Header:
         header = stored_header(self.storage, image_id, self.source_limits) if self.pyramid else None
         return header or read_header(Original(self.storage, image_id)(), self.source_limits)
 
-    async def evaluate(self, image_id: str, plan: Transformation | Program) -> Transformation:
+    async def evaluate(self, image_id: str, plan: Transformation | Program, hints: Hints = NO_HINTS) -> Transformation:
         """The plain plan a program of variables and conditions stands for on this image (a 400 when it
-        cannot be evaluated), known before the cache key; a plain plan as it is."""
-        if isinstance(plan, Transformation):
+        cannot be evaluated), with w_auto and dpr_auto chosen by ``hints`` (none: the URL's fallbacks),
+        known before the cache key; a plain plan without them as it is."""
+        if isinstance(plan, Transformation) and uses_hints(plan) == (False, False):
             return plan
         header = await anyio.to_thread.run_sync(self.header_of, image_id)
-        return evaluate(plan, header, self.limits)
+        if isinstance(plan, Transformation):
+            return resolve(plan, hints, header.width, self.limits)
+        return evaluate(plan, header, self.limits, hints)
 
     def lookup(self, key: str) -> Derived | None:
         hit = self.cache.get(key)
@@ -144,6 +150,7 @@ class Renderer:
 
         ``gone`` returns when the requester stops waiting (its client disconnected); once every
         requester of a render is gone, the render is stopped wherever it is."""
+        plan = await self.evaluate(image_id, plan)  # w_auto left for a caller without a request: no hints
         key = cache_key(image_id, plan, output)
         hit = self.lookup(key)
         if hit is not None:

@@ -2,13 +2,15 @@
 
 Imports point one way, from the values up to the render:
 
-- values: ``numbers``, ``values``, ``output``, ``colors``, ``flags``, ``layers``, ``shape``, ``limits``;
+- values: ``numbers``, ``values``, ``output``, ``colors``, ``flags``, ``layers``, ``shape``, ``limits``,
+  ``responsive`` (``w_auto``, ``dpr_auto`` and the client hints' numbers);
 - sources and models: ``source`` (header checks), ``decode`` (pixels), ``levels``, ``deadline``,
   ``faces``, ``cutout``;
 - ``context`` (the canvas and what steps read), ``effects.registry``, then the ``effects`` units,
   which import no grammar;
 - grammar: ``params`` (it imports the effects, so ``e_`` knows them all), ``transformation``,
-  ``rules``, ``plan`` (``parse``), ``presets``;
+  ``rules``, ``plan`` (``parse``), ``presets``; expressions (``expr``, ``exprplan``), ``autosize``
+  (``w_auto`` and ``dpr_auto`` resolved from the hints), ``expreval``;
 - sizes and output choices: ``geometry``, ``frames``, ``cost``, ``formats``, ``autobg``, ``facecrop``,
   ``encode``;
 - ``steps`` and ``overlay``, run by ``pipeline``; ``render`` (the pipeline, then ``encode``).

@@ -2,8 +2,9 @@
 
 The walk follows the chain as the renderer will: ``iw``/``ih``/``iar``/``pc`` come from the header,
 ``w``/``h``/``ar`` from the size after the components before (``cost.size_after``, the same
-arithmetic the renderer runs). Every failure (an undefined variable, a division by zero, a value out
-of its parameter's range) is a 400 raised here, before any pixel is decoded.
+arithmetic the renderer runs). ``w_auto`` and ``dpr_auto`` are resolved from the client hints where
+they stand, so ``w`` after them is the width they chose. Every failure (an undefined variable, a
+division by zero, a value out of its parameter's range) is a 400 raised here, before any pixel is decoded.
 """
 
 from __future__ import annotations
@@ -11,19 +12,22 @@ from __future__ import annotations
 from imgorigin.errors import InvalidTransformation
 from imgorigin.transform import expr as x
 from imgorigin.transform import params as p
+from imgorigin.transform.autosize import component_hints, resolve_component
 from imgorigin.transform.cost import size_after
 from imgorigin.transform.exprplan import KINDS, NUMBER, Block, Node, Program, Slot, Step, TextSlot
 from imgorigin.transform.limits import Limits
 from imgorigin.transform.numbers import format_number, round_half_up
 from imgorigin.transform.plan import parse, parse_component
+from imgorigin.transform.responsive import NO_HINTS, Hints
 from imgorigin.transform.source import Header
 from imgorigin.transform.transformation import Transformation
 
 
 class _Run:
-    def __init__(self, header: Header, limits: Limits) -> None:
+    def __init__(self, header: Header, limits: Limits, hints: Hints) -> None:
         self.header = header
         self.limits = limits
+        self.hints = hints
         self.values: dict[str, x.Value] = {}
         self.exact: set[str] = set()  # variables that hold a literal as written, not a computed result
         self.size: tuple[int, int] | None = header.size
@@ -63,6 +67,8 @@ class _Run:
         text = ",".join(self.token(token) for token in step.tokens)
         if not text:
             return
+        if not (step.in_layer or step.places):
+            text = self.resolved(text)
         self.components.append(text)
         if step.in_layer or step.places or self.size is None:
             return
@@ -70,6 +76,15 @@ class _Run:
         self.size = size_after(self.size, component)
         if self.size is None:
             self.unknown_after = f"e_{component.get(p.EFFECT).name}"  # type: ignore[union-attr]
+
+    def resolved(self, text: str) -> str:
+        """The component with w_auto and dpr_auto chosen by the hints, checked as written first (an
+        effect's region cannot be w_auto, whatever it would resolve to)."""
+        component = parse_component(text, self.limits, check=False)
+        if component_hints(component) == (False, False):
+            return text
+        component = parse_component(text, self.limits)
+        return resolve_component(component, self.hints, self.header.width, self.limits).canonical()
 
     def token(self, token: str | Slot | TextSlot) -> str:
         if isinstance(token, str):
@@ -103,8 +118,9 @@ class _Run:
         return str(round_half_up(value))  # computed pixels and integers: the nearest whole number
 
 
-def evaluate(program: Program, header: Header, limits: Limits) -> Transformation:
-    """The plain transformation ``program`` stands for on a source with ``header``."""
-    run = _Run(header, limits)
+def evaluate(program: Program, header: Header, limits: Limits, hints: Hints = NO_HINTS) -> Transformation:
+    """The plain transformation ``program`` stands for on a source with ``header``, seen by a browser
+    that sent ``hints``."""
+    run = _Run(header, limits, hints)
     run.walk(program.nodes)
     return parse("/".join(run.components), limits)

@@ -186,6 +186,8 @@ def _token(token: str, in_layer: bool) -> Token | Assign:
             _check_current(slot.value, token, in_layer)
             return slot
     elif key in KINDS and _is_expression(value):
+        if value.startswith("auto"):
+            raise InvalidTransformation(f"{key}_auto takes whole numbers, not variables or arithmetic ({token})")
         slot = Slot(key, "", x.parse_expression(value, token), token)
         _check_current(slot.value, token, in_layer)
         return slot

@@ -13,6 +13,7 @@ from imgorigin.errors import InvalidTransformation
 from imgorigin.transform import params as p
 from imgorigin.transform.limits import Limits
 from imgorigin.transform.numbers import round_half_up
+from imgorigin.transform.responsive import fixed_dpr, fixed_width
 from imgorigin.transform.transformation import Component
 from imgorigin.transform.values import CropMode, Gravity, Length
 
@@ -51,7 +52,7 @@ def _place(free_x: int, free_y: int, gravity: Gravity) -> tuple[int, int]:
 
 def _target(size: tuple[int, int], component: Component) -> tuple[int | None, int | None]:
     width, height = size
-    w_len, h_len = component.get(p.WIDTH), component.get(p.HEIGHT)
+    w_len, h_len = fixed_width(component.get(p.WIDTH)), component.get(p.HEIGHT)
     w = w_len.resolve(width) if w_len else None
     h = h_len.resolve(height) if h_len else None
     ratio = component.get(p.ASPECT_RATIO)
@@ -65,7 +66,7 @@ def _target(size: tuple[int, int], component: Component) -> tuple[int | None, in
                 h, w = height, max(1, round_half_up(height * ratio))
             else:
                 w, h = width, max(1, round_half_up(width / ratio))
-    dpr = component.get(p.DPR)
+    dpr = fixed_dpr(component.get(p.DPR))
     if dpr is not None:
         w = None if w is None else max(1, round_half_up(w * dpr))
         h = None if h is None else max(1, round_half_up(h * dpr))

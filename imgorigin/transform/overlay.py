@@ -27,6 +27,7 @@ from imgorigin.transform.flags import RELATIVE, TILED
 from imgorigin.transform.geometry import check_output_size
 from imgorigin.transform.layers import ImageLayer, TextLayer
 from imgorigin.transform.numbers import round_half_up
+from imgorigin.transform.responsive import fixed_width
 from imgorigin.transform.source import Header
 from imgorigin.transform.transformation import Component, Transformation
 from imgorigin.transform.values import CropMode, Gravity, Length, OutputFormat
@@ -96,7 +97,7 @@ def _resolve_relative(plan: Transformation, base: tuple[int, int]) -> Transforma
         values = dict(component.values)
         for param, reference in ((p.WIDTH, base[0]), (p.HEIGHT, base[1])):
             length = values.get(param.key)
-            if length is not None and length.relative:
+            if isinstance(length, Length) and length.relative:
                 values[param.key] = Length(length.resolve(reference))
         rest = flags.without(RELATIVE)
         if rest.items:
@@ -128,7 +129,7 @@ def _text_color(plan: Transformation) -> Color:
 def _wrap_width(plan: Transformation) -> tuple[int | None, Transformation]:
     """Cloudinary wraps text to ``c_fit,w_<px>`` in the l_ component instead of scaling it."""
     first = plan.components[0] if plan.components else None
-    width = first.get(p.WIDTH) if first is not None else None
+    width = fixed_width(first.get(p.WIDTH)) if first is not None else None
     if first is None or width is None or width.relative or first.get(p.CROP) is not CropMode.FIT \
             or first.has(p.HEIGHT, p.ASPECT_RATIO, p.DPR):
         return None, plan

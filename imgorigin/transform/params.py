@@ -36,6 +36,7 @@ from imgorigin.transform.output import (
     parse_page_range,
     parse_quality,
 )
+from imgorigin.transform.responsive import AutoDpr, AutoWidth, with_auto, with_auto_dpr
 from imgorigin.transform.shape import Border, Radius, parse_border, parse_radius
 
 T = TypeVar("T")
@@ -82,9 +83,12 @@ def _canonical(value: Any) -> str:
     return str(value.canonical())
 
 
-WIDTH: Param[v.Length] = register(Param(
-    "w", "width", v.length_parser(GRAMMAR_MAX_SIDE),
-    "Width in pixels, or with a decimal point a fraction of the current width.", "w_300", _canonical,
+WIDTH: Param[v.Length | AutoWidth] = register(Param(
+    "w", "width", with_auto(v.length_parser(GRAMMAR_MAX_SIDE), GRAMMAR_MAX_SIDE),
+    "Width in pixels, or with a decimal point a fraction of the current width. auto[:<step>[:<fallback>]] "
+    "takes the width the browser's client hints give (Sec-CH-Width, else Sec-CH-Viewport-Width times the "
+    "DPR hint) rounded up to a multiple of step (100 when omitted); without hints, fallback, else the "
+    "original's width. Never more than the original's width.", "w_300", _canonical,
 ))
 HEIGHT: Param[v.Length] = register(Param(
     "h", "height", v.length_parser(GRAMMAR_MAX_SIDE),
@@ -121,9 +125,12 @@ ASPECT_RATIO: Param[float] = register(Param(
     "Aspect ratio used when only one of w_/h_ (or neither) is given: 16:9 or 1.5.", "ar_16:9",
     format_number,
 ))
-DPR: Param[float] = register(Param(
-    "dpr", "device pixel ratio", number_between(0.1, MAX_DPR),
-    "Multiplies w_ and h_: dpr_2.0 with w_300 gives 600 pixels.", "dpr_2.0", format_decimal,
+DPR: Param[float | AutoDpr] = register(Param(
+    "dpr", "device pixel ratio", with_auto_dpr(number_between(0.1, MAX_DPR)),
+    "Multiplies w_ and h_: dpr_2.0 with w_300 gives 600 pixels. dpr_auto takes the browser's DPR client "
+    "hint rounded up to a whole number (1.0 without one); next to w_auto, whose hint already counts "
+    "device pixels, it scales only the fallback width.", "dpr_2.0",
+    lambda dpr: dpr.canonical() if isinstance(dpr, AutoDpr) else format_decimal(dpr),
 ))
 ANGLE: Param[v.Angle] = register(Param(
     "a", "angle", v.parse_angle,

@@ -14,8 +14,9 @@ from imgorigin.transform.effects.blend import BLEND_MODES
 from imgorigin.transform.flags import LAYER_APPLY, OUTPUT_FLAGS, RELATIVE, Flags
 from imgorigin.transform.limits import Limits
 from imgorigin.transform.numbers import round_half_up
+from imgorigin.transform.responsive import AutoDpr, AutoWidth
 from imgorigin.transform.transformation import Component
-from imgorigin.transform.values import CropMode, Gravity
+from imgorigin.transform.values import CropMode, Gravity, Length
 
 _RESIZE_PARAMS = (p.WIDTH, p.HEIGHT, p.ASPECT_RATIO)
 
@@ -35,14 +36,34 @@ def _check_qualifiers(component: Component, qualifiers: frozenset[str], raw: str
         )
 
 
+def check_auto(component: Component, raw: str, limits: Limits, *, in_layer: bool) -> None:
+    """Where w_auto and dpr_auto may stand: they size the delivered image, so not inside an overlay,
+    and not as the w_ of an effect's region; a fallback is a width like any other."""
+    width, dpr = component.get(p.WIDTH), component.get(p.DPR)
+    auto = [text for text, value in (("w_auto", width), ("dpr_auto", dpr)) if isinstance(value, AutoWidth | AutoDpr)]
+    if not auto:
+        return
+    if in_layer:
+        raise InvalidTransformation(f"{auto[0]} sizes the delivered image; it cannot stand inside an overlay ({raw})")
+    if isinstance(width, AutoWidth):
+        if "w" in component.effect_qualifiers:
+            raise InvalidTransformation(f"w_auto cannot be the width of an effect's region ({raw})")
+        if width.fallback is not None and width.fallback > limits.max_output_side:
+            raise InvalidTransformation(
+                f"Invalid w_{width.canonical()}: the largest width is {limits.max_output_side} pixels"
+            )
+
+
 def check_component(component: Component, raw: str, limits: Limits) -> None:
+    check_auto(component, raw, limits, in_layer=False)
     qualifiers = component.effect_qualifiers & {"w", "h", "x", "y"}
     if qualifiers:
         _check_qualifiers(component, qualifiers, raw)
         if {"w", "h"} <= qualifiers:
             return
     crop = component.get(p.CROP)
-    dpr = component.get(p.DPR)
+    given_dpr = component.get(p.DPR)
+    dpr = None if isinstance(given_dpr, AutoDpr) else given_dpr  # dpr_auto resolves within the limits
     if dpr is not None and dpr > limits.max_dpr:
         raise InvalidTransformation(f"Invalid dpr_{p.DPR.format_value(dpr)}: the largest dpr is {limits.max_dpr}")
     if crop is not None and not component.has(*_RESIZE_PARAMS):
@@ -70,11 +91,11 @@ def check_component(component: Component, raw: str, limits: Limits) -> None:
         )
     if crop is CropMode.FILL_PAD and gravity not in (None, Gravity.AUTO):
         raise InvalidTransformation(f"c_fill_pad chooses with g_auto: other gravities do not apply ({raw})")
-    if dpr is not None and not component.has(p.WIDTH, p.HEIGHT):
+    if given_dpr is not None and not component.has(p.WIDTH, p.HEIGHT):
         raise InvalidTransformation(f"dpr_ needs w_ or h_ in the same component ({raw})")
-    for param in (p.WIDTH, p.HEIGHT):
-        length = component.get(param)
-        if length is not None and not length.relative:
+    width, height = component.get(p.WIDTH), component.get(p.HEIGHT)
+    for param, length in ((p.WIDTH, width), (p.HEIGHT, height)):
+        if isinstance(length, Length) and not length.relative:
             scaled = length.value * (dpr or 1)
             if scaled > limits.max_output_side:
                 given = f"{param.key}_{length.canonical()}"
@@ -125,6 +146,7 @@ def refuse_blend(component: Component, raw: str) -> None:
 
 
 def check_layer_component(component: Component, raw: str, limits: Limits) -> None:
+    check_auto(component, raw, limits, in_layer=True)
     background = component.get(p.BACKGROUND)
     if isinstance(background, AutoBackground):
         raise InvalidTransformation(f"b_auto measures the image itself; it cannot stand inside an overlay ({raw})")

@@ -17,6 +17,7 @@ from imgorigin.transform.context import Canvas, Qualifiers, RenderContext, decla
 from imgorigin.transform.decode import load, load_scaled, normalise
 from imgorigin.transform.facecrop import aim, faces_of, wants_faces
 from imgorigin.transform.geometry import Resize, check_output_size, plan_resize
+from imgorigin.transform.responsive import fixed_width
 from imgorigin.transform.shape import add_border, fade, round_corners
 from imgorigin.transform.transformation import Component
 from imgorigin.transform.values import Flip
@@ -141,8 +142,9 @@ def step_effects(canvas: Canvas, component: Component, ctx: RenderContext) -> No
     if call is None:
         return
     image = canvas.random_access(ctx) if call.unit.random_access else canvas.pixels(ctx)
-    qualifiers = Qualifiers(component.get(p.X), component.get(p.Y), component.get(p.WIDTH), component.get(p.HEIGHT),
-                            component.get(p.COLOR))
+    # w_auto never qualifies an effect (the parser refuses it there), so the width is a plain one.
+    qualifiers = Qualifiers(component.get(p.X), component.get(p.Y), fixed_width(component.get(p.WIDTH)),
+                            component.get(p.HEIGHT), component.get(p.COLOR))
     canvas.image = call.unit.apply(image, call.arg, dataclasses.replace(ctx, qualifiers=qualifiers))
 
 

@@ -14,6 +14,8 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import Scope
 
+from imgorigin.http.hints import ACCEPT_CH
+
 WEB_DIR = Path(__file__).parent
 
 
@@ -27,8 +29,10 @@ class RevalidatedStaticFiles(StaticFiles):
 
 
 def _page(name: str) -> FileResponse:
+    # Accept-CH: browsers then send client hints with the page's images, so w_auto and dpr_auto can use them.
     return FileResponse(
-        WEB_DIR / name, media_type="text/html; charset=utf-8", headers={"Cache-Control": "no-cache"}
+        WEB_DIR / name, media_type="text/html; charset=utf-8",
+        headers={"Cache-Control": "no-cache", "Accept-CH": ACCEPT_CH},
     )
 
 
