@@ -96,9 +96,9 @@ def _colorize(value: object, field: str) -> str:
         parsed = None
     if parsed is None:
         raise fail(f"{field}.color" if isinstance(value, dict) else field, "a colour name or rgb:RRGGBB")
-    level = EFFECTS["colorize"].parse_arg(None)
-    if COLORIZE_LEVEL in body:
-        level = checked_int(body[COLORIZE_LEVEL], f"{field}.level", EFFECTS["colorize"].parse_arg)
+    levels = EFFECTS["colorize"].level
+    assert levels is not None  # e_colorize is declared with a Level
+    level = checked_int(body[COLORIZE_LEVEL], f"{field}.level", levels) if COLORIZE_LEVEL in body else levels.default
     return f"co_{parsed.canonical()},e_colorize:{level}"
 
 

@@ -18,6 +18,7 @@ from imgorigin.transform.decode import load, normalise
 from imgorigin.transform.limits import Limits
 from imgorigin.transform.source import Header
 from imgorigin.transform.values import Length, OutputFormat
+from imgorigin.transform.vips import get_int
 
 if TYPE_CHECKING:
     import pyvips
@@ -66,7 +67,7 @@ class RenderContext:
 
 def declared_page_height(image: pyvips.Image) -> int:
     """The frame height libvips carries with the image (its height when it says none)."""
-    return int(image.get("page-height")) if image.get_typeof("page-height") else int(image.height)
+    return get_int(image, "page-height", image.height)
 
 
 @dataclass

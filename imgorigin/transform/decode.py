@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from imgorigin.blob import Blob
 from imgorigin.transform.jpegshrink import load_block_shrunk
 from imgorigin.transform.source import open_blob
+from imgorigin.transform.vips import LoadOptions, ThumbnailOptions
 
 if TYPE_CHECKING:
     import pyvips
@@ -22,7 +23,7 @@ def load(blob: Blob, *, pages: int = 1, page: int = 0, sequential: bool = False)
 
     ``pages`` frames of an animation are loaded from frame ``page`` (0-based) on.
     ``sequential`` streams it top to bottom instead, for pipelines that read it in that order once."""
-    options: dict[str, object] = {"fail_on": "error"}
+    options: LoadOptions = {"fail_on": "error"}
     if sequential:
         options["access"] = "sequential"
     if pages > 1:
@@ -42,7 +43,7 @@ def load_scaled(
         shrunk = load_block_shrunk(blob, width, height, no_rotate=no_rotate)
         if shrunk is not None:
             return shrunk
-    options: dict[str, object] = {
+    options: ThumbnailOptions = {
         "height": height, "size": "force", "no_rotate": no_rotate, "fail_on": "error",
     }
     parts = (f"n={pages}" if pages > 1 else "", f"page={page}" if page else "")

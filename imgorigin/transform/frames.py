@@ -13,17 +13,15 @@ from typing import TYPE_CHECKING
 
 from imgorigin.errors import InvalidTransformation
 from imgorigin.transform.geometry import Box
+from imgorigin.transform.vips import attention, get_int
 
 if TYPE_CHECKING:
     import pyvips
 
 
 def page_height(image: pyvips.Image) -> int:
-    if image.get_typeof("page-height"):
-        height = int(image.get("page-height"))
-        if 0 < height <= image.height and image.height % height == 0:
-            return height
-    return int(image.height)
+    height = get_int(image, "page-height", image.height)
+    return height if 0 < height <= image.height and image.height % height == 0 else image.height
 
 
 def page_count(image: pyvips.Image) -> int:
@@ -69,7 +67,7 @@ def map_frames(image: pyvips.Image, func: Callable[[pyvips.Image], pyvips.Image]
 
 def smart_box(frame: pyvips.Image, width: int, height: int) -> Box:
     """Where libvips' attention crop would cut ``width`` x ``height`` out of ``frame``."""
-    _, found = frame.smartcrop(width, height, interesting="attention", attention_x=True, attention_y=True)
-    left = min(max(0, int(found["attention_x"]) - width // 2), frame.width - width)
-    top = min(max(0, int(found["attention_y"]) - height // 2), page_height(frame) - height)
+    x, y = attention(frame, width, height)
+    left = min(max(0, x - width // 2), frame.width - width)
+    top = min(max(0, y - height // 2), page_height(frame) - height)
     return Box(left, top, width, height)

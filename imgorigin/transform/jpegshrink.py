@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from imgorigin.transform.vips import LoadOptions, get_int
+
 if TYPE_CHECKING:
     import pyvips
 
@@ -34,13 +36,13 @@ def load_block_shrunk(blob: Blob, width: int, height: int, *, no_rotate: bool) -
 
     if not is_jpeg(blob):
         return None
-    options: dict[str, object] = {"shrink": 8, "access": "sequential", "fail_on": "error"}
+    options: LoadOptions = {"shrink": 8, "access": "sequential", "fail_on": "error"}
     if blob.path is not None:
         image = pyvips.Image.new_from_file(str(blob.path), **options)
     else:
         assert blob.data is not None
         image = pyvips.Image.new_from_buffer(blob.data, "", **options)
-    orientation = int(image.get("orientation")) if image.get_typeof("orientation") else 1
+    orientation = get_int(image, "orientation", 1)
     turned = not no_rotate and orientation in (5, 6, 7, 8)
     target_w, target_h = (height, width) if turned else (width, height)
     # image is already 1/8 of the source: the source's own reduction factor is 8x these ratios

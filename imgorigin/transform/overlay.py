@@ -14,7 +14,7 @@ import html
 import math
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from imgorigin.blob import Blob
 from imgorigin.errors import InvalidTransformation, NotFound
@@ -31,12 +31,13 @@ from imgorigin.transform.responsive import fixed_width
 from imgorigin.transform.source import Header
 from imgorigin.transform.transformation import Component, Transformation
 from imgorigin.transform.values import CropMode, Gravity, Length, OutputFormat
+from imgorigin.transform.vips import TextOptions
 
 if TYPE_CHECKING:
     import pyvips
 
 BLACK = Color(0, 0, 0)
-ALIGN = {"left": "low", "center": "centre", "right": "high"}
+ALIGN: dict[str, Literal["low", "centre", "high"]] = {"left": "low", "center": "centre", "right": "high"}
 MEASURE_PX = 64  # the font size, in pixels, at which a text's extent is measured before it is drawn
 
 
@@ -170,10 +171,11 @@ def _draw_text(source: TextLayer, font: str, font_file: Path, wrap: int | None, 
     markup = html.escape(source.text, quote=False)
     if source.letter_spacing:
         markup = f'<span letter_spacing="{round(source.letter_spacing * 1024 * scale)}">{markup}</span>'
-    options: dict[str, object] = {"fontfile": str(font_file), "dpi": round(72 * scale),
+    options: TextOptions = {"fontfile": str(font_file), "dpi": round(72 * scale),
                                   "align": ALIGN[source.align or "left"]}
     if wrap is not None:
-        options.update(width=max(1, round(wrap * scale)), wrap="word-char")
+        options["width"] = max(1, round(wrap * scale))
+        options["wrap"] = "word-char"
     if source.line_spacing:
         options["spacing"] = round(source.line_spacing * scale)
     return pyvips.Image.text(markup, font=font, **options)

@@ -27,6 +27,7 @@ from imgorigin.transform.source import Header
 from imgorigin.transform.steps import FRAME_AWARE, STEPS, Step, reorders_rows
 from imgorigin.transform.transformation import Component, Transformation
 from imgorigin.transform.values import OutputFormat
+from imgorigin.transform.vips import floats
 
 if TYPE_CHECKING:
     import pyvips
@@ -126,5 +127,5 @@ def build(
             f"{limits.max_animation_pixels // 1_000_000} megapixels over all frames"
         )
     if image.hasalpha() and not fmt.supports_alpha:
-        image = image.flatten(background=(ctx.background or WHITE).rgb)
+        image = image.flatten(background=floats((ctx.background or WHITE).rgb))
     return image

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from imgorigin.transform.vips import equal
+
 if TYPE_CHECKING:
     import pyvips
 
@@ -27,7 +29,7 @@ def reduce(image: pyvips.Image) -> pyvips.Image:
     alpha_band = image.bands - 1 if image.hasalpha() else None
     colour = image if alpha_band is None else image.extract_band(0, n=alpha_band)
     alpha = None if alpha_band is None else image.extract_band(alpha_band)
-    if colour.bands != 3 or ((colour[0] == colour[1]) & (colour[1] == colour[2])).min() != 255:
+    if colour.bands != 3 or (equal(colour[0], colour[1]) & equal(colour[1], colour[2])).min() != 255:
         return image
     grey = colour.extract_band(0).copy(interpretation="b-w")
     return grey if alpha is None else grey.bandjoin(alpha)

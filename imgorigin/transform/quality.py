@@ -14,6 +14,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from imgorigin.transform.values import OutputFormat
+from imgorigin.transform.vips import get_int
 
 if TYPE_CHECKING:
     import pyvips
@@ -101,11 +102,8 @@ def searchable(image: pyvips.Image) -> bool:
 
 
 def _first_frame(image: pyvips.Image) -> pyvips.Image:
-    if image.get_typeof("page-height"):
-        page_height = int(image.get("page-height"))
-        if page_height < image.height:
-            return image.crop(0, 0, image.width, page_height)
-    return image
+    page_height = get_int(image, "page-height", image.height)
+    return image.crop(0, 0, image.width, page_height) if page_height < image.height else image
 
 
 def auto_quality(image: pyvips.Image, fmt: OutputFormat, level: str, encode: Encoder) -> int:

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from imgorigin.transform.colors import Color, parse_color
 from imgorigin.transform.numbers import int_between
+from imgorigin.transform.vips import clamp, floats, get_int
 
 if TYPE_CHECKING:
     import pyvips
@@ -84,7 +85,7 @@ def parse_border(raw: str) -> Border:
 
 
 def _page_height(image: pyvips.Image) -> int:
-    return int(image.get("page-height")) if image.get_typeof("page-height") else int(image.height)
+    return get_int(image, "page-height", image.height)
 
 
 def _quarter_disc(radius: int) -> pyvips.Image:
@@ -100,7 +101,7 @@ def _quarter_disc(radius: int) -> pyvips.Image:
 
 
 def _coverage(signed: pyvips.Image) -> pyvips.Image:
-    return (signed.clamp(min=0, max=1) * 255).cast("uchar")
+    return (clamp(signed, 0, 1) * 255).cast("uchar")
 
 
 def rounded_mask(width: int, height: int, radius: Radius) -> pyvips.Image:
@@ -176,7 +177,7 @@ def add_border(image: pyvips.Image, border: Border, radius: Radius | None) -> py
         image = image.colourspace("srgb")
     if not rounded and not image.hasalpha() and colour.a == 255 and pages == 1:
         return image.embed(w, w, image.width + 2 * w, image.height + 2 * w, extend="background",
-                           background=colour.rgb)
+                           background=floats(colour.rgb))
     outer_w, outer_h = image.width + 2 * w, page_height + 2 * w
     if rounded:
         assert radius is not None

@@ -11,12 +11,13 @@ from __future__ import annotations
 import threading
 import time
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Unpack
 
 from imgorigin.blob import Blob
 from imgorigin.errors import Unprocessable, UnsupportedMediaType
 from imgorigin.transform.gifcheck import gif_is_complete
 from imgorigin.transform.svg import check_svg
+from imgorigin.transform.vips import LoadOptions, get_int
 
 if TYPE_CHECKING:
     import pyvips
@@ -78,7 +79,7 @@ class Header:
         return self.width, self.height
 
 
-def open_blob(blob: Blob, **options: object) -> pyvips.Image:
+def open_blob(blob: Blob, **options: Unpack[LoadOptions]) -> pyvips.Image:
     import pyvips
 
     if blob.path is not None:
@@ -138,9 +139,9 @@ def read_header(blob: Blob, limits: SourceLimits) -> Header:
     if fmt == "svg":
         check_svg(blob.data if blob.data is not None else blob.path.read_bytes())  # type: ignore[union-attr]
     width, height = image.width, image.height
-    pages = image.get("n-pages") if image.get_typeof("n-pages") else 1
-    page_height = image.get("page-height") if image.get_typeof("page-height") else height
-    orientation = image.get("orientation") if image.get_typeof("orientation") else 1
+    pages = get_int(image, "n-pages", 1)
+    page_height = get_int(image, "page-height", height)
+    orientation = get_int(image, "orientation", 1)
     check_caps(width, page_height, pages, limits)
     if orientation in (5, 6, 7, 8):
         width, page_height = page_height, width

@@ -21,6 +21,7 @@ from imgorigin.transform.responsive import fixed_width
 from imgorigin.transform.shape import add_border, fade, round_corners
 from imgorigin.transform.transformation import Component
 from imgorigin.transform.values import Flip
+from imgorigin.transform.vips import floats
 
 if TYPE_CHECKING:
     import pyvips
@@ -94,7 +95,7 @@ def _finish_resize(image: pyvips.Image, resize: Resize, background: Color | None
     return image
 
 
-def _fill_for(image: pyvips.Image, background: Color | None, ctx: RenderContext) -> list[int]:
+def _fill_for(image: pyvips.Image, background: Color | None, ctx: RenderContext) -> list[float]:
     """The pixel value of a background: the b_ colour, else transparent where the image has alpha
     (and the format keeps it), else white, as Cloudinary pads."""
     if background is None and ctx.output_format.supports_alpha and image.hasalpha():
@@ -104,8 +105,8 @@ def _fill_for(image: pyvips.Image, background: Color | None, ctx: RenderContext)
     bands = image.bands
     if bands in (1, 2):
         grey = round(0.2126 * colour.r + 0.7152 * colour.g + 0.0722 * colour.b)
-        return [grey] if bands == 1 else [grey, colour.a]
-    return colour.rgb if bands == 3 else colour.rgba
+        return floats([grey] if bands == 1 else [grey, colour.a])
+    return floats(colour.rgb if bands == 3 else colour.rgba)
 
 
 def _with_alpha_for(image: pyvips.Image, background: Color | None, ctx: RenderContext) -> pyvips.Image:
@@ -145,7 +146,7 @@ def step_effects(canvas: Canvas, component: Component, ctx: RenderContext) -> No
     # w_auto never qualifies an effect (the parser refuses it there), so the width is a plain one.
     qualifiers = Qualifiers(component.get(p.X), component.get(p.Y), fixed_width(component.get(p.WIDTH)),
                             component.get(p.HEIGHT), component.get(p.COLOR))
-    canvas.image = call.unit.apply(image, call.arg, dataclasses.replace(ctx, qualifiers=qualifiers))
+    canvas.image = call.apply(image, dataclasses.replace(ctx, qualifiers=qualifiers))
 
 
 def step_radius(canvas: Canvas, component: Component, ctx: RenderContext) -> None:

@@ -58,6 +58,8 @@ def cartoonify(image: pyvips.Image, spec: Cartoon, ctx: RenderContext) -> pyvips
     0-100 (default 50) sets how many edges are inked and how thick; colour reduction 0-100 (default:
     the line strength) how few colours are left; ``bw`` a black-and-white cartoon.
     Example: ``e_cartoonify:40:60``."""
+    import pyvips
+
     colour, alpha = split_alpha(image)
     if colour.bands < 3:
         colour = colour.colourspace("srgb")
@@ -79,7 +81,7 @@ def cartoonify(image: pyvips.Image, spec: Cartoon, ctx: RenderContext) -> pyvips
     threshold = 40 + (100 - spec.line_strength) * 1.6
     ink = (edges > threshold).ifthenelse(255, 0).cast("uchar")
     if spec.line_strength > 60:
-        ink = ink.morph([[255] * 3] * 3, "dilate")
+        ink = ink.morph(pyvips.Image.new_from_list([[255] * 3] * 3), "dilate")
     out = (ink > 0).ifthenelse([0, 0, 0], flat)
     return join_alpha(out.cast("uchar").copy(interpretation="srgb"), alpha)
 

@@ -103,7 +103,7 @@ def auto_contrast(image: pyvips.Image, blend: int, ctx: RenderContext) -> pyvips
     each let go), one map for all channels so hues stay. ``e_auto_contrast[:blend]``, blend 0-100
     with the original (default 100). Example: ``e_auto_contrast``."""
     gain, offset = contrast_map(image)
-    return _blended(image, blend, lambda colour: colour.linear(gain, offset))
+    return _blended(image, blend, lambda colour: colour.linear([gain], [offset]))
 
 
 @effect("auto_color", parse_arg=blend_arg, example="e_auto_color:80", random_access=True)

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from imgorigin.transform.vips import get_int
+
 if TYPE_CHECKING:
     import pyvips
 
@@ -51,4 +53,4 @@ def premultiplied(image: pyvips.Image, change: Callable[[pyvips.Image], pyvips.I
 
 
 def page_height(image: pyvips.Image) -> int:
-    return int(image.get("page-height")) if image.get_typeof("page-height") else int(image.height)
+    return get_int(image, "page-height", image.height)

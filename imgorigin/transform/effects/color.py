@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 from imgorigin.transform.effects.bands import on_colour, on_rgb
 from imgorigin.transform.effects.registry import effect, no_value, optional_int
+from imgorigin.transform.vips import bandjoin
 
 if TYPE_CHECKING:
     import pyvips
@@ -29,8 +30,10 @@ def sepia(image: pyvips.Image, level: int, ctx: RenderContext) -> pyvips.Image:
     higher level gives a darker, stronger tone. Example: ``e_sepia:50``."""
     threshold = 255 * level / 100
 
+    import pyvips
+
     def tone(rgb: pyvips.Image) -> pyvips.Image:
-        intensity = rgb.recomb(_LUMA)
+        intensity = rgb.recomb(pyvips.Image.new_from_list(_LUMA))
         # Each curve is the intensity moved by a fixed amount (so the detail stays) and clipped; the
         # shifts decrease from red to blue, which keeps red >= green >= blue everywhere.
         red = intensity + (255 - threshold)
@@ -38,6 +41,6 @@ def sepia(image: pyvips.Image, level: int, ctx: RenderContext) -> pyvips.Image:
         blue = intensity - threshold / 6
         floor = threshold / 7  # ImageMagick's floor in the shadows, on all three so the order holds
         bands = [(band > 255).ifthenelse(255, (band < floor).ifthenelse(floor, band)) for band in (red, green, blue)]
-        return bands[0].bandjoin(bands[1:]).copy(interpretation="srgb")
+        return bandjoin(bands).copy(interpretation="srgb")
 
     return on_rgb(image, tone)

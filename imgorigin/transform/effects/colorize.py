@@ -10,6 +10,7 @@ from imgorigin.transform.colors import BLACK, WHITE, Color, parse_color
 from imgorigin.transform.effects.bands import on_rgb
 from imgorigin.transform.effects.registry import effect, optional_int, split_args
 from imgorigin.transform.numbers import int_between
+from imgorigin.transform.vips import bandjoin
 
 if TYPE_CHECKING:
     import pyvips
@@ -133,4 +134,4 @@ def _lut(stops: tuple[tuple[Color, int | None], ...]) -> pyvips.Image:
 
     table = _gradient(stops)
     bands = [pyvips.Image.new_from_list([[entry[b] for entry in table]]) for b in range(3)]
-    return bands[0].bandjoin(bands[1:]).cast("uchar")
+    return bandjoin(bands).cast("uchar")

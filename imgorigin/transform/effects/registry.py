@@ -3,15 +3,18 @@ parsers share.
 
 A unit declares with ``@effect`` how its value is parsed (``ValueError`` with what was expected, or a
 default when the value is omitted) and how it is applied to a ``pyvips.Image``; declaring a name
-twice fails at import. ``parse_effect`` is the value parser of ``e_``.
+twice fails at import. The declaration is generic in the value's type, so mypy checks that the
+implementation takes what the parser returns, and the parsed ``EffectCall`` carries the implementation
+already bound to its value: nothing between the URL and the unit sees the value as ``Any``.
+``parse_effect`` is the value parser of ``e_``.
 """
 
 from __future__ import annotations
 
 import difflib
 from collections.abc import Callable, Collection, Sequence
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, TypeVar
 
 from imgorigin.transform.numbers import IntBetween, int_between
 
@@ -20,17 +23,24 @@ if TYPE_CHECKING:
 
     from imgorigin.transform.context import RenderContext
 
-Applier = Callable[["pyvips.Image", Any, "RenderContext"], "pyvips.Image"]
+T = TypeVar("T")
+# A unit's libvips implementation: the image, the value its parser returned, the render's context.
+Applier = Callable[["pyvips.Image", T, "RenderContext"], "pyvips.Image"]
+Bound = Callable[["pyvips.Image", "RenderContext"], "pyvips.Image"]
+
+
+def _plain(arg: object) -> str | None:
+    return None if arg is None else str(arg)
 
 
 @dataclass(frozen=True)
 class Effect:
     name: str
-    parse_arg: Callable[[str | None], Any]
-    apply: Applier
+    parse_arg: Callable[[str | None], object]
+    # parse_arg, then the implementation bound to the value (see ``effect``).
+    parse: Callable[[str | None], EffectCall]
     doc: str
     example: str
-    format_arg: Callable[[Any], str | None] = lambda arg: None if arg is None else str(arg)
     # Reads pixels out of order (find a bounding box, run a model): the canvas must be in memory.
     random_access: bool = False
     # Keys of other parameters of its component that the effect reads (x_, y_, w_, h_, co_): there they
@@ -48,23 +58,27 @@ EFFECTS: dict[str, Effect] = {}
 def effect(
     name: str,
     *,
-    parse_arg: Callable[[str | None], Any],
+    parse_arg: Callable[[str | None], T],
     example: str,
-    format_arg: Callable[[Any], str | None] | None = None,
+    format_arg: Callable[[T], str | None] = _plain,
     random_access: bool = False,
     qualifiers: frozenset[str] = frozenset(),
     adds_alpha: bool = False,
     level: Level | None = None,
-) -> Callable[[Applier], Applier]:
+) -> Callable[[Applier[T]], Applier[T]]:
     """Declare an effect; the decorated function is its libvips implementation, its docstring the docs.
     ``level`` defaults to ``parse_arg`` when that is a ``Level``."""
 
-    def register(apply: Applier) -> Applier:
+    def register(apply: Applier[T]) -> Applier[T]:
         if name in EFFECTS:
             raise RuntimeError(f"effect e_{name} is declared twice")
+
+        def parse(raw: str | None) -> EffectCall:
+            arg = parse_arg(raw)
+            return EffectCall(name, arg, format_arg(arg), lambda image, ctx: apply(image, arg, ctx))
+
         EFFECTS[name] = Effect(
-            name, parse_arg, apply, (apply.__doc__ or "").strip(), example,
-            format_arg or (lambda arg: None if arg is None else str(arg)), random_access,
+            name, parse_arg, parse, (apply.__doc__ or "").strip(), example, random_access,
             qualifiers, adds_alpha, parse_arg if isinstance(parse_arg, Level) else level,
         )
         return apply
@@ -123,16 +137,23 @@ def keyword_then_ints(
 
 @dataclass(frozen=True)
 class EffectCall:
+    """``e_<name>[:<value>]`` parsed: equal to another when the name and the parsed value are."""
+
     name: str
-    arg: Any
+    arg: object
+    formatted: str | None = field(compare=False)
+    # The unit's implementation with ``arg`` bound, typed where the unit is declared.
+    run: Bound = field(compare=False, repr=False)
 
     @property
     def unit(self) -> Effect:
         return EFFECTS[self.name]
 
+    def apply(self, image: pyvips.Image, ctx: RenderContext) -> pyvips.Image:
+        return self.run(image, ctx)
+
     def canonical(self) -> str:
-        formatted = self.unit.format_arg(self.arg)
-        return self.name if formatted is None else f"{self.name}:{formatted}"
+        return self.name if self.formatted is None else f"{self.name}:{self.formatted}"
 
 
 def parse_effect(raw: str) -> EffectCall:
@@ -143,7 +164,6 @@ def parse_effect(raw: str) -> EffectCall:
         close = difflib.get_close_matches(name, EFFECTS, n=3, cutoff=0.5) or ["grayscale", "blur", "sepia"]
         raise ValueError(f"a known effect such as {', '.join(close)} (all are listed in docs/transformations.md)")
     try:
-        value = unit.parse_arg(arg if sep else None)
+        return unit.parse(arg if sep else None)
     except ValueError as exc:
         raise ValueError(f"{exc} after e_{name}:") from None
-    return EffectCall(name, value)

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from imgorigin.transform.colors import BLACK, Color
 from imgorigin.transform.effects.blur import BLUR_SIGMA_PER_UNIT, gaussian
 from imgorigin.transform.effects.registry import effect, keyword_then_ints, optional_int
+from imgorigin.transform.vips import floats
 
 if TYPE_CHECKING:
     import pyvips
@@ -37,7 +38,7 @@ def solid(colour: Color, alpha: pyvips.Image) -> pyvips.Image:
     """A layer of ``colour`` the size of ``alpha`` (coverage from 0 to 1), with that alpha."""
     import pyvips
 
-    plane = pyvips.Image.black(alpha.width, alpha.height, bands=3).linear(1, colour.rgb)
+    plane = pyvips.Image.black(alpha.width, alpha.height, bands=3).linear([1.0], floats(colour.rgb))
     return plane.bandjoin((alpha * colour.a).rint()).cast("uchar").copy(interpretation="srgb")
 
 

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from imgorigin.transform.effects.bands import join_alpha, on_colour, page_height, split_alpha
 from imgorigin.transform.effects.registry import effect, no_value, optional_int
+from imgorigin.transform.vips import bandjoin
 
 if TYPE_CHECKING:
     import pyvips
@@ -28,7 +29,7 @@ def contrast(image: pyvips.Image, level: int, ctx: RenderContext) -> pyvips.Imag
     """Stretches (positive) or flattens (negative) values around mid-grey by 1 + level / 100:
     -100 is flat grey, 100 doubles the spread. Level -100 to 100, default 0. Example: ``e_contrast:50``."""
     gain = 1 + level / 100
-    return on_colour(image, lambda colour: colour.linear(gain, MID_GREY * (1 - gain)))
+    return on_colour(image, lambda colour: colour.linear([gain], [MID_GREY * (1 - gain)]))
 
 
 @effect("saturation", parse_arg=optional_int(80, -100, 100), example="e_saturation:-50")
@@ -67,7 +68,7 @@ def blackwhite(image: pyvips.Image, threshold: int, ctx: RenderContext) -> pyvip
     grey = colour.colourspace("b-w") if colour.bands >= 3 else colour
     bw = (grey > threshold * 255 / 100).cast("uchar")
     if colour.bands >= 3:
-        bw = bw.bandjoin([bw, bw]).copy(interpretation="srgb")
+        bw = bandjoin([bw, bw, bw]).copy(interpretation="srgb")
     return join_alpha(bw, alpha)
 
 

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from imgorigin.transform.colors import Color, parse_color
 from imgorigin.transform.effects.bands import page_height, split_alpha
 from imgorigin.transform.effects.registry import Level, effect
+from imgorigin.transform.vips import floats
 
 if TYPE_CHECKING:
     import pyvips
@@ -61,7 +62,7 @@ def trim(image: pyvips.Image, spec: Trim, ctx: RenderContext) -> pyvips.Image:
         else:
             background = evaluate(colour, lambda: colour.getpoint(0, 0))
         left, top, width, height = evaluate(
-            colour, lambda: colour.find_trim(threshold=threshold, background=background))
+            colour, lambda: colour.find_trim(threshold=threshold, background=floats(background)))
     if width <= 0 or height <= 0:
         return image
     return image.crop(left, top, width, height)
