@@ -2,6 +2,7 @@
 
 Imports point one way, from the values up to the render:
 
+- ``vips``, the typed door to libvips for the calls pyvips' stubs get wrong (it imports nothing);
 - values: ``numbers``, ``values``, ``output``, ``colors``, ``flags``, ``layers``, ``shape``, ``limits``,
   ``responsive`` (``w_auto``, ``dpr_auto`` and the client hints' numbers);
 - sources and models: ``source`` (header checks), ``decode`` (pixels), ``levels``, ``deadline``,
