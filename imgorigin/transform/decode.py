@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from imgorigin.blob import Blob
 from imgorigin.transform.jpegshrink import load_block_shrunk
 from imgorigin.transform.source import open_blob
-from imgorigin.transform.vips import LoadOptions, ThumbnailOptions
+from imgorigin.transform.vips import LoadOptions, ThumbnailOptions, get_blob, maximum, set_blob
 
 if TYPE_CHECKING:
     import pyvips
@@ -86,7 +86,7 @@ _PROBE_LEVELS = range(0, 256, 17)
 def _already_srgb(image: pyvips.Image) -> bool:
     if image.interpretation != "srgb" or image.format != "uchar" or image.bands not in (3, 4):
         return False
-    profile = bytes(image.get("icc-profile-data"))
+    profile = get_blob(image, "icc-profile-data")
     digest = hashlib.sha256(profile).digest()
     verdict = _VERDICTS.get(digest)
     if verdict is None:
@@ -107,11 +107,11 @@ def is_srgb_profile(profile: bytes) -> bool:
     pixels = bytes(v for r in _PROBE_LEVELS for g in _PROBE_LEVELS for b in _PROBE_LEVELS for v in (r, g, b))
     probe = pyvips.Image.new_from_memory(pixels, 64, 64, 3, "uchar").copy(interpretation="srgb")
     tagged = probe.copy()
-    tagged.set_type(pyvips.GValue.blob_type, "icc-profile-data", profile)
+    set_blob(tagged, "icc-profile-data", profile)
     try:
         converted = tagged.icc_transform("srgb", embedded=True, intent="perceptual")
         if converted.bands != 3 or converted.width != probe.width:
             return False
-        return bool((converted.cast("int") - probe.cast("int")).abs().max() <= 1)
+        return maximum((converted.cast("int") - probe.cast("int")).abs()) <= 1
     except pyvips.Error:
         return False

@@ -13,6 +13,7 @@ from imgorigin.transform.flags import KEEP_IPTC, LOSSY, PROGRESSIVE, Flags, outp
 from imgorigin.transform.formats import LOSSY_GIF_ERROR
 from imgorigin.transform.quality import SEARCH_RANGE, auto_quality, searchable
 from imgorigin.transform.values import OutputFormat
+from imgorigin.transform.vips import SaveOptions
 
 if TYPE_CHECKING:
     import pyvips
@@ -54,12 +55,12 @@ def encode(
         raise Unprocessable("The image could not be rendered", detail=str(exc), code="render_failed") from None
 
 
-def save_options(fmt: OutputFormat, flags: Flags) -> tuple[str, dict[str, object]]:
+def save_options(fmt: OutputFormat, flags: Flags) -> tuple[str, SaveOptions]:
     """The libvips saver suffix and options for ``fmt`` with the output flags, at default quality."""
     q = DEFAULT_QUALITY.get(fmt, 80)
     keep = KEEP_METADATA if KEEP_IPTC in flags else "none"
     progressive = PROGRESSIVE in flags and flags.value(PROGRESSIVE) != "none"
-    options: dict[str, object]
+    options: SaveOptions
     if fmt is OutputFormat.JPEG:
         options = {"Q": q, "optimize_coding": True, "interlace": progressive}
         if progressive and flags.value(PROGRESSIVE) == "semi":

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 from imgorigin.blob import Blob
 from imgorigin.transform.decode import load, normalise
 from imgorigin.transform.source import Header
+from imgorigin.transform.vips import SaveOptions
 
 if TYPE_CHECKING:
     import pyvips
@@ -75,7 +76,7 @@ def level_size(size: tuple[int, int], denominator: int) -> tuple[int, int]:
     return max(1, round(width / denominator)), max(1, round(height / denominator))
 
 
-def encode_options(has_alpha: bool) -> tuple[str, dict[str, object]]:
+def encode_options(has_alpha: bool) -> tuple[str, SaveOptions]:
     if has_alpha:
         return ".png", {"compression": 1, "filter": "none", "keep": "none"}
     return ".jpg", {"Q": 95, "subsample_mode": "off", "optimize_coding": True, "keep": "none"}

@@ -5,7 +5,10 @@ so every ``pyvips.Image`` method, operator and constructor is checked against th
 disagrees with what pyvips does at run time, the call goes through here, with the stub's mistake named
 once, instead of a ``type: ignore`` at each use:
 
-- ``get`` returns the union of every GValue type: ``get_int`` reads an integer field;
+- ``get`` returns the union of every GValue type but a blob's ``bytes``, and ``set_type`` refuses
+  ``bytes``: ``get_int`` reads an integer field, ``get_blob`` and ``set_blob`` a binary one;
+- ``max`` is typed for its optional outputs (``float | tuple[float, dict]``): ``maximum``;
+- ``Image.__eq__`` is ``bool | Image`` (it is ``False`` against ``None``): ``equal``;
 - ``clamp`` names its bounds ``min_``/``max_``, but pyvips passes keyword names to libvips as written,
   so only ``min``/``max`` work: ``clamp``;
 - ``smartcrop`` is typed as returning an image even when ``attention_x``/``attention_y`` are asked for,
@@ -13,15 +16,16 @@ once, instead of a ``type: ignore`` at each use:
 - vector arguments are ``list[float]`` and ``bandjoin`` takes ``list[Image | int | float]``; lists are
   invariant, so a ``list[int]`` colour or a ``list[Image]`` is refused although libvips takes either:
   ``floats`` and ``bandjoin``;
-- loaders, ``thumbnail*`` and ``text`` take options through ``**kwargs``: the ``TypedDict``s below name
-  the ones the engine passes, with their types, so a misspelt or mistyped option fails the check.
+- loaders, savers (``write_to_buffer``), ``thumbnail*`` and ``text`` take options through ``**kwargs``:
+  the ``TypedDict``s below name the ones the engine passes, with their types, so a misspelt or
+  mistyped option fails the check.
 
 Like the rest of the engine it imports pyvips only when a function runs, so parsing never loads libvips.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Literal, TypedDict, cast
 
 if TYPE_CHECKING:
@@ -39,6 +43,23 @@ class LoadOptions(TypedDict, total=False):
     n: int
     page: int
     shrink: int
+
+
+class SaveOptions(TypedDict, total=False):
+    """What ``write_to_buffer`` is given, for the savers the engine uses (JPEG, WebP, AVIF, PNG, GIF,
+    TIFF)."""
+
+    Q: int
+    keep: str
+    lossless: bool
+    effort: int
+    compression: int | Literal["av1", "deflate"]
+    optimize_coding: bool
+    optimize_scans: bool
+    interlace: bool
+    subsample_mode: Literal["auto", "on", "off"]
+    filter: Literal["none", "all"]
+    interframe_maxerror: float
 
 
 class ThumbnailOptions(TypedDict, total=False):
@@ -70,6 +91,27 @@ def get_int(image: pyvips.Image, name: str, default: int) -> int:
     if isinstance(value, int | float | str):
         return int(value)
     raise TypeError(f"the image's {name} is {type(value).__name__}, not a number")
+
+
+def get_blob(image: pyvips.Image, name: str) -> bytes:
+    """The binary header field ``name`` (``icc-profile-data``, ``exif-data``...)."""
+    value: object = image.get(name)
+    if isinstance(value, bytes):
+        return value
+    raise TypeError(f"the image's {name} is {type(value).__name__}, not bytes")
+
+
+def set_blob(image: pyvips.Image, name: str, data: bytes) -> None:
+    """Attach ``data`` to ``image`` as the binary header field ``name``."""
+    import pyvips
+
+    set_type = cast("Callable[[int, str, bytes], None]", image.set_type)
+    set_type(pyvips.GValue.blob_type, name, data)
+
+
+def maximum(image: pyvips.Image) -> float:
+    """The largest value in ``image``, over every band."""
+    return cast(float, image.max())
 
 
 def floats(values: Sequence[float]) -> list[float]:
