@@ -154,6 +154,8 @@ def test_the_snippets_say_what_the_tested_nginx_conf_says() -> None:
     conf_lines = _directives(conf)
     for block_start in ("map $request_uri $imgorigin_path {", "map $imgorigin_path $imgorigin_negotiated {",
                         'map "$imgorigin_negotiated:$http_accept"',
+                        "map $imgorigin_path $imgorigin_hinted {", 'map "$imgorigin_hinted:',
+                        'map "$imgorigin_probe:$imgorigin_variant"',
                         "map $http_host $imgorigin_host {", "proxy_cache_path", "log_format imgorigin"):
         start = next(i for i, line in enumerate(conf_lines) if line.startswith(block_start))
         mine = next(i for i, line in enumerate(http_level) if line.startswith(block_start))

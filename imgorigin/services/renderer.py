@@ -8,17 +8,15 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import functools
 import hashlib
 import logging
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-import anyio.to_thread
-
 from imgorigin.blob import Blob
 from imgorigin.errors import ClientClosed, ImgOriginError, NotFound, RenderTimeout
+from imgorigin.services.headers import HeaderMemo
 from imgorigin.services.pyramid import level_picker, stored_header
 from imgorigin.services.slots import RenderSlots
 from imgorigin.state.cache import DerivedCache
@@ -42,8 +40,6 @@ from imgorigin.transform.transformation import Transformation
 from imgorigin.transform.values import AutoFormat, Output, OutputFormat
 
 log = logging.getLogger("imgorigin.render")
-
-HEADER_CACHE = 4096  # headers of originals remembered per worker, for expressions and w_auto's cap
 
 # Bump when rendering changes what a URL produces, so old cache entries stop matching.
 RENDER_VERSION = "2"
@@ -115,10 +111,7 @@ class Renderer:
         # Told (plan, format, seconds) after every render, from the render thread: metrics.
         self.on_render = on_render
         self.count_render = count_render  # per image id (the usage report)
-        # An original never changes under its id, so its header can be remembered: expressions and
-        # w_auto (capped at the original's width) are resolved on every request, hits included, and
-        # must not cost a storage read each time.
-        self.header_of = functools.lru_cache(maxsize=HEADER_CACHE)(self._read_header)
+        self.headers = HeaderMemo(self._read_header)  # for expressions and w_auto, before the cache key
 
     def _read_header(self, image_id: str) -> Header:
         header = stored_header(self.storage, image_id, self.source_limits) if self.pyramid else None
@@ -130,7 +123,7 @@ class Renderer:
         known before the cache key; a plain plan without them as it is."""
         if isinstance(plan, Transformation) and uses_hints(plan) == (False, False):
             return plan
-        header = await anyio.to_thread.run_sync(self.header_of, image_id)
+        header = await self.headers.get(image_id)
         if isinstance(plan, Transformation):
             return resolve(plan, hints, header.width, self.limits)
         return evaluate(plan, header, self.limits, hints)

@@ -183,3 +183,38 @@ def test_urls_the_api_hands_out_point_back_through_nginx(stack: Stack) -> None:
         assert delivered.status_code == 200 and delivered.headers["x-cache-status"] in ("MISS", "HIT")
     details = stack.client.get(f"{stack.base}/images/{stack.image_id}", headers=stack.headers).json()
     assert details["download"] == f"{stack.base}/images/{stack.image_id}/download"
+
+
+def test_client_hints_in_one_step_are_one_nginx_entry(stack: Stack) -> None:
+    url = stack.url("c_limit,w_auto:100:300")  # the photo is 640 wide
+
+    def get(**hints: str) -> tuple[str, int, str]:
+        response = stack.client.get(url, headers=hints)
+        assert response.status_code == 200, response.text
+        return response.headers["x-cache-status"], pyvips.Image.new_from_buffer(response.content, "").width, \
+            response.headers["vary"]
+
+    assert get(**{"Sec-CH-Width": "401"})[:2] == ("MISS", 500)
+    assert get(**{"Sec-CH-Width": "499"})[:2] == ("HIT", 500)
+    assert get(**{"Width": "450"})[:2] == ("HIT", 500)  # the old hint name, the same step
+    assert get(**{"Sec-CH-Viewport-Width": "250", "Sec-CH-DPR": "2"})[:2] == ("HIT", 500)
+    assert get(**{"Sec-CH-Width": "501"})[:2] == ("MISS", 600)
+    assert get(**{"Sec-CH-Width": "9000"})[:2] == ("MISS", 640)  # capped at the original: its own entry
+    assert get(**{"Sec-CH-Width": "1200"})[:2] == ("HIT", 640)
+    # Without hints, the fallback; hostile hints name the fallback's entry and never fail.
+    assert get() == ("MISS", 300, "Sec-CH-Width, Width, Sec-CH-Viewport-Width, Viewport-Width, Sec-CH-DPR, DPR")
+    assert get()[:2] == ("HIT", 300)
+    assert get(**{"Sec-CH-Width": "-5"})[:2] == ("MISS", 300)
+    assert get(**{"Sec-CH-Width": "abc", "DPR": "NaN"})[:2] == ("HIT", 300)
+    # Errors still come from the origin, whatever the hints: a forged signature, an unknown image.
+    forged = stack.base + signed_path("another-secret-0123456789abcdef", stack.image_id, "w_auto:100", "jpg")
+    refused = stack.client.get(forged, headers={"Sec-CH-Width": "300"})
+    assert (refused.status_code, refused.text) == (403, "Invalid signature\n")
+    missing = stack.base + signed_path(TEST_URL_SECRET, "NoSuchImage42", "w_auto:100", "jpg")
+    assert stack.client.get(missing, headers={"Sec-CH-Width": "300"}).status_code == 404
+
+
+def test_a_probe_header_from_outside_is_dropped(stack: Stack) -> None:
+    response = stack.client.get(stack.url("w_auto:100"), headers={"Sec-CH-Width": "200", "X-Imgorigin-Probe": "1"})
+    assert response.status_code == 200
+    assert pyvips.Image.new_from_buffer(response.content, "").width == 200
