@@ -15,29 +15,18 @@ from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
-from starlette.routing import BaseRoute, Route
+from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from imgorigin.api import capabilities, openapi, v1_1
-from imgorigin.api.account import AccountRoutes
-from imgorigin.api.auth import AuthRoutes
-from imgorigin.api.cloud import CloudRoutes
-from imgorigin.api.common import Bearer, Links
-from imgorigin.api.images import ImageRoutes
-from imgorigin.api.keys import KeyRoutes
-from imgorigin.api.search import SearchRoutes
 from imgorigin.api.v1_1.errors import PREFIX as CLOUDINARY_API
 from imgorigin.api.v1_1.errors import cloudinary_status
 from imgorigin.clouds.accounts import publish_once
 from imgorigin.config import Settings
-from imgorigin.delivery import cloudroutes
-from imgorigin.delivery import routes as delivery
 from imgorigin.delivery.cloudpath import layout_of as cloud_layout
-from imgorigin.delivery.fetch import Flights
 from imgorigin.errors import ImgOriginError, InsufficientStorage
 from imgorigin.ops.access import Observe
 from imgorigin.ops.background import background
-from imgorigin.ops.routes import OpsRoutes
+from imgorigin.planes import cloud_layouts, control_routes, delivery_routes, ops_routes
 from imgorigin.services.wiring import Services
 from imgorigin.state import disk
 from imgorigin.state.disk import is_disk_full
@@ -148,28 +137,6 @@ async def healthz(request: Request) -> Response:
     return JSONResponse({"status": "ok"})
 
 
-def control_routes(services: Services) -> list[BaseRoute]:
-    """The JSON API, each route class handed the collaborators it uses (built once, here)."""
-    settings, control = services.settings, services.control
-    assert control is not None
-    bearer = Bearer(settings.jwt_secret, control.db)
-    links = Links(settings.public_url, settings.signing_secret)
-    return [
-        *AuthRoutes(settings, control.db, bearer, services.rate_limiter, services.publisher).routes(),
-        *ImageRoutes(settings, control.db, bearer, links, control.library, services.transformations,
-                     services.renderer, services.slots, services.rate_limiter, services.publisher,
-                     control.eager).routes(),
-        *AccountRoutes(settings, control.db, bearer, control.library, services.publisher).routes(),
-        *KeyRoutes(control.db, bearer, services.publisher, settings.key_secret).routes(),
-        *CloudRoutes(control.db, bearer, services.transformations, services.publisher,
-                     settings.unsigned_policy).routes(),
-        *openapi.routes,
-        *capabilities.routes(services.background_remover, settings.max_upload_bytes),
-        *SearchRoutes(control.db, bearer).routes(),
-        *v1_1.routes,
-    ]
-
-
 def create_app(settings: Settings, services: Services | None = None) -> Starlette:
     """The app of one worker. ``services`` is built from ``settings`` unless given (tests keep a handle on
     it); the app owns it either way, and closes it at shutdown."""
@@ -179,7 +146,7 @@ def create_app(settings: Settings, services: Services | None = None) -> Starlett
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         try:
-            if settings.serves_control:
+            if services.control is not None:
                 await anyio.to_thread.run_sync(publish_once, services)
             async with background(services):
                 yield
@@ -198,14 +165,13 @@ def create_app(settings: Settings, services: Services | None = None) -> Starlett
         ))
     # A render node (IMGORIGIN_ROLE=render) mounts delivery, health and metrics only; a control node
     # the API and the playground; the default node both.
-    delivery_routes = [*delivery.routes, *cloudroutes.routes] if settings.serves_delivery else []
-    ops = OpsRoutes(services.storage, services.database, settings.data_dir, settings.min_free_disk, services.metrics)
+    layouts = cloud_layouts(services)
     app = Starlette(
         routes=[
-            *delivery_routes,
-            *(control_routes(services) if settings.serves_control else []),
+            *(delivery_routes(services, layouts) if settings.serves_delivery else []),
+            *(control_routes(services, services.control, layouts) if services.control is not None else []),
             Route("/healthz", healthz),
-            *ops.routes(),
+            *ops_routes(services),
             *(pages.routes if settings.serves_control else []),
         ],
         middleware=middleware,
@@ -218,6 +184,4 @@ def create_app(settings: Settings, services: Services | None = None) -> Starlett
         },
         lifespan=lifespan,
     )
-    app.state.services = services
-    app.state.fetch_flights = Flights()
     return app

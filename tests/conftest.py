@@ -12,9 +12,8 @@ from typing import Any
 import pytest
 from starlette.testclient import TestClient
 
-from imgorigin.app import create_app
 from imgorigin.config import Settings
-from tests.helpers import Account, make_settings, register
+from tests.helpers import Account, AppClient, make_settings, register
 
 
 @pytest.fixture
@@ -24,7 +23,7 @@ def settings(tmp_path: Path) -> Settings:
 
 @pytest.fixture
 def client(settings: Settings) -> Iterator[TestClient]:
-    with TestClient(create_app(settings)) as test_client:
+    with AppClient(settings) as test_client:
         yield test_client
 
 
@@ -57,7 +56,7 @@ def make_client(tmp_path: Path) -> Iterator[Any]:
     clients: list[TestClient] = []
 
     def build(**overrides: Any) -> TestClient:
-        client = TestClient(create_app(make_settings(tmp_path / str(len(clients)), **overrides)))
+        client = AppClient(make_settings(tmp_path / str(len(clients)), **overrides))
         client.__enter__()
         clients.append(client)
         return client

@@ -13,14 +13,14 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 import pytest
 import pyvips
 from httpx import Response
-from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
+from imgorigin.app import create_app
 from imgorigin.config import Settings
 from imgorigin.environment import load_settings
 from imgorigin.security import long_signature
@@ -98,11 +98,20 @@ def register(client: TestClient, username: str, password: str = "correct horse b
     return Account(client, username, response.json()["token"])
 
 
+class AppClient(TestClient):
+    """A client of an app built on services the test keeps (``services_of``): its storage, database, slots.
+
+    The app owns them as ``create_app`` would have built them: its shutdown closes them."""
+
+    def __init__(self, settings: Settings, **options: Any) -> None:
+        self.services = Services.build(settings)
+        super().__init__(create_app(settings, self.services), **options)
+
+
 def services_of(client: TestClient) -> Services:
     """The services behind a test app (storage, database, render slots), typed."""
-    app = client.app
-    assert isinstance(app, Starlette)
-    return cast(Services, app.state.services)
+    assert isinstance(client, AppClient), "build the client with AppClient(settings) to reach its services"
+    return client.services
 
 
 def signed(transformation: str, last: str, secret: str = TEST_URL_SECRET) -> str:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 PACKAGE = Path(__file__).parent.parent / "imgorigin"
 BELOW_THE_PLANES = ("transform", "info", "state", "storage", "services", "clouds", "http")
-ABOVE = ("delivery", "api", "ops", "web", "app", "asgi", "cli")
+ABOVE = ("delivery", "api", "ops", "web", "app", "planes", "asgi", "cli")
 
 
 def imported(path: Path) -> set[str]:

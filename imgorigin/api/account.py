@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
@@ -17,14 +19,13 @@ from imgorigin.services.library import Library
 from imgorigin.state.db import Database
 
 
+@dataclass(frozen=True)
 class AccountRoutes:
-    def __init__(self, settings: Settings, db: Database, bearer: Bearer, library: Library,
-                 publisher: Publisher) -> None:
-        self.settings = settings
-        self.db = db
-        self.bearer = bearer
-        self.library = library
-        self.publisher = publisher
+    settings: Settings
+    db: Database
+    bearer: Bearer
+    library: Library
+    publisher: Publisher
 
     def routes(self) -> list[BaseRoute]:
         return [

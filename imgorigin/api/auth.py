@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from starlette.requests import Request
@@ -38,16 +39,15 @@ def token_answer(settings: Settings, user: User, status: int) -> JSONResponse:
     )
 
 
+@dataclass(frozen=True)
 class AuthRoutes:
     """Accounts and tokens; a new account is published for render nodes at once."""
 
-    def __init__(self, settings: Settings, db: Database, bearer: Bearer, rate_limiter: RateLimiter,
-                 publisher: Publisher) -> None:
-        self.settings = settings
-        self.db = db
-        self.bearer = bearer
-        self.rate_limiter = rate_limiter
-        self.publisher = publisher
+    settings: Settings
+    db: Database
+    bearer: Bearer
+    rate_limiter: RateLimiter
+    publisher: Publisher
 
     def routes(self) -> list[BaseRoute]:
         return [

@@ -8,6 +8,7 @@ stored in canonical form). Changes reach render nodes within ``IMGORIGIN_STATE_T
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from starlette.requests import Request
@@ -26,14 +27,13 @@ from imgorigin.state.records import User
 MAX_ALLOWED = 200
 
 
+@dataclass(frozen=True)
 class CloudRoutes:
-    def __init__(self, db: Database, bearer: Bearer, transformations: Transformations, publisher: Publisher,
-                 server_policy: str) -> None:
-        self.db = db
-        self.bearer = bearer
-        self.transformations = transformations
-        self.publisher = publisher
-        self.server_policy = server_policy  # IMGORIGIN_UNSIGNED_POLICY: an account without its own follows it
+    db: Database
+    bearer: Bearer
+    transformations: Transformations
+    publisher: Publisher
+    server_policy: str  # IMGORIGIN_UNSIGNED_POLICY: an account without its own follows it
 
     def routes(self) -> list[BaseRoute]:
         return [

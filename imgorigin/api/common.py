@@ -16,17 +16,12 @@ from starlette.requests import Request
 from imgorigin.client.urls import signed_path
 from imgorigin.errors import BadRequest, PayloadTooLarge, Unauthorized
 from imgorigin.security import TokenClaims, read_token
-from imgorigin.services.wiring import Services
 from imgorigin.state.db import Database
 from imgorigin.state.records import ImageRecord, User
 from imgorigin.transform.values import OutputFormat
 
 T = TypeVar("T")
 MAX_JSON_BYTES = 256 * 1024
-
-
-def services_of(request: Request) -> Services:
-    return request.app.state.services  # type: ignore[no-any-return]
 
 
 async def in_thread(func: Callable[..., T], *args: Any) -> T:
@@ -78,10 +73,6 @@ def token_binds(claims: TokenClaims, user: User) -> bool:
     """
     created = datetime.fromisoformat(user.created_at.replace("Z", "+00:00")).timestamp() if user.created_at else 0
     return claims.version == user.token_version and claims.issued_at >= int(created)
-
-
-def base_url(request: Request) -> str:
-    return Links(services_of(request).settings.public_url, "").base(request)
 
 
 @dataclass(frozen=True)

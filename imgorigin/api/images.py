@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import Any
 
 from starlette.requests import Request
@@ -37,24 +38,22 @@ MAX_SIGN_ITEMS = 100
 SHA256_HEX = re.compile(r"[0-9a-f]{64}")
 
 
+@dataclass(frozen=True)
 class ImageRoutes:
     """The library of the caller's images. Renders (``transform``, converted downloads) go through the
     renderer and its slots like delivery's; an upload's checks take a render slot too."""
 
-    def __init__(self, settings: Settings, db: Database, bearer: Bearer, links: Links, library: Library,
-                 transformations: Transformations, renderer: Renderer, slots: RenderSlots,
-                 rate_limiter: RateLimiter, publisher: Publisher, eager_worker: EagerWorker | None) -> None:
-        self.settings = settings
-        self.db = db
-        self.bearer = bearer
-        self.links = links
-        self.library = library
-        self.transformations = transformations
-        self.renderer = renderer
-        self.slots = slots
-        self.rate_limiter = rate_limiter
-        self.publisher = publisher
-        self.eager_worker = eager_worker  # None when IMGORIGIN_EAGER_CONCURRENCY is 0
+    settings: Settings
+    db: Database
+    bearer: Bearer
+    links: Links
+    library: Library
+    transformations: Transformations
+    renderer: Renderer
+    slots: RenderSlots
+    rate_limiter: RateLimiter
+    publisher: Publisher
+    eager_worker: EagerWorker | None  # None when IMGORIGIN_EAGER_CONCURRENCY is 0
 
     def routes(self) -> list[BaseRoute]:
         # {id:path}: an id may be a public id with folders (samples/animals/cat). The two sub-resources come

@@ -7,6 +7,8 @@ be live at once, so a site rotates by creating the new key, deploying it, then d
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
@@ -20,12 +22,12 @@ from imgorigin.errors import NotFound
 from imgorigin.state.db import Database
 
 
+@dataclass(frozen=True)
 class KeyRoutes:
-    def __init__(self, db: Database, bearer: Bearer, publisher: Publisher, key_secret: str) -> None:
-        self.db = db
-        self.bearer = bearer
-        self.publisher = publisher
-        self.key_secret = key_secret  # API secrets are derived from it, never stored
+    db: Database
+    bearer: Bearer
+    publisher: Publisher
+    key_secret: str  # API secrets are derived from it, never stored
 
     def routes(self) -> list[BaseRoute]:
         return [

@@ -46,12 +46,12 @@ def search_terms(request: Request) -> Search:
     return Search(query, folder, tag)
 
 
+@dataclass(frozen=True)
 class SearchRoutes:
     """The names the library is searched by: its folders and its tags."""
 
-    def __init__(self, db: Database, bearer: Bearer) -> None:
-        self.db = db
-        self.bearer = bearer
+    db: Database
+    bearer: Bearer
 
     def routes(self) -> list[BaseRoute]:
         return [Route("/folders", self.folders, methods=["GET"]), Route("/tags", self.tags, methods=["GET"])]

@@ -22,9 +22,12 @@ import anyio.to_thread
 from imgorigin.clouds import records
 from imgorigin.clouds.accounts import account_state, publish_account
 from imgorigin.clouds.plans import AccountPlans
+from imgorigin.clouds.state import Published, Publisher
 from imgorigin.errors import InvalidTransformation, Unavailable
-from imgorigin.services.eager import EagerSpec, eager_plans, output_of, record_eager
-from imgorigin.services.wiring import Services
+from imgorigin.services.eager import EagerSpec, EagerWorker, eager_plans, output_of, record_eager
+from imgorigin.services.renderer import Renderer
+from imgorigin.services.transformations import Transformations
+from imgorigin.state.db import Database
 from imgorigin.state.records import ImageRecord, User
 from imgorigin.transform.transformation import Transformation
 
@@ -44,53 +47,63 @@ class Eager:
     plan: Transformation  # resolved as the account's delivery URL is
 
 
-async def prepare(services: Services, user: User, text: str) -> list[Eager]:
-    """The call's ``eager`` field, checked and resolved before anything is stored (400 otherwise)."""
-    if not text.strip():
-        return []
-    state = await anyio.to_thread.run_sync(account_state, services.db, user)
-    account = AccountPlans(services, user.username, state)
+@dataclass(frozen=True)
+class CloudEager:
+    """The Upload API's eager derivatives: resolved as the account's delivery URLs are (``AccountPlans``
+    over the parser and the published state), then rendered by the renderer or queued for the pool."""
 
-    def plan_of(transformation: str) -> Transformation:
-        plan = anyio.from_thread.run(account.plan, transformation)[0]
-        if not isinstance(plan, Transformation):  # a Program: evaluated on a header this call has not read
-            raise InvalidTransformation("Eager transformations cannot use variables, arithmetic or if_ conditions")
-        return plan
+    db: Database
+    renderer: Renderer
+    eager_worker: EagerWorker | None  # None when IMGORIGIN_EAGER_CONCURRENCY is 0
+    publisher: Publisher
+    transformations: Transformations
+    published: Published
 
-    plans = await anyio.to_thread.run_sync(eager_plans, text, plan_of)
-    return [Eager(spec, plan) for spec, plan in plans]
+    async def prepare(self, user: User, text: str) -> list[Eager]:
+        """The call's ``eager`` field, checked and resolved before anything is stored (400 otherwise)."""
+        if not text.strip():
+            return []
+        state = await anyio.to_thread.run_sync(account_state, self.db, user)
+        account = AccountPlans(self.transformations, self.published, user.username, state)
 
+        def plan_of(transformation: str) -> Transformation:
+            plan = anyio.from_thread.run(account.plan, transformation)[0]
+            if not isinstance(plan, Transformation):  # a Program: evaluated on a header this call has not read
+                raise InvalidTransformation("Eager transformations cannot use variables, arithmetic or if_ conditions")
+            return plan
 
-async def derive(services: Services, user: User, record: ImageRecord, items: list[Eager],
-                 *, asynchronous: bool) -> list[Derivative]:
-    """Render ``items`` now (or queue them); a render that meets a busy node is queued instead, so the
-    upload, already stored, still answers 200."""
-    original = record.output_format.value
-    done: list[Derivative] = []
-    queued: list[Eager] = list(items) if asynchronous else []
-    for item in [] if asynchronous else items:
-        spec = item.spec
-        fmt = output_of(item.plan, spec.extension or original)
-        try:
-            derived = await services.renderer.derive(record.id, item.plan, fmt)
-        except Unavailable:
-            queued.append(item)
-            continue
-        width, height = await anyio.to_thread.run_sync(derived.dimensions)
-        done.append(Derivative(spec.transformation, spec.extension or fmt.value, width, height, len(derived.data)))
-    if queued:
-        # The queue keeps the resolved plan: the render node that takes the job knows no account.
-        jobs = [EagerSpec(item.plan.canonical(), item.spec.extension) for item in queued]
-        await anyio.to_thread.run_sync(record_eager, services.db, record.id, jobs, original)
-        if services.eager is not None:
-            services.eager.notify()
-        done += [Derivative(item.spec.transformation, item.spec.extension or original) for item in queued]
-    await anyio.to_thread.run_sync(_allow, services, user, [item.spec.transformation for item in items])
-    return done
+        plans = await anyio.to_thread.run_sync(eager_plans, text, plan_of)
+        return [Eager(spec, plan) for spec, plan in plans]
 
+    async def derive(self, user: User, record: ImageRecord, items: list[Eager],
+                     *, asynchronous: bool) -> list[Derivative]:
+        """Render ``items`` now (or queue them); a render that meets a busy node is queued instead, so the
+        upload, already stored, still answers 200."""
+        original = record.output_format.value
+        done: list[Derivative] = []
+        queued: list[Eager] = list(items) if asynchronous else []
+        for item in [] if asynchronous else items:
+            spec = item.spec
+            fmt = output_of(item.plan, spec.extension or original)
+            try:
+                derived = await self.renderer.derive(record.id, item.plan, fmt)
+            except Unavailable:
+                queued.append(item)
+                continue
+            width, height = await anyio.to_thread.run_sync(derived.dimensions)
+            done.append(Derivative(spec.transformation, spec.extension or fmt.value, width, height, len(derived.data)))
+        if queued:
+            # The queue keeps the resolved plan: the render node that takes the job knows no account.
+            jobs = [EagerSpec(item.plan.canonical(), item.spec.extension) for item in queued]
+            await anyio.to_thread.run_sync(record_eager, self.db, record.id, jobs, original)
+            if self.eager_worker is not None:
+                self.eager_worker.notify()
+            done += [Derivative(item.spec.transformation, item.spec.extension or original) for item in queued]
+        await anyio.to_thread.run_sync(self._allow, user, [item.spec.transformation for item in items])
+        return done
 
-def _allow(services: Services, user: User, transformations: list[str]) -> None:
-    new = set(transformations) - set(records.allowed_transformations(services.db, user.id))
-    if new:
-        records.allow_transformations(services.db, user.id, sorted(new))
-        publish_account(services.db, services.publisher, user)
+    def _allow(self, user: User, transformations: list[str]) -> None:
+        new = set(transformations) - set(records.allowed_transformations(self.db, user.id))
+        if new:
+            records.allow_transformations(self.db, user.id, sorted(new))
+            publish_account(self.db, self.publisher, user)

@@ -15,9 +15,9 @@ from urllib.parse import unquote
 import anyio.to_thread
 
 from imgorigin.clouds.publicids import EXTENSIONS, check_public_id
-from imgorigin.clouds.state import AccountState, Pointer
+from imgorigin.clouds.state import AccountState, Pointer, Published
 from imgorigin.errors import BadRequest, InvalidTransformation, NotFound
-from imgorigin.services.wiring import Services
+from imgorigin.services.transformations import Transformations
 from imgorigin.transform.exprplan import Program
 from imgorigin.transform.presets import Preset, Presets
 from imgorigin.transform.transformation import Transformation
@@ -62,14 +62,16 @@ def split_default(transformation: str) -> tuple[str, str | None]:
 class AccountPlans:
     """The transformations of one account (``cloud``, as published in ``account``) made into plans."""
 
-    def __init__(self, services: Services, cloud: str, account: AccountState) -> None:
-        self.services = services
+    def __init__(self, transformations: Transformations, published: Published, cloud: str,
+                 account: AccountState) -> None:
+        self.transformations = transformations
+        self.published = published  # the account's public ids, from the object store
         self.cloud = cloud
         self.account = account
-        self.presets = account_presets(services.transformations.presets, account)
+        self.presets = account_presets(transformations.presets, account)
 
     async def pointer(self, public_id: str) -> Pointer | None:
-        return await anyio.to_thread.run_sync(self.services.published.pointer, self.cloud, public_id)
+        return await anyio.to_thread.run_sync(self.published.pointer, self.cloud, public_id)
 
     async def with_layer_ids(self, transformation: str) -> str:
         """Image overlays and underlays name the account's public ids; the plan draws their storage ids,
@@ -93,4 +95,4 @@ class AccountPlans:
         the public id of its ``d_`` default image."""
         transformation, default_id = split_default(transformation)
         transformation = await self.with_layer_ids(transformation)
-        return self.services.transformations.program(transformation, self.presets), default_id
+        return self.transformations.program(transformation, self.presets), default_id

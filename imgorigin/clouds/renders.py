@@ -26,6 +26,7 @@ import anyio.to_thread
 from imgorigin.clouds.state import read_json, write_json
 from imgorigin.services.wiring import Services
 from imgorigin.state.rendercount import RenderCounter
+from imgorigin.storage import Storage
 
 log = logging.getLogger("imgorigin.clouds")
 
@@ -92,17 +93,16 @@ def _count(value: object) -> int:
     return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else 0
 
 
-def total(services: Services, cloud: str, image_ids: list[str], month: str | None = None) -> int:
+def total(counter: RenderCounter, storage: Storage, cloud: str, image_ids: list[str], month: str | None = None) -> int:
     """The account's renders in ``month``: this host's live counts, and every other node's snapshot."""
-    counter = services.renders
     month = month or counter.month()
     own = counter.node_id()
     renders = counter.total(image_ids, month)
     wanted = set(image_ids)
-    for key in list(services.storage.keys(f"{PREFIX}/{month}")):
+    for key in list(storage.keys(f"{PREFIX}/{month}")):
         if key.rsplit("/", 1)[-1] == own:
             continue
-        data = read_json(services.storage, key) or {}
+        data = read_json(storage, key) or {}
         clouds, images = data.get("clouds"), data.get("images")
         if isinstance(clouds, dict):
             renders += _count(clouds.get(cloud))

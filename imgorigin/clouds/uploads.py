@@ -23,12 +23,15 @@ from imgorigin.blob import Blob
 from imgorigin.clouds.publicids import Naming
 from imgorigin.clouds.remote import spool
 from imgorigin.clouds.tags import parse_context, parse_tags, set_context, set_tags
+from imgorigin.config import Settings
 from imgorigin.errors import BadRequest, ImgOriginError, PayloadTooLarge
-from imgorigin.services.wiring import Services
+from imgorigin.services.library import Library
+from imgorigin.state.db import Database
 from imgorigin.state.records import ImageRecord
+from imgorigin.transform.limits import Limits
 from imgorigin.transform.plan import parse
 from imgorigin.transform.render import render
-from imgorigin.transform.source import read_header
+from imgorigin.transform.source import SourceLimits, read_header
 from imgorigin.transform.values import parse_output_format
 
 _DATA_URI = re.compile(r"^data:([\w.+-]+/[\w.+-]+)?((?:;[\w-]+=[\w.-]+)*);base64,", re.ASCII)
@@ -64,11 +67,10 @@ def from_data_uri(text: str, limit: int, spool_dir: Path) -> Received:
     return Received(spool_bytes(data, spool_dir), "file", hashlib.sha256(data).hexdigest())
 
 
-def from_url(services: Services, url: str) -> Received:
+def from_url(settings: Settings, url: str) -> Received:
     """A remote image (``file=https://...``): only from ``IMGORIGIN_FETCH_ALLOWED_HOSTS``, through the
     fetcher's SSRF rules (one pinned resolution, no private addresses unless listed exactly, redirects
     re-checked), within the upload's size cap and the fetch time limit."""
-    settings = services.settings
     try:
         limit = min(settings.fetch_max_bytes, settings.max_upload_bytes)
         path, digest = spool(url, settings.fetch_allowed_hosts, settings.data_dir / "tmp", "upload-", limit,
@@ -81,23 +83,6 @@ def from_url(services: Services, url: str) -> Received:
                          detail=exc.detail) from None
     name = url.split("?", 1)[0].rstrip("/").rsplit("/", 1)[-1]
     return Received(path, name or "file", digest)
-
-
-def convert(services: Services, received: Received, fmt: str) -> Received:
-    """The upload re-encoded to ``fmt`` (``format=png``) before it is stored; runs in a render slot."""
-    try:
-        output = parse_output_format(fmt)
-    except ValueError:
-        raise BadRequest(f"Invalid format {fmt[:16]!r}: expected jpg, png, webp, avif, gif or tiff",
-                         code="invalid_format") from None
-    blob = Blob(path=received.path)
-    header = read_header(blob, services.source_limits)
-    rendered = render(blob, header, parse(""), output, services.transformations.limits,
-                      timeout=services.settings.render_timeout)
-    received.path.unlink(missing_ok=True)
-    stem = received.filename.rsplit(".", 1)[0] if "." in received.filename else received.filename
-    return Received(spool_bytes(rendered.data, received.path.parent), f"{stem}.{output.value}",
-                    hashlib.sha256(rendered.data).hexdigest())
 
 
 @dataclass(frozen=True)
@@ -124,15 +109,42 @@ class Options:
         return cls(naming, tags, parse_context(text("context")), text("format").strip().lower())
 
 
-def store(services: Services, user_id: int, received: Received, options: Options) -> ImageRecord:
-    """Convert if asked, store under the chosen public id, then tags and context (in a worker thread)."""
-    try:
-        if options.fmt:
-            received = convert(services, received, options.fmt)
-        record = services.library.store_upload(user_id, received.filename, received.path, received.sha256,
-                              options.naming)
-    finally:
+@dataclass(frozen=True)
+class UploadStore:
+    """Where an Upload API upload goes: re-encoded when asked (in a render slot, under the source limits),
+    then into the library, then its tags and context."""
+
+    db: Database
+    library: Library
+    source_limits: SourceLimits
+    limits: Limits
+    render_timeout: float
+
+    def convert(self, received: Received, fmt: str) -> Received:
+        """The upload re-encoded to ``fmt`` (``format=png``) before it is stored; runs in a render slot."""
+        try:
+            output = parse_output_format(fmt)
+        except ValueError:
+            raise BadRequest(f"Invalid format {fmt[:16]!r}: expected jpg, png, webp, avif, gif or tiff",
+                             code="invalid_format") from None
+        blob = Blob(path=received.path)
+        header = read_header(blob, self.source_limits)
+        rendered = render(blob, header, parse(""), output, self.limits,
+                          timeout=self.render_timeout)
         received.path.unlink(missing_ok=True)
-    set_tags(services.db, record.id, options.tags)
-    set_context(services.db, record.id, options.context)
-    return record
+        stem = received.filename.rsplit(".", 1)[0] if "." in received.filename else received.filename
+        return Received(spool_bytes(rendered.data, received.path.parent), f"{stem}.{output.value}",
+                        hashlib.sha256(rendered.data).hexdigest())
+
+    def store(self, user_id: int, received: Received, options: Options) -> ImageRecord:
+        """Convert if asked, store under the chosen public id, then tags and context (in a worker thread)."""
+        try:
+            if options.fmt:
+                received = self.convert(received, options.fmt)
+            record = self.library.store_upload(user_id, received.filename, received.path, received.sha256,
+                                               options.naming)
+        finally:
+            received.path.unlink(missing_ok=True)
+        set_tags(self.db, record.id, options.tags)
+        set_context(self.db, record.id, options.context)
+        return record

@@ -16,6 +16,7 @@ import re
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
 from urllib.parse import unquote
 
 import anyio.to_thread
@@ -24,14 +25,15 @@ from starlette.responses import Response
 
 from imgorigin.blob import Blob
 from imgorigin.clouds.remote import check_url, spool
-from imgorigin.clouds.state import Pointer
+from imgorigin.clouds.state import Pointer, Published, Publisher
+from imgorigin.config import Settings
 from imgorigin.delivery.cloud import UNVERSIONED, CloudDelivery, output_format_of
 from imgorigin.delivery.cloudpath import CloudPath
-from imgorigin.delivery.routes import serve
 from imgorigin.errors import BadRequest, ImgOriginError
-from imgorigin.services.wiring import Services
-from imgorigin.storage import original_key
-from imgorigin.transform.source import read_header, verify_decodes
+from imgorigin.services.slots import RenderSlots
+from imgorigin.state.cache import DerivedCache
+from imgorigin.storage import Storage, original_key
+from imgorigin.transform.source import SourceLimits, read_header, verify_decodes
 
 log = logging.getLogger("imgorigin.fetch")
 
@@ -65,61 +67,72 @@ def remote_url(raw: str) -> str:
     return _COLLAPSED.sub(lambda m: f"{m[1]}://", url, count=1)
 
 
-def _store(services: Services, cloud: str, url: str, old: Pointer | None) -> Pointer:
-    """Download, check like an upload, store; runs in a render slot's thread."""
-    settings = services.settings
-    path, digest = spool(url, settings.fetch_allowed_hosts, settings.data_dir / "tmp", "fetch-",
-                         settings.fetch_max_bytes, settings.fetch_timeout)
-    try:
-        blob = Blob(path=path)
-        header = read_header(blob, services.source_limits)
-        verify_decodes(blob, header, timeout=settings.render_timeout)
-        image_id = hashlib.sha256(f"{cloud}\0{url}\0{digest}".encode()).hexdigest()[:32]
-        if not services.storage.exists(original_key(image_id)):
-            services.storage.put(original_key(image_id), path)
-    finally:
-        path.unlink(missing_ok=True)
-    pointer = Pointer(image_id, int(time.time()), header.format)
-    services.publisher.pointer(cloud, FETCH_NAME + url, pointer)
-    if old is not None and old.image_id != image_id:  # the remote image changed: drop the old copy
-        services.storage.delete(original_key(old.image_id))
-        services.cache.evict_image(old.image_id)
-    return pointer
+@dataclass(frozen=True)
+class Fetcher:
+    """Remote images of this node's accounts: fetched within the fetch settings, checked in a render slot,
+    stored as originals, published as the account's fetch pointers."""
 
+    settings: Settings
+    source_limits: SourceLimits
+    storage: Storage
+    cache: DerivedCache
+    published: Published
+    publisher: Publisher
+    slots: RenderSlots
+    flights: Flights = field(default_factory=Flights, init=False)
 
-async def fetched(services: Services, flights: Flights, cloud: str, url: str) -> Pointer:
-    """The stored copy of ``url``, fetched now if there is none or it is older than the refresh period."""
-    refresh = services.settings.fetch_refresh
-    pointer = await anyio.to_thread.run_sync(services.published.pointer, cloud, FETCH_NAME + url)
-    if pointer is not None and time.time() - pointer.version < refresh:
-        return pointer
-    async with flights.one(cloud, url):
-        services.published.forget_pointer(cloud, FETCH_NAME + url)
-        current = await anyio.to_thread.run_sync(services.published.pointer, cloud, FETCH_NAME + url)
-        if current is not None and time.time() - current.version < refresh:
-            return current
+    def _store(self, cloud: str, url: str, old: Pointer | None) -> Pointer:
+        """Download, check like an upload, store; runs in a render slot's thread."""
+        settings = self.settings
+        path, digest = spool(url, settings.fetch_allowed_hosts, settings.data_dir / "tmp", "fetch-",
+                             settings.fetch_max_bytes, settings.fetch_timeout)
         try:
-            return await services.slots.run(_store, services, cloud, url, current)
+            blob = Blob(path=path)
+            header = read_header(blob, self.source_limits)
+            verify_decodes(blob, header, timeout=settings.render_timeout)
+            image_id = hashlib.sha256(f"{cloud}\0{url}\0{digest}".encode()).hexdigest()[:32]
+            if not self.storage.exists(original_key(image_id)):
+                self.storage.put(original_key(image_id), path)
+        finally:
+            path.unlink(missing_ok=True)
+        pointer = Pointer(image_id, int(time.time()), header.format)
+        self.publisher.pointer(cloud, FETCH_NAME + url, pointer)
+        if old is not None and old.image_id != image_id:  # the remote image changed: drop the old copy
+            self.storage.delete(original_key(old.image_id))
+            self.cache.evict_image(old.image_id)
+        return pointer
+
+    async def fetched(self, cloud: str, url: str) -> Pointer:
+        """The stored copy of ``url``, fetched now if there is none or it is older than the refresh period."""
+        refresh = self.settings.fetch_refresh
+        pointer = await anyio.to_thread.run_sync(self.published.pointer, cloud, FETCH_NAME + url)
+        if pointer is not None and time.time() - pointer.version < refresh:
+            return pointer
+        async with self.flights.one(cloud, url):
+            self.published.forget_pointer(cloud, FETCH_NAME + url)
+            current = await anyio.to_thread.run_sync(self.published.pointer, cloud, FETCH_NAME + url)
+            if current is not None and time.time() - current.version < refresh:
+                return current
+            try:
+                return await self.slots.run(self._store, cloud, url, current)
+            except ImgOriginError as exc:
+                if current is None or exc.status < 500:
+                    raise
+                log.warning("refreshing %s failed (%s); serving the stored copy", url, exc.message)
+                return current
+
+    async def deliver(self, request: Request, delivery: CloudDelivery, url: CloudPath) -> Response:
+        policy = delivery.authorize(request, url)
+        remote = remote_url(url.rest)
+        check_url(remote, self.settings.fetch_allowed_hosts)  # refused before any other work
+        plan, default_id = await delivery.plan(url.transformation)
+        try:
+            pointer = await self.fetched(delivery.cloud, remote)
         except ImgOriginError as exc:
-            if current is None or exc.status < 500:
+            default = await delivery.pointer(default_id) if default_id is not None and exc.status == 404 else None
+            if default is None:
                 raise
-            log.warning("refreshing %s failed (%s); serving the stored copy", url, exc.message)
-            return current
-
-
-async def deliver_fetch(request: Request, delivery: CloudDelivery, url: CloudPath) -> Response:
-    services = delivery.services
-    policy = delivery.authorize(request, url)
-    remote = remote_url(url.rest)
-    check_url(remote, services.settings.fetch_allowed_hosts)  # refused before any other work
-    plan, default_id = await delivery.plan(url.transformation)
-    try:
-        pointer = await fetched(services, request.app.state.fetch_flights, delivery.cloud, remote)
-    except ImgOriginError as exc:
-        default = await delivery.pointer(default_id) if default_id is not None and exc.status == 404 else None
-        if default is None:
-            raise
-        pointer = default
-    extension = output_format_of(pointer.format)
-    return await serve(request, services, pointer.image_id, plan, extension, UNVERSIONED,
-                       delivery.on_miss(request, policy, pointer.image_id))
+            pointer = default
+        extension = output_format_of(pointer.format)
+        return await delivery.layouts.responder.serve(request, pointer.image_id, plan, extension, UNVERSIONED,
+                                                       delivery.on_miss(request, policy, pointer.image_id))

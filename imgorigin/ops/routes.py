@@ -7,6 +7,7 @@ checks the dependencies: a load balancer stops sending traffic on it, without re
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from pathlib import Path
 
 import anyio
@@ -27,16 +28,15 @@ CHECK_TIMEOUT = 10.0
 EXPOSITION = "text/plain; version=0.0.4; charset=utf-8"
 
 
+@dataclass(frozen=True)
 class OpsRoutes:
     """What a load balancer and Prometheus read. A render node has no database to check."""
 
-    def __init__(self, storage: Storage, database: Database | None, data_dir: Path, min_free_disk: int,
-                 metrics: Metrics) -> None:
-        self.storage = storage
-        self.database = database
-        self.data_dir = data_dir
-        self.min_free_disk = min_free_disk
-        self.metrics = metrics
+    storage: Storage
+    database: Database | None
+    data_dir: Path
+    min_free_disk: int
+    metrics: Metrics
 
     def routes(self) -> list[BaseRoute]:
         return [

@@ -7,14 +7,12 @@ import time
 from pathlib import Path
 
 import pytest
-from starlette.testclient import TestClient
 
-from imgorigin.app import create_app
 from imgorigin.client.urls import signed_path
 from imgorigin.ops import background
 from imgorigin.transform import cutout
 from imgorigin.transform.cutout import is_installed
-from tests.helpers import IN_CI, TEST_URL_SECRET, make_settings, register
+from tests.helpers import IN_CI, TEST_URL_SECRET, AppClient, make_settings, register, services_of
 
 MODEL_DIR = Path(__file__).resolve().parents[2] / "models"
 EXTRA_MISSING = "Background removal is not installed on this server: pip install 'imgorigin[bg]'"
@@ -23,7 +21,7 @@ MODEL_MISSING = "Background removal needs its model, which is not installed: run
 
 def test_without_the_model_it_says_why(tmp_path: Path) -> None:
     settings = make_settings(tmp_path, model_dir=tmp_path / "no-models", max_upload_bytes=1234567)
-    with TestClient(create_app(settings)) as client:
+    with AppClient(settings) as client:
         response = client.get("/capabilities")
     assert response.status_code == 200
     assert response.headers["cache-control"] == "no-store"
@@ -37,7 +35,7 @@ def test_without_the_extra_the_effect_is_a_503_not_a_500(tmp_path: Path, monkeyp
     """A Quick-start install has no rembg, onnxruntime or PIL: the effect must say so, whatever imports first."""
     monkeypatch.setattr(cutout, "_PACKAGES", ("rembg", "imgorigin_no_such_package"))
     settings = make_settings(tmp_path, model_dir=MODEL_DIR)
-    with TestClient(create_app(settings)) as client:
+    with AppClient(settings) as client:
         assert client.get("/capabilities").json()["background_removal"] == {
             "available": False, "reason": EXTRA_MISSING, "ready": False,
         }
@@ -58,7 +56,7 @@ def test_the_model_is_loaded_at_start_up(tmp_path: Path) -> None:
             pytest.fail("the model is required in CI (imgorigin models install)")
         pytest.skip("the background-removal model is not installed")
     settings = make_settings(tmp_path, model_dir=MODEL_DIR, bg_removal_warm=True)
-    with TestClient(create_app(settings)) as client:
+    with AppClient(settings) as client:
         deadline = time.monotonic() + 120
         state = client.get("/capabilities").json()["background_removal"]
         while not state["ready"] and time.monotonic() < deadline:
@@ -66,7 +64,7 @@ def test_the_model_is_loaded_at_start_up(tmp_path: Path) -> None:
             state = client.get("/capabilities").json()["background_removal"]
         # Nobody asked for a removal: the start-up loaded the model.
         assert state == {"available": True, "reason": None, "ready": True}
-        assert client.app.state.services.background_remover._session is not None  # type: ignore[attr-defined]
+        assert services_of(client).background_remover._session is not None
 
 
 @pytest.mark.parametrize("warm", [False, True])
@@ -79,7 +77,7 @@ def test_off_by_setting_nothing_is_loaded(tmp_path: Path, monkeypatch: pytest.Mo
 
     monkeypatch.setattr(background, "warm_models", record)
     settings = make_settings(tmp_path, model_dir=MODEL_DIR, bg_removal_warm=warm)
-    with TestClient(create_app(settings)) as client:
+    with AppClient(settings) as client:
         assert len(scheduled) == int(warm)
         assert client.get("/capabilities").json()["background_removal"]["ready"] is False
-        assert client.app.state.services.renderer.background_remover._session is None  # type: ignore[attr-defined]
+        assert services_of(client).renderer.background_remover._session is None

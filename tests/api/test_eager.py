@@ -9,12 +9,10 @@ from typing import Any
 
 import pytest
 import pyvips
-from starlette.testclient import TestClient
 
-from imgorigin.app import create_app
 from imgorigin.state.db import Database
 from imgorigin.storage import original_key
-from tests.helpers import Account, error, make_settings, register
+from tests.helpers import Account, AppClient, error, make_settings, register, services_of
 
 EAGER_DEADLINE = 30.0
 
@@ -68,7 +66,7 @@ def test_bad_eager_is_refused_before_anything_is_stored(alice: Account, eager: s
     response = upload(alice, eager)
     assert error(response) == (400, "invalid_eager", message)
     assert alice.client.get("/images", headers=alice.headers).json()["total"] == 0
-    data_dir = Path(alice.client.app.state.services.settings.data_dir)  # type: ignore[attr-defined]
+    data_dir = Path(services_of(alice.client).settings.data_dir)
     assert not list((data_dir / "tmp").glob("upload-*"))
 
 
@@ -82,16 +80,16 @@ def test_pending_work_survives_a_restart(tmp_path: Path) -> None:
     # A node that records eager work but renders none (IMGORIGIN_EAGER_CONCURRENCY=0), stopped with work
     # pending: the next start picks the work up from the database.
     quiet = make_settings(tmp_path, eager_concurrency=0)
-    with TestClient(create_app(quiet)) as client:
+    with AppClient(quiet) as client:
         alice = register(client, "alice")
         kept = upload(alice, "w_120/webp|w_60").json()
         lost = upload(alice, "w_30", name="coffee.png").json()
-        services = client.app.state.services  # type: ignore[attr-defined]
+        services = services_of(client)
         assert services.eager is None  # no pool on this node: nothing can take the jobs, however long we wait
         assert [e["state"] for e in settled_now(alice, kept["id"])] == ["pending", "pending"]
         services.storage.delete(original_key(lost["id"]))  # its original vanishes behind the database's back
 
-    with TestClient(create_app(make_settings(tmp_path))) as client:
+    with AppClient(make_settings(tmp_path)) as client:
         alice.client = client
         assert [e["state"] for e in settled(alice, kept["id"])] == ["done", "done"]
         assert client.get(settled(alice, kept["id"])[0]["url"]).headers["x-cache"] == "HIT"
@@ -105,10 +103,10 @@ def settled_now(account: Account, image_id: str) -> list[dict[str, Any]]:
 
 
 def test_deleting_an_image_drops_its_eager_work(tmp_path: Path) -> None:
-    with TestClient(create_app(make_settings(tmp_path, eager_concurrency=0))) as client:
+    with AppClient(make_settings(tmp_path, eager_concurrency=0)) as client:
         alice = register(client, "alice")
         image = upload(alice, "w_10|w_20").json()
-        db: Database = client.app.state.services.db  # type: ignore[attr-defined]
+        db: Database = services_of(client).db
         assert len(db.eager_for(image["id"])) == 2
         assert client.delete(f"/images/{image['id']}", headers=alice.headers).status_code == 204
         assert db.eager_for(image["id"]) == []

@@ -14,7 +14,7 @@ from starlette.testclient import TestClient
 from imgorigin.client.urls import signed_path
 from imgorigin.errors import Unavailable
 from imgorigin.state.metrics import SECONDS_BUCKETS, Metrics, exposition, merge
-from tests.helpers import TEST_URL_SECRET, Account, error
+from tests.helpers import TEST_URL_SECRET, Account, error, services_of
 
 
 def samples(text: str) -> dict[str, float]:
@@ -30,7 +30,7 @@ def test_healthz_and_readyz(client: TestClient) -> None:
 
 
 def test_readyz_fails_when_a_dependency_does(client: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
-    services = client.app.state.services  # type: ignore[attr-defined]
+    services = services_of(client)
 
     def locked() -> None:
         raise sqlite3.OperationalError("database is locked")

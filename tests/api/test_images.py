@@ -8,7 +8,7 @@ import pytest
 import pyvips
 from starlette.testclient import TestClient
 
-from tests.helpers import Account, error, photo
+from tests.helpers import Account, AppClient, error, photo, services_of
 
 
 def fetch(client: TestClient, url: str) -> pyvips.Image:
@@ -56,11 +56,10 @@ def test_upload_errors(client: TestClient, alice: Account) -> None:
 
 
 def test_upload_size_cap(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    from imgorigin.app import create_app
     from tests.helpers import make_settings, register
 
     settings = make_settings(tmp_path, max_upload_bytes=50_000)
-    with TestClient(create_app(settings)) as small:
+    with AppClient(settings) as small:
         account = register(small, "carol")
         response = small.post(
             "/images",
@@ -72,10 +71,9 @@ def test_upload_size_cap(tmp_path, monkeypatch) -> None:  # type: ignore[no-unty
 
 
 def test_pixel_cap_from_the_header(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    from imgorigin.app import create_app
     from tests.helpers import make_settings, register
 
-    with TestClient(create_app(make_settings(tmp_path, max_source_pixels=100_000))) as small:
+    with AppClient(make_settings(tmp_path, max_source_pixels=100_000)) as small:
         account = register(small, "dave")
         response = small.post(
             "/images",
@@ -158,7 +156,7 @@ def test_delete_removes_original_and_derivatives(alice: Account) -> None:
     assert gone.status_code == 404
     assert gone.text == "No such image\n"
     assert alice.client.get(f"/images/{uploaded['id']}", headers=alice.headers).status_code == 404
-    services = alice.client.app.state.services  # type: ignore[attr-defined]
+    services = services_of(alice.client)
     assert not any(services.settings.originals_dir.rglob("*")) or not any(
         p.is_file() for p in services.settings.originals_dir.rglob("*")
     )

@@ -8,30 +8,29 @@ from pathlib import Path
 import pytest
 from starlette.testclient import TestClient
 
-from imgorigin.app import create_app
 from imgorigin.security import hash_password
 from imgorigin.services.library import now_iso
 from imgorigin.services.registration import create_invite, set_role
-from tests.helpers import error, make_settings
+from tests.helpers import AppClient, error, make_settings, services_of
 
 BODY = {"username": "newcomer", "password": "correct horse battery"}
 
 
 @pytest.fixture(params=["closed", "invite"])
 def team(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[TestClient]:
-    with TestClient(create_app(make_settings(tmp_path, registration=request.param))) as client:
+    with AppClient(make_settings(tmp_path, registration=request.param)) as client:
         yield client
 
 
 def _admin_token(client: TestClient) -> str:
-    db = client.app.state.services.db  # type: ignore[attr-defined]
+    db = services_of(client).db
     user = db.create_user("boss", hash_password("a long password", 4), now_iso())
     set_role(db, user.id, "admin")
     return str(client.post("/login", json={"username": "boss", "password": "a long password"}).json()["token"])
 
 
 def test_closed_and_invite_refuse_strangers(team: TestClient) -> None:
-    mode = team.app.state.services.settings.registration  # type: ignore[attr-defined]
+    mode = services_of(team).settings.registration
     expected = {
         "closed": (403, "registration_closed", "Registration is closed: ask an administrator for an account"),
         "invite": (403, "invite_required", "Registration needs an invitation: send its code as 'invite'"),
@@ -54,8 +53,8 @@ def test_an_administrator_creates_accounts_and_invites(team: TestClient) -> None
 
 
 def test_an_invite_makes_one_account(tmp_path: Path) -> None:
-    with TestClient(create_app(make_settings(tmp_path, registration="invite"))) as client:
-        db = client.app.state.services.db  # type: ignore[attr-defined]
+    with AppClient(make_settings(tmp_path, registration="invite")) as client:
+        db = services_of(client).db
         code, _ = create_invite(db, now_iso())
         taken = client.post("/register", json={**BODY, "username": "x", "invite": code})
         assert taken.status_code == 400  # a bad username does not use the invitation up

@@ -8,7 +8,7 @@ from starlette.testclient import TestClient
 from imgorigin.clouds.records import image_by_public_id
 from imgorigin.clouds.tags import change_tags
 from tests.api.test_search import _named, _public_ids
-from tests.helpers import Account, register
+from tests.helpers import Account, register, services_of
 
 UNICODE = "café ☕ 東京"
 SQLISH = "x' or 1=1 --"
@@ -16,7 +16,7 @@ SQLISH = "x' or 1=1 --"
 
 def _tag(client: TestClient, account: Account, public_ids: list[str], *tags: str) -> None:
     """Tags as the Upload API's ``tags`` call adds them (``clouds.tags.change_tags``)."""
-    db = client.app.state.services.db  # type: ignore[attr-defined]
+    db = services_of(client).db
     user = db.user_with_hash(account.username)[0]
     records = [image_by_public_id(db, user.id, public_id) for public_id in public_ids]
     change_tags(db, user.id, [record.id for record in records if record is not None], "add", list(tags))

@@ -6,11 +6,9 @@ import io
 from pathlib import Path
 
 import pytest
-from starlette.testclient import TestClient
 
-from imgorigin.app import create_app
 from imgorigin.cli.main import main
-from tests.helpers import TEST_JWT_SECRET, TEST_URL_SECRET, make_settings, photo
+from tests.helpers import TEST_JWT_SECRET, TEST_URL_SECRET, AppClient, make_settings, photo
 
 
 def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
@@ -33,7 +31,7 @@ def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def test_create_list_set_password_delete(data_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert run(capsys, "user", "create", "Ann", "--admin")[1] == "created administrator ann (id 1)\n"
     assert run(capsys, "user", "create", "ben")[1] == "created user ben (id 2)\n"
-    with TestClient(create_app(make_settings(data_dir))) as client:
+    with AppClient(make_settings(data_dir)) as client:
         token = client.post("/login", json={"username": "ben", "password": "first password"}).json()["token"]
         upload = client.post("/images", headers={"Authorization": f"Bearer {token}"},
                              files={"file": ("c.png", io.BytesIO(photo("coffee.png")))})
@@ -45,7 +43,7 @@ def test_create_list_set_password_delete(data_dir: Path, capsys: pytest.CaptureF
 
     assert run(capsys, "user", "set-password", "ben", "--password", "second password")[1] == (
         "password of ben changed\n")
-    with TestClient(create_app(make_settings(data_dir))) as client:
+    with AppClient(make_settings(data_dir)) as client:
         assert client.post("/login", json={"username": "ben", "password": "first password"}).status_code == 401
         assert client.post("/login", json={"username": "ben", "password": "second password"}).status_code == 200
     assert run(capsys, "user", "delete", "ben", "--yes")[1] == "deleted user ben and 1 image\n"
@@ -61,6 +59,6 @@ def test_invite_prints_a_code_that_registers(data_dir: Path, capsys: pytest.Capt
     code, out, _ = run(capsys, "user", "invite", "--days", "1")
     invite = out.splitlines()[0]
     assert code == 0 and len(invite) == 24
-    with TestClient(create_app(make_settings(data_dir, registration="invite"))) as client:
+    with AppClient(make_settings(data_dir, registration="invite")) as client:
         body = {"username": "guest", "password": "a long password", "invite": invite}
         assert client.post("/register", json=body).status_code == 201

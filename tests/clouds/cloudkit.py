@@ -13,8 +13,7 @@ import cloudinary.utils
 import pyvips
 from starlette.testclient import TestClient
 
-from imgorigin.app import create_app
-from tests.helpers import Account, make_settings, photo, register
+from tests.helpers import Account, AppClient, make_settings, photo, register
 
 
 @dataclass
@@ -59,7 +58,7 @@ class Cloud:
 def make_cloud(tmp_path: Path, **settings: Any) -> Iterator[Cloud]:
     values: dict[str, Any] = {"default_cloud": "alice", "allow_short_signatures": True}
     values.update(settings)
-    with TestClient(create_app(make_settings(tmp_path, **values))) as client:
+    with AppClient(make_settings(tmp_path, **values)) as client:
         account = register(client, "alice")
         key = client.post("/me/api-keys", headers=account.headers).json()
         yield Cloud(client, account, key["api_key"], key["api_secret"])

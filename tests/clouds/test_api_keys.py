@@ -6,11 +6,11 @@ from starlette.testclient import TestClient
 
 from imgorigin.clouds.keys import api_secret
 from imgorigin.config import Settings
-from tests.helpers import Account, error
+from tests.helpers import Account, error, services_of
 
 
 def published_keys(client: TestClient, cloud: str) -> tuple[str, ...] | None:
-    state = client.app.state.services.published.account(cloud)  # type: ignore[attr-defined]
+    state = services_of(client).published.account(cloud)
     return None if state is None else tuple(state.api_keys)
 
 

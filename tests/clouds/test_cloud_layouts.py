@@ -208,9 +208,10 @@ def test_overlays_of_folder_public_ids(cloud: Cloud) -> None:
 def test_named_transformations_of_the_account_with_f_auto(cloud: Cloud) -> None:
     from imgorigin.clouds import records
     from imgorigin.clouds.accounts import publish_account
+    from tests.helpers import services_of
 
     cloud.upload("rocket.jpg", public_id="sample")
-    services = cloud.client.app.state.services  # type: ignore[attr-defined]
+    services = services_of(cloud.client)
     user = services.db.user_with_hash("alice")[0]
     records.put_named_transformation(services.db, user.id, records.NamedTransformation(
         "card", "c_scale,w_90/f_auto", False, "now"))

@@ -13,7 +13,7 @@ import pyvips
 from imgorigin.clouds.remote import download
 from imgorigin.errors import Forbidden
 from tests.clouds.cloudkit import Cloud, make_cloud
-from tests.helpers import photo
+from tests.helpers import photo, services_of
 
 
 class Origin(ThreadingHTTPServer):
@@ -109,7 +109,7 @@ def test_refusals(cloud: Cloud, origin: Origin) -> None:
         response = cloud.get(fetch_url(cloud, remote, width=10, crop="scale"))
         assert (response.status_code, response.text) == (status, text + "\n"), remote
         assert response.headers["cache-control"] == "no-store"
-    services = cloud.client.app.state.services  # type: ignore[attr-defined]
+    services = services_of(cloud.client)
     assert sorted((services.settings.data_dir / "tmp").glob("fetch-*")) == []  # no refusal left its spool
 
 
@@ -163,12 +163,12 @@ def test_the_upload_api_reads_remote_files_under_the_same_rules(cloud: Cloud, or
 
     from imgorigin.clouds.uploads import from_url
 
-    services = cloud.client.app.state.services  # type: ignore[attr-defined]
-    received = from_url(services, base(origin) + "/coffee.png?size=full")
+    services = services_of(cloud.client)
+    received = from_url(services.settings, base(origin) + "/coffee.png?size=full")
     assert received.path.read_bytes() == photo("coffee.png")
     assert (received.filename, received.sha256) == ("coffee.png", hashlib.sha256(photo("coffee.png")).hexdigest())
     received.path.unlink()
     with pytest.raises(Forbidden, match="Fetching from this host is not allowed"):
-        from_url(services, "http://169.254.169.254/latest/meta-data/")
+        from_url(services.settings, "http://169.254.169.254/latest/meta-data/")
     spooled = sorted((services.settings.data_dir / "tmp").glob("upload-*"))
     assert spooled == []  # nothing left behind by the refusal

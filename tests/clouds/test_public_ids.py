@@ -14,7 +14,7 @@ from imgorigin.config import Settings
 from imgorigin.errors import BadRequest
 from imgorigin.state.db import Database
 from imgorigin.storage import original_key
-from tests.helpers import Account, error, photo
+from tests.helpers import Account, error, photo, services_of
 
 
 def upload(account: Account, name: str = "rocket.jpg", filename: str | None = None,
@@ -43,7 +43,7 @@ def test_folder_and_public_id_make_the_public_id(client: TestClient, alice: Acco
     assert shown.status_code == 200 and shown.json()["id"] == body["id"]
     # /t/ keeps addressing the image by its storage id
     assert pixels(client, shown.json()["url"]).width == 640
-    pointer = client.app.state.services.published.pointer("alice", "samples/animals/cat")  # type: ignore[attr-defined]
+    pointer = services_of(client).published.pointer("alice", "samples/animals/cat")
     assert (pointer.image_id, pointer.version, pointer.format) == (body["id"], body["version"], "jpeg")
 
 
@@ -72,7 +72,7 @@ def test_a_clash_without_overwrite_is_409_and_keeps_the_first(client: TestClient
 
 
 def test_overwrite_replaces_bumps_the_version_and_purges_derivatives(client: TestClient, alice: Account) -> None:
-    services = client.app.state.services  # type: ignore[attr-defined]
+    services = services_of(client)
     _, first = upload(alice, public_id="hero")
     assert pixels(client, first["url"]).width == 640
     derived = client.post(f"/images/{first['id']}/transform", headers=alice.headers, json={"transformations": {"resize": {"width": 100}}}).json()
@@ -103,7 +103,7 @@ def test_public_ids_are_per_account(client: TestClient, alice: Account, bob: Acc
 def test_delete_by_public_id_unpublishes_it(client: TestClient, alice: Account) -> None:
     upload(alice, public_id="a/b")
     assert client.delete("/images/a/b", headers=alice.headers).status_code == 204
-    assert client.app.state.services.published.pointer("alice", "a/b") is None  # type: ignore[attr-defined]
+    assert services_of(client).published.pointer("alice", "a/b") is None
     assert error(client.get("/images/a/b", headers=alice.headers))[:2] == (404, "image_not_found")
 
 

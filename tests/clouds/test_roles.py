@@ -5,11 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pyvips
-from starlette.testclient import TestClient
 
-from imgorigin.app import create_app
 from imgorigin.client.urls import signed_path
-from tests.helpers import TEST_URL_SECRET, make_settings, register
+from tests.helpers import TEST_URL_SECRET, AppClient, make_settings, register
 
 CONTROL_PATHS = [("POST", "/register"), ("POST", "/login"), ("GET", "/images"), ("GET", "/me"),
                  ("GET", "/me/api-keys"), ("POST", "/sign"), ("GET", "/openapi.json"), ("GET", "/")]
@@ -17,7 +15,7 @@ CONTROL_PATHS = [("POST", "/register"), ("POST", "/login"), ("GET", "/images"), 
 
 def test_a_render_node_serves_the_shared_store_without_a_database(tmp_path: Path) -> None:
     control_settings = make_settings(tmp_path, role="control")
-    with TestClient(create_app(control_settings)) as control:
+    with AppClient(control_settings) as control:
         account = register(control, "alice")
         image_id = account.upload()["id"]
         # a control node does not deliver
@@ -25,7 +23,7 @@ def test_a_render_node_serves_the_shared_store_without_a_database(tmp_path: Path
 
     render_settings = make_settings(tmp_path, role="render", data_dir=control_settings.data_dir)
     control_settings.db_path.rename(tmp_path / "moved.db")  # prove the render node never reads it
-    with TestClient(create_app(render_settings)) as render:
+    with AppClient(render_settings) as render:
         response = render.get(signed_path(TEST_URL_SECRET, image_id, "w_40", "png"))
         assert response.status_code == 200
         assert pyvips.Image.new_from_buffer(response.content, "").width == 40
@@ -39,7 +37,7 @@ def test_a_render_node_serves_the_shared_store_without_a_database(tmp_path: Path
 
 def test_a_render_node_never_creates_a_database(tmp_path: Path) -> None:
     settings = make_settings(tmp_path, role="render")
-    with TestClient(create_app(settings)) as render:
+    with AppClient(settings) as render:
         assert render.post("/register", json={"username": "mallory", "password": "long enough pw"}).status_code == 404
         assert render.get("/readyz").status_code == 200
     assert not settings.db_path.exists()
@@ -47,7 +45,7 @@ def test_a_render_node_never_creates_a_database(tmp_path: Path) -> None:
 
 
 def test_the_default_role_serves_both_planes(tmp_path: Path) -> None:
-    with TestClient(create_app(make_settings(tmp_path))) as both:
+    with AppClient(make_settings(tmp_path)) as both:
         image_id = register(both, "alice").upload()["id"]
         assert both.get(signed_path(TEST_URL_SECRET, image_id, "w_20", "png")).status_code == 200
         assert both.get("/me/api-keys", headers={"Authorization": "Bearer x"}).status_code == 401
@@ -70,7 +68,7 @@ def test_a_render_node_serves_cloudinary_layouts_from_published_state(tmp_path: 
     from tests.helpers import photo
 
     control_settings = make_settings(tmp_path, role="control", state_ttl=0.0)
-    with TestClient(create_app(control_settings)) as control:
+    with AppClient(control_settings) as control:
         alice = register(control, "alice")
         key = control.post("/me/api-keys", headers=alice.headers).json()
         control.post("/images", headers=alice.headers, data={"public_id": "cat", "folder": "samples/animals"},
@@ -84,7 +82,7 @@ def test_a_render_node_serves_cloudinary_layouts_from_published_state(tmp_path: 
         # the same data directory stands for the shared bucket (test_cluster does it with S3)
         render_settings = make_settings(tmp_path, role="render", data_dir=control_settings.data_dir,
                                         state_ttl=0.0)
-        with TestClient(create_app(render_settings)) as render:
+        with AppClient(render_settings) as render:
             response = render.get(path)
             assert response.status_code == 200
             assert pyvips.Image.new_from_buffer(response.content, "").width == 33

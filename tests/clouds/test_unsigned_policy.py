@@ -12,7 +12,7 @@ import pytest
 from imgorigin.clouds import records
 from imgorigin.clouds.accounts import publish_account
 from tests.clouds.cloudkit import Cloud, make_cloud
-from tests.helpers import error, photo
+from tests.helpers import error, photo, services_of
 
 
 @pytest.fixture
@@ -40,7 +40,7 @@ def unsigned(cloud: Cloud, transformation: str) -> tuple[int, str, int | None]:
 
 
 def name(cloud: Cloud, label: str, text: str, unsigned_ok: bool) -> None:
-    services = cloud.client.app.state.services  # type: ignore[attr-defined]
+    services = services_of(cloud.client)
     user = services.db.user_with_hash("alice")[0]
     records.put_named_transformation(services.db, user.id, records.NamedTransformation(label, text, unsigned_ok, "now"))
     publish_account(services.db, services.publisher, user)

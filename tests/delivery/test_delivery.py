@@ -10,7 +10,8 @@ from starlette.testclient import TestClient
 
 from imgorigin.app import create_app
 from imgorigin.security import short_signature
-from tests.helpers import TEST_URL_SECRET, Account, make_settings, register, signed
+from imgorigin.services.wiring import Services
+from tests.helpers import TEST_URL_SECRET, Account, AppClient, make_settings, register, services_of, signed
 
 
 @pytest.fixture
@@ -128,26 +129,26 @@ def test_wrong_signature_is_403(client: TestClient, image_id: str) -> None:
 def test_short_signatures_only_when_allowed(tmp_path, image_id: str, client: TestClient) -> None:  # type: ignore[no-untyped-def]
     short = f"/t/{short_signature(f'w_100/{image_id}.jpg', TEST_URL_SECRET)}/w_100/{image_id}.jpg"
     assert client.get(short).status_code == 403
-    settings = client.app.state.services.settings  # type: ignore[attr-defined]
+    settings = services_of(client).settings
     relaxed = make_settings(tmp_path / "same", allow_short_signatures=True, data_dir=settings.data_dir)
-    with TestClient(create_app(relaxed)) as other:
+    with AppClient(relaxed) as other:
         assert other.get(short).status_code == 200
 
 
 def test_unsigned_allowed_by_setting(tmp_path, image_id: str, client: TestClient) -> None:  # type: ignore[no-untyped-def]
-    settings = client.app.state.services.settings  # type: ignore[attr-defined]
+    settings = services_of(client).settings
     open_settings = make_settings(tmp_path / "x", allow_unsigned=True, data_dir=settings.data_dir)
-    with TestClient(create_app(open_settings)) as other:
+    with AppClient(open_settings) as other:
         response = other.get(f"/t/w_64/{image_id}.png")
         assert response.status_code == 200
         assert dims(response.content)[0] == 64
 
 
 def test_secret_rotation(tmp_path, image_id: str, client: TestClient) -> None:  # type: ignore[no-untyped-def]
-    settings = client.app.state.services.settings  # type: ignore[attr-defined]
+    settings = services_of(client).settings
     new_secret = "the-new-url-secret-0123456789abc"
     rotated = make_settings(tmp_path / "r", url_secret=(new_secret, TEST_URL_SECRET), data_dir=settings.data_dir)
-    with TestClient(create_app(rotated)) as other:
+    with AppClient(rotated) as other:
         assert other.get(signed("w_90", f"{image_id}.jpg")).status_code == 200
         assert other.get(signed("w_90", f"{image_id}.jpg", secret=new_secret)).status_code == 200
 
@@ -188,18 +189,20 @@ def test_unknown_image_is_404(client: TestClient) -> None:
 
 
 def test_delivery_never_touches_the_database(tmp_path, image_id: str, client: TestClient) -> None:  # type: ignore[no-untyped-def]
-    settings = client.app.state.services.settings  # type: ignore[attr-defined]
+    settings = services_of(client).settings
     fresh = make_settings(tmp_path / "n", data_dir=settings.data_dir)
-    with TestClient(create_app(fresh)) as other:
-        state = other.app.state  # type: ignore[attr-defined]
-        state.services = dataclasses.replace(state.services, control=None)  # services.db now raises
+    services = Services.build(fresh)
+    assert services.control is not None
+    services.control.db.close()
+    # The same node without its database (services.db now raises): the delivery routes never had it.
+    with TestClient(create_app(fresh, dataclasses.replace(services, control=None))) as other:
         response = other.get(signed("c_fit,w_200,h_200", f"{image_id}.png"))
         assert response.status_code == 200
         assert dims(response.content) == (200, 133)
 
 
 def test_cache_can_be_turned_off(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    with TestClient(create_app(make_settings(tmp_path, cache_size=0))) as client:
+    with AppClient(make_settings(tmp_path, cache_size=0)) as client:
         account = register(client, "erin")
         image = account.upload("coffee.png")["id"]
         url = signed("w_30", f"{image}.png")

@@ -10,8 +10,7 @@ import pytest
 import pyvips
 from starlette.testclient import TestClient
 
-from imgorigin.app import create_app
-from tests.helpers import Account, make_settings, register, signed
+from tests.helpers import Account, AppClient, make_settings, register, signed
 from tests.imaging import as_rgb
 
 PRESETS = {
@@ -25,7 +24,7 @@ PRESETS = {
 def client(tmp_path: Path) -> Iterator[TestClient]:
     presets = tmp_path / "presets.json"
     presets.write_text(json.dumps(PRESETS))
-    with TestClient(create_app(make_settings(tmp_path, presets_file=presets))) as test_client:
+    with AppClient(make_settings(tmp_path, presets_file=presets)) as test_client:
         yield test_client
 
 

@@ -9,11 +9,9 @@ from urllib.parse import urlsplit
 
 import pytest
 import pyvips
-from starlette.testclient import TestClient
 
-from imgorigin.app import create_app
 from imgorigin.storage import header_key, original_key, pyramid_key
-from tests.helpers import make_settings, register, settle_levels
+from tests.helpers import AppClient, make_settings, register, services_of, settle_levels
 from tests.imaging import decode, photo_mosaic
 from tests.integration.servers import MotoServer
 
@@ -27,7 +25,7 @@ def keys(moto: MotoServer) -> set[str]:
 
 def test_levels_live_next_to_the_original_in_s3(tmp_path: Path, moto: MotoServer) -> None:
     settings = make_settings(tmp_path, **moto.settings(BUCKET, cache_size=0, allow_unsigned=True))
-    with TestClient(create_app(settings)) as client:
+    with AppClient(settings) as client:
         account = register(client, "s3pyr")
         response = client.post("/images", headers=account.headers, files={
             "file": ("big.jpg", io.BytesIO(photo_mosaic(2400, 1800)), "application/octet-stream")})
@@ -37,7 +35,7 @@ def test_levels_live_next_to_the_original_in_s3(tmp_path: Path, moto: MotoServer
         assert {f"originals/{image_id}", pyramid_key(image_id, 2), pyramid_key(image_id, 8)} <= keys(moto)
 
         # a flat red 1/8 level: a render that reads it comes out red
-        storage = client.app.state.services.storage  # type: ignore[attr-defined]
+        storage = services_of(client).storage
         flat = tmp_path / "red.jpg"
         red = pyvips.Image.black(300, 225, bands=3).add([255, 0, 0]).cast("uchar")
         red.copy(interpretation="srgb").write_to_file(str(flat))
@@ -71,7 +69,7 @@ class CountingHttp:
 
 def test_a_render_a_level_serves_reads_only_that_level_and_the_header(tmp_path: Path, moto: MotoServer) -> None:
     settings = make_settings(tmp_path, **moto.settings(BUCKET, cache_size=0, allow_unsigned=True))
-    with TestClient(create_app(settings)) as client:
+    with AppClient(settings) as client:
         account = register(client, "s3lazy")
         data = photo_mosaic(2400, 1800)
         response = client.post("/images", headers=account.headers, files={
@@ -79,7 +77,7 @@ def test_a_render_a_level_serves_reads_only_that_level_and_the_header(tmp_path: 
         assert response.status_code == 201, response.text
         image_id = response.json()["id"]
         settle_levels(client, image_id)
-        storage = client.app.state.services.storage  # type: ignore[attr-defined]
+        storage = services_of(client).storage
         counter = CountingHttp(storage.client._http, BUCKET)
         storage.client._http = counter
 

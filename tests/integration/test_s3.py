@@ -17,13 +17,11 @@ from typing import Any
 
 import pytest
 import pyvips
-from starlette.testclient import TestClient
 
-from imgorigin.app import create_app
 from imgorigin.config import Settings
 from imgorigin.errors import Unavailable
 from imgorigin.storage.s3 import S3Storage
-from tests.helpers import Account, make_settings, photo, register
+from tests.helpers import Account, AppClient, make_settings, photo, register
 from tests.integration.servers import MotoServer
 
 pytestmark = pytest.mark.integration
@@ -61,7 +59,7 @@ def signed(account: Account, image_id: str, transformation: str, fmt: str = "jpg
 
 def test_upload_deliver_restart_delete(tmp_path: Path, moto: MotoServer) -> None:
     settings = s3_settings(tmp_path, moto)
-    with TestClient(create_app(settings)) as client:
+    with AppClient(settings) as client:
         alice = register(client, "alice")
         image = alice.upload("rocket.jpg")
         assert bucket_keys(moto) == {f"originals/{image['id']}"}
@@ -74,7 +72,7 @@ def test_upload_deliver_restart_delete(tmp_path: Path, moto: MotoServer) -> None
         assert download.status_code == 200 and download.content == photo("rocket.jpg")
 
     # A new app on the same settings (a restart, or another render node): the original comes from S3.
-    with TestClient(create_app(settings)) as client:
+    with AppClient(settings) as client:
         alice.client = client
         url = signed(alice, image["id"], "c_scale,w_320")
         response = client.get(url)
@@ -97,7 +95,7 @@ def signed_path_of(url: str, settings: Settings) -> str:
 
 def test_stopped_server_answers_503_and_the_same_request_succeeds_after(tmp_path: Path, moto: MotoServer) -> None:
     settings = s3_settings(tmp_path, moto)
-    with TestClient(create_app(settings)) as client:
+    with AppClient(settings) as client:
         alice = register(client, "alice")
         image = alice.upload("rocket.jpg")
         cached_url = signed(alice, image["id"], "w_100")
@@ -148,7 +146,7 @@ def test_stopped_server_answers_503_and_the_same_request_succeeds_after(tmp_path
 
 def test_killed_server_fails_fast_and_a_fresh_server_is_used_again(tmp_path: Path, moto: MotoServer) -> None:
     settings = s3_settings(tmp_path, moto)
-    with TestClient(create_app(settings)) as client:
+    with AppClient(settings) as client:
         alice = register(client, "alice")
         image = alice.upload("rocket.jpg")
         moto.stop()

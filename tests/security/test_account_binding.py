@@ -9,9 +9,8 @@ from pathlib import Path
 import jwt
 from starlette.testclient import TestClient
 
-from imgorigin.app import create_app
 from imgorigin.state.db import Database
-from tests.helpers import TEST_JWT_SECRET, Account, make_settings, register
+from tests.helpers import TEST_JWT_SECRET, Account, AppClient, make_settings, register
 
 INVALID = {"error": {"code": "invalid_token", "message": "Invalid or expired token"}}
 
@@ -46,11 +45,11 @@ def test_pre_harvested_tokens_open_nothing(client: TestClient, alice: Account) -
 
 def test_ids_are_not_reused_after_a_restart(tmp_path: Path) -> None:
     settings = make_settings(tmp_path)
-    with TestClient(create_app(settings)) as client:
+    with AppClient(settings) as client:
         register(client, "alice")
         mallory = register(client, "mallory")
         client.delete("/me", headers=mallory.headers)
-    with TestClient(create_app(settings)) as client:
+    with AppClient(settings) as client:
         bob = register(client, "bob")
         assert client.get("/me", headers=bob.headers).json()["user"]["id"] == 3
         assert _me(client, mallory.token)[0] == 401
@@ -160,7 +159,7 @@ def test_user_set_password_on_the_server_revokes_earlier_tokens(tmp_path: Path) 
     import sys
 
     settings = make_settings(tmp_path)
-    with TestClient(create_app(settings)) as client:
+    with AppClient(settings) as client:
         alice = register(client, "alice")
         env = {**os.environ, "IMGORIGIN_DATA_DIR": str(settings.data_dir), "IMGORIGIN_BCRYPT_ROUNDS": "4",
                "IMGORIGIN_URL_SECRET": settings.signing_secret, "IMGORIGIN_JWT_SECRET": settings.jwt_secret,

@@ -12,13 +12,13 @@ import pytest
 import pyvips
 from starlette.testclient import TestClient
 
-from imgorigin.app import create_app
 from imgorigin.client.urls import signed_path
 from imgorigin.config import SettingsError
 from tests.helpers import (
     TEST_JWT_SECRET,
     TEST_URL_SECRET,
     Account,
+    AppClient,
     make_settings,
     photo,
     register,
@@ -108,7 +108,7 @@ def test_password_over_72_bytes_is_refused_not_truncated(client: TestClient) -> 
 
 def test_login_is_throttled_per_username_and_ip(tmp_path: Path) -> None:
     settings = make_settings(tmp_path, login_rate=3.0, login_ip_rate=5.0)
-    with TestClient(create_app(settings)) as client:
+    with AppClient(settings) as client:
         register(client, "dave")
         answers = [client.post("/login", json={"username": "dave", "password": "wrong password"})
                    for _ in range(4)]
@@ -191,7 +191,7 @@ def test_overlays_of_other_users_images_cannot_be_signed(client: TestClient, ali
 
 
 def test_registration_is_throttled_per_ip(tmp_path: Path) -> None:
-    with TestClient(create_app(make_settings(tmp_path, register_rate=3.0))) as client:
+    with AppClient(make_settings(tmp_path, register_rate=3.0)) as client:
         answers = [client.post("/register", json={"username": f"user{n}", "password": "correct horse battery"})
                    for n in range(4)]
         assert [a.status_code for a in answers] == [201, 201, 201, 429]

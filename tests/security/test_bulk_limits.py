@@ -17,13 +17,11 @@ from pathlib import Path
 import httpx
 import pytest
 import pyvips
-from starlette.testclient import TestClient
 
-from imgorigin.app import create_app
 from imgorigin.client.api import Api, retry_after
 from imgorigin.client.profiles import ClientError
 from imgorigin.config import Settings
-from tests.helpers import make_settings, register
+from tests.helpers import AppClient, make_settings, register
 from tests.integration.servers import Origin
 
 DEFAULTS = {name: getattr(Settings, name) for name in ("upload_rate", "transform_rate", "register_rate")}
@@ -37,7 +35,7 @@ def _tiny(n: int) -> bytes:
 
 def test_a_migration_behind_one_address_is_not_refused(tmp_path: Path) -> None:
     """10 users behind one office address upload 10 images each, at once, with the default limits."""
-    with TestClient(create_app(make_settings(tmp_path, **DEFAULTS))) as client:
+    with AppClient(make_settings(tmp_path, **DEFAULTS)) as client:
         users = [register(client, f"staff{n}") for n in range(10)]
         statuses = [
             client.post("/images", headers=user.headers,
@@ -48,7 +46,7 @@ def test_a_migration_behind_one_address_is_not_refused(tmp_path: Path) -> None:
 
 
 def test_one_user_imports_hundreds_at_once(tmp_path: Path) -> None:
-    with TestClient(create_app(make_settings(tmp_path, **DEFAULTS))) as client:
+    with AppClient(make_settings(tmp_path, **DEFAULTS)) as client:
         user = register(client, "importer")
         statuses = [client.post("/images", headers=user.headers,
                                 files={"file": (f"{n}.png", io.BytesIO(_tiny(n)), "image/png")}).status_code
@@ -62,7 +60,7 @@ def test_one_user_imports_hundreds_at_once(tmp_path: Path) -> None:
 
 
 def test_anonymous_endpoints_keep_their_per_address_limits(tmp_path: Path) -> None:
-    with TestClient(create_app(make_settings(tmp_path, **DEFAULTS))) as client:
+    with AppClient(make_settings(tmp_path, **DEFAULTS)) as client:
         statuses = [client.post("/register", json={"username": f"bot{n}", "password": "correct horse battery"})
                     .status_code for n in range(22)]
     assert statuses == [201] * 20 + [429] * 2

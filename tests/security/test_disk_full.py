@@ -21,12 +21,11 @@ import httpx
 import pytest
 from starlette.testclient import TestClient
 
-from imgorigin.app import create_app
 from imgorigin.client.urls import signed_path
 from imgorigin.state.cache import DerivedCache
 from imgorigin.storage.local import LocalStorage
 from imgorigin.transform.values import OutputFormat
-from tests.helpers import TEST_URL_SECRET, make_settings, photo, register, services_of
+from tests.helpers import TEST_URL_SECRET, AppClient, make_settings, photo, register, services_of
 
 MiB = 1024**2
 FULL = {"code": "insufficient_storage", "message": "The server is out of disk space; retry later"}
@@ -46,7 +45,7 @@ def disk(monkeypatch: pytest.MonkeyPatch) -> FakeDisk:
 
 @pytest.fixture
 def client(tmp_path: Path) -> Iterator[TestClient]:
-    with TestClient(create_app(make_settings(tmp_path, min_free_disk=512 * MiB, render_rate=600))) as test_client:
+    with AppClient(make_settings(tmp_path, min_free_disk=512 * MiB, render_rate=600)) as test_client:
         yield test_client
 
 

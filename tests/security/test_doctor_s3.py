@@ -6,12 +6,10 @@ import io
 from pathlib import Path
 
 import pytest
-from starlette.testclient import TestClient
 
-from imgorigin.app import create_app
 from imgorigin.services import doctor
 from imgorigin.state.db import Database
-from tests.helpers import make_settings, photo, register
+from tests.helpers import AppClient, make_settings, photo, register
 from tests.integration.servers import MotoServer
 
 pytestmark = pytest.mark.integration
@@ -21,7 +19,7 @@ BUCKET = "imgorigin-doctor"
 def test_doctor_on_s3(tmp_path: Path, moto: MotoServer) -> None:
     settings = make_settings(tmp_path, **moto.settings(BUCKET))
     bucket = moto.client()
-    with TestClient(create_app(settings)) as client:
+    with AppClient(settings) as client:
         account = register(client, "alice")
         kept, lost = (
             client.post("/images", headers=account.headers,
@@ -49,7 +47,7 @@ def test_doctor_on_s3(tmp_path: Path, moto: MotoServer) -> None:
 
 def test_a_wrong_or_unreachable_bucket_is_refused(tmp_path: Path, moto: MotoServer) -> None:
     settings = make_settings(tmp_path, **moto.settings(BUCKET))
-    with TestClient(create_app(settings)) as client:
+    with AppClient(settings) as client:
         account = register(client, "alice")
         for name in ("rocket.jpg", "logo.png"):
             response = client.post("/images", headers=account.headers,

@@ -10,13 +10,11 @@ from pathlib import Path
 
 import bcrypt
 import pytest
-from starlette.testclient import TestClient
 
-from imgorigin.app import create_app
 from imgorigin.environment import load_settings
 from imgorigin.state.datadir import initialise
 from imgorigin.state.db import Database
-from tests.helpers import make_settings, register
+from tests.helpers import AppClient, make_settings, register
 
 
 def _cost(hashed: bytes) -> int:
@@ -34,7 +32,7 @@ def test_unknown_and_known_usernames_check_a_hash_of_the_same_cost(tmp_path: Pat
         return real(password, hashed)
 
     monkeypatch.setattr(bcrypt, "checkpw", spy)
-    with TestClient(create_app(make_settings(tmp_path, bcrypt_rounds=rounds))) as client:
+    with AppClient(make_settings(tmp_path, bcrypt_rounds=rounds)) as client:
         register(client, "known")
         for username in ("known", "nobody-here"):
             assert client.post("/login", json={"username": username, "password": "wrong password"}).status_code == 401

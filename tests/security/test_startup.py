@@ -21,7 +21,7 @@ import pytest
 
 from imgorigin.cli import main as cli
 from imgorigin.client.urls import signed_path
-from tests.helpers import TEST_URL_SECRET, photo
+from tests.helpers import TEST_URL_SECRET, AppClient, photo
 from tests.integration.servers import free_port, stop, wait_for_http
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -191,14 +191,12 @@ def test_state_is_private_to_the_service_user(served: tuple[str, Path, int]) -> 
 
 def test_state_is_private_without_serve(tmp_path: Path) -> None:
     """The app built in-process (tests, embedding) under umask 022: the data directory is the gate."""
-    from starlette.testclient import TestClient
 
-    from imgorigin.app import create_app
     from tests.helpers import make_settings, register
 
     old = os.umask(0o022)
     try:
-        with TestClient(create_app(make_settings(tmp_path))) as client:
+        with AppClient(make_settings(tmp_path)) as client:
             register(client, "owner").upload("rocket.jpg")
     finally:
         os.umask(old)

@@ -8,14 +8,12 @@ from pathlib import Path
 
 import pytest
 import pyvips
-from starlette.testclient import TestClient
 
-from imgorigin.app import create_app
 from imgorigin.services.wiring import Services
 from imgorigin.state.db import Database
 from imgorigin.state.records import LEVELS_JOB, ImageRecord
 from imgorigin.storage import header_key, original_key, pyramid_key
-from tests.helpers import Account, make_settings, photo, register, services_of, settle_levels
+from tests.helpers import Account, AppClient, make_settings, photo, register, services_of, settle_levels
 from tests.imaging import decode, photo_mosaic
 
 
@@ -39,7 +37,7 @@ def halves(width: int, height: int) -> bytes:
 
 def test_a_big_upload_answers_first_renders_meanwhile_and_the_job_survives_a_restart(tmp_path: Path) -> None:
     # A node that records jobs but runs none (IMGORIGIN_EAGER_CONCURRENCY=0), then one that does.
-    with TestClient(create_app(make_settings(tmp_path, eager_concurrency=0, cache_size=0, allow_unsigned=True))) as client:
+    with AppClient(make_settings(tmp_path, eager_concurrency=0, cache_size=0, allow_unsigned=True)) as client:
         alice = register(client, "alice")
         answer = post(alice, photo_mosaic(2400, 1800))
         image_id = str(answer["id"])
@@ -53,7 +51,7 @@ def test_a_big_upload_answers_first_renders_meanwhile_and_the_job_survives_a_res
         assert render.status_code == 200
         assert (decode(render.content).width, decode(render.content).height) == (150, 113)
 
-    with TestClient(create_app(make_settings(tmp_path, cache_size=0, allow_unsigned=True))) as client:
+    with AppClient(make_settings(tmp_path, cache_size=0, allow_unsigned=True)) as client:
         settle_levels(client, image_id)
         services = services_of(client)
         assert level_keys(services, image_id) == {pyramid_key(image_id, 8), pyramid_key(image_id, 2), header_key(image_id)}
@@ -64,7 +62,7 @@ def test_a_big_upload_answers_first_renders_meanwhile_and_the_job_survives_a_res
 
 
 def test_the_jobs_summary_is_the_images(tmp_path: Path) -> None:
-    with TestClient(create_app(make_settings(tmp_path))) as client:
+    with AppClient(make_settings(tmp_path)) as client:
         alice = register(client, "alice")
         image_id = str(post(alice, halves(2400, 1300), "halves.png")["id"])
         settle_levels(client, image_id)
@@ -82,7 +80,7 @@ def test_small_uploads_keep_their_summary_in_the_answer_and_need_no_job(alice: A
 
 
 def test_a_job_for_an_image_deleted_meanwhile_leaves_no_levels(tmp_path: Path) -> None:
-    with TestClient(create_app(make_settings(tmp_path, eager_concurrency=0))) as client:
+    with AppClient(make_settings(tmp_path, eager_concurrency=0)) as client:
         alice = register(client, "alice")
         image_id = str(post(alice, photo_mosaic(2400, 1800))["id"])
         services = services_of(client)
@@ -95,7 +93,7 @@ def test_a_job_for_an_image_deleted_meanwhile_leaves_no_levels(tmp_path: Path) -
 
 def test_levels_jobs_spend_no_ones_render_budget_and_leave_the_eager_quota_alone(tmp_path: Path) -> None:
     settings = make_settings(tmp_path / "quiet", eager_concurrency=0, transform_rate=1.0)
-    with TestClient(create_app(settings)) as client:
+    with AppClient(settings) as client:
         alice = register(client, "alice")
         ids = [str(post(alice, photo_mosaic(2400, 1800 + n))["id"]) for n in range(3)]
         services = services_of(client)
@@ -103,7 +101,7 @@ def test_levels_jobs_spend_no_ones_render_budget_and_leave_the_eager_quota_alone
         assert owner is not None
         assert services.db.pending_eager(owner[0].id) == 0  # three levels jobs pending, no eager render
     # One render per minute for alice: her three levels jobs still all run at once.
-    with TestClient(create_app(make_settings(tmp_path / "quiet", transform_rate=1.0))) as client:
+    with AppClient(make_settings(tmp_path / "quiet", transform_rate=1.0)) as client:
         for image_id in ids:
             settle_levels(client, image_id, timeout=30)
         assert all(services_of(client).storage.exists(pyramid_key(image_id, 8)) for image_id in ids)

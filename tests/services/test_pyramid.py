@@ -10,7 +10,6 @@ import pytest
 import pyvips
 from starlette.testclient import TestClient
 
-from imgorigin.app import create_app
 from imgorigin.blob import Blob
 from imgorigin.cli.main import main
 from imgorigin.errors import Unprocessable
@@ -20,7 +19,7 @@ from imgorigin.storage import header_key, original_key, pyramid_key
 from imgorigin.transform.decode import normalise
 from imgorigin.transform.levels import PyramidPolicy, build_levels, level_size
 from imgorigin.transform.source import Header, SourceLimits, read_header
-from tests.helpers import PHOTOS, make_settings, register, services_of, settle_levels
+from tests.helpers import PHOTOS, AppClient, make_settings, register, services_of, settle_levels
 from tests.imaging import decode, mean_abs_diff, photo_mosaic, ssim
 
 # Renders from a level against renders from the original, on the shipped photos (upscaled mosaic).
@@ -94,7 +93,7 @@ def test_alpha_levels_keep_alpha(tmp_path: Path) -> None:
 
 @pytest.fixture
 def app_client(tmp_path: Path) -> Iterator[TestClient]:
-    with TestClient(create_app(make_settings(tmp_path, cache_size=0, allow_unsigned=True))) as client:
+    with AppClient(make_settings(tmp_path, cache_size=0, allow_unsigned=True)) as client:
         yield client
 
 
@@ -214,7 +213,7 @@ def _render_pair(tmp_path: Path, transformation: str, ext: str, data: bytes) -> 
     out = []
     for pyramid in (True, False):
         settings = make_settings(tmp_path / str(pyramid), cache_size=0, pyramid=pyramid, allow_unsigned=True)
-        with TestClient(create_app(settings)) as client:
+        with AppClient(settings) as client:
             image_id = upload(client, data)
             response = client.get(f"/t/{transformation}/{image_id}.{ext}")
             assert response.status_code == 200, response.text

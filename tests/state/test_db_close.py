@@ -7,11 +7,9 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-from starlette.testclient import TestClient
 
-from imgorigin.app import create_app
 from imgorigin.state.db import Database
-from tests.helpers import make_settings, register
+from tests.helpers import AppClient, make_settings, register, services_of
 
 
 def test_close_closes_every_threads_connection_and_a_later_call_reopens(tmp_path: Path) -> None:
@@ -27,10 +25,11 @@ def test_close_closes_every_threads_connection_and_a_later_call_reopens(tmp_path
 
 
 def test_the_apps_shutdown_closes_the_database(tmp_path: Path) -> None:
-    app = create_app(make_settings(tmp_path))
-    with TestClient(app) as client:
+    with AppClient(make_settings(tmp_path)) as client:
         register(client, "alice")  # sign-up and login query from worker threads
-        connections = [database.conn for database in app.state.services.database._opened]
+        database = services_of(client).database
+        assert database is not None
+        connections = [database.conn for database in database._opened]
         assert connections
     for connection in connections:
         with pytest.raises(sqlite3.ProgrammingError, match="closed database"):

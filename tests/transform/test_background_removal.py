@@ -9,9 +9,7 @@ from pathlib import Path
 
 import pytest
 import pyvips
-from starlette.testclient import TestClient
 
-from imgorigin.app import create_app
 from imgorigin.blob import Blob
 from imgorigin.client.urls import signed_path
 from imgorigin.errors import InvalidTransformation, Unavailable
@@ -21,7 +19,7 @@ from imgorigin.transform.plan import parse
 from imgorigin.transform.render import render
 from imgorigin.transform.source import SourceLimits, configure_libvips, read_header
 from imgorigin.transform.values import OutputFormat
-from tests.helpers import IN_CI, PHOTOS, TEST_URL_SECRET, make_settings, register
+from tests.helpers import IN_CI, PHOTOS, TEST_URL_SECRET, AppClient, make_settings, register
 
 configure_libvips()
 
@@ -111,7 +109,7 @@ def test_without_the_model_the_effect_is_a_503_naming_the_install_command(tmp_pa
 
 def test_the_url_answers_503_in_plain_text_when_no_model_is_installed(tmp_path: Path) -> None:
     settings = make_settings(tmp_path, model_dir=tmp_path / "empty-models")
-    with TestClient(create_app(settings)) as client:
+    with AppClient(settings) as client:
         image_id = register(client, "carol").upload("chelsea.png")["id"]
         response = client.get(signed_path(TEST_URL_SECRET, image_id, "e_background_removal", "png"))
         assert response.status_code == 503
@@ -124,7 +122,7 @@ def test_the_url_answers_503_in_plain_text_when_no_model_is_installed(tmp_path: 
 
 def test_the_url_renders_a_cutout_through_the_app(tmp_path: Path, remover: BackgroundRemover) -> None:
     settings = make_settings(tmp_path, model_dir=MODEL_DIR)
-    with TestClient(create_app(settings)) as client:
+    with AppClient(settings) as client:
         image_id = register(client, "dave").upload("chelsea.png")["id"]
         response = client.get(signed_path(TEST_URL_SECRET, image_id, "e_background_removal", "webp"))
         assert response.status_code == 200

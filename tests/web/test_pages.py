@@ -8,10 +8,9 @@ from pathlib import Path
 import pytest
 from starlette.testclient import TestClient
 
-from imgorigin.app import create_app
 from imgorigin.transform.effects.blend import BLEND_MODES
 from imgorigin.transform.effects.registry import EFFECTS, parse_effect
-from tests.helpers import make_settings
+from tests.helpers import AppClient, make_settings
 
 WEB = Path(__file__).resolve().parents[2] / "imgorigin" / "web"
 
@@ -29,7 +28,7 @@ def test_pages_are_html_under_the_strict_csp(client: TestClient, path: str) -> N
 def test_the_csp_lets_pages_load_images_from_the_public_url(tmp_path: Path) -> None:
     """Signed URLs point at IMGORIGIN_PUBLIC_URL: thumbnails and previews load from its origin."""
     settings = make_settings(tmp_path, public_url="http://127.0.0.1:8443/cdn")
-    with TestClient(create_app(settings)) as client:
+    with AppClient(settings) as client:
         csp = client.get("/").headers["content-security-policy"]
     directives = dict(d.strip().split(" ", 1) for d in csp.split(";"))
     assert directives["img-src"] == "'self' http://127.0.0.1:8443 data: blob:"

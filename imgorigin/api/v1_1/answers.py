@@ -5,9 +5,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import quote
 
-from starlette.requests import Request
-
-from imgorigin.api.common import base_url, extension_of
+from imgorigin.api.common import extension_of
 from imgorigin.clouds.signing import response_signature
 from imgorigin.security import long_signature
 from imgorigin.state.records import ImageRecord
@@ -23,16 +21,17 @@ def etag(record: ImageRecord) -> str:
     return record.sha256[:32]
 
 
-def asset_url(request: Request, cloud: str, public_id: str, version: int, extension: str,
+def asset_url(base: str, cloud: str, public_id: str, version: int, extension: str,
               transformation: str = "", secret: str | None = None) -> str:
     """The delivery URL in the account's layout, as Cloudinary's SDKs write it, signed with ``secret`` (the
-    calling API key's) when there is one, so that it serves under every unsigned policy, ``strict`` too."""
+    calling API key's) when there is one, so that it serves under every unsigned policy, ``strict`` too.
+    ``base`` is the server's address (``Links.base``)."""
     last = f"{public_id}.{extension}"
     signature = ""
     if secret:
         signature = long_signature(f"{transformation}/{last}" if transformation else last, secret) + "/"
     path = f"{signature}{transformation + '/' if transformation else ''}v{version}/{quote(last, safe='/:-_.')}"
-    return f"{base_url(request)}/{quote(cloud)}/image/upload/{path}"
+    return f"{base}/{quote(cloud)}/image/upload/{path}"
 
 
 def url_pair(url: str) -> dict[str, str]:
@@ -42,7 +41,7 @@ def url_pair(url: str) -> dict[str, str]:
     return {"url": plain, "secure_url": url}
 
 
-def resource_json(request: Request, cloud: str, record: ImageRecord, *, tags: list[str] | None = None,
+def resource_json(base: str, cloud: str, record: ImageRecord, *, tags: list[str] | None = None,
                   context: dict[str, str] | None = None, secret: str | None = None,
                   algorithm: str = "sha1", signed: bool = False) -> dict[str, Any]:
     """Cloudinary's fields of a stored image. ``secret`` signs its URLs; with ``signed`` (Upload API
@@ -65,7 +64,7 @@ def resource_json(request: Request, cloud: str, record: ImageRecord, *, tags: li
         "etag": etag(record),
         "placeholder": False,
         "original_filename": record.filename.rsplit(".", 1)[0] if "." in record.filename else record.filename,
-        **url_pair(asset_url(request, cloud, public_id, version, extension, secret=secret)),
+        **url_pair(asset_url(base, cloud, public_id, version, extension, secret=secret)),
     }
     if record.pages > 1:
         body["pages"] = record.pages

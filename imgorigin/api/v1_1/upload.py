@@ -3,23 +3,29 @@
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
 
-from imgorigin.api.common import extension_of, in_thread, services_of
+from imgorigin.api.common import Links, extension_of, in_thread
 from imgorigin.api.v1_1.answers import asset_url, resource_json, url_pair
 from imgorigin.api.v1_1.auth import Caller
 from imgorigin.api.v1_1.params import Params
-from imgorigin.clouds.eager import Derivative, derive, prepare
+from imgorigin.clouds.eager import CloudEager, Derivative
 from imgorigin.clouds.records import image_by_public_id
 from imgorigin.clouds.upload_presets import UploadPreset
-from imgorigin.clouds.uploads import Options, Received, from_data_uri, from_url, store
+from imgorigin.clouds.uploads import Options, Received, UploadStore, from_data_uri, from_url
+from imgorigin.config import Settings
 from imgorigin.errors import BadRequest, NotFound, PayloadTooLarge, TooManyRequests
 from imgorigin.http.callers import client_key
+from imgorigin.services.library import Library
+from imgorigin.services.renderer import Renderer
+from imgorigin.services.slots import RenderSlots
+from imgorigin.state.db import Database
+from imgorigin.state.ratelimit import RateLimiter
 from imgorigin.state.records import ImageRecord
-from imgorigin.storage import original_key
 from imgorigin.transform.values import OutputFormat, parse_output_format
 
 SIGNED = {"api_key", "signature", "timestamp", "signature_algorithm", "upload_preset", "type", "resource_type",
@@ -34,10 +40,10 @@ def check_type(params: Params) -> None:
         raise BadRequest(f"Unsupported type {params.text('type')[:32]!r}: only upload", code="invalid_type")
 
 
-def eager_json(request: Request, caller: Caller, record: ImageRecord, items: list[Derivative]) -> list[dict[str, Any]]:
+def eager_json(base: str, caller: Caller, record: ImageRecord, items: list[Derivative]) -> list[dict[str, Any]]:
     answer = []
     for item in items:
-        url = asset_url(request, caller.cloud, str(record.public_id), int(record.version or 1), item.extension,
+        url = asset_url(base, caller.cloud, str(record.public_id), int(record.version or 1), item.extension,
                         item.transformation, caller.secret)
         entry: dict[str, Any] = {"transformation": item.transformation, "format": item.extension}
         if item.width is None:
@@ -48,92 +54,101 @@ def eager_json(request: Request, caller: Caller, record: ImageRecord, items: lis
     return answer
 
 
-async def _receive(request: Request, params: Params) -> Received:
-    services = services_of(request)
-    settings = services.settings
-    if params.file is not None:
-        name = params.text("filename_override") or params.file.filename
-        return Received(params.file.path, name, params.file.sha256)
-    source = params.text("file")
-    if not source:
-        raise BadRequest("Missing required parameter - file", code="missing_file")
-    if source.startswith("data:"):
-        return await in_thread(from_data_uri, source, settings.max_upload_bytes, settings.data_dir / "tmp")
-    if source.startswith(("http://", "https://")):
-        return await in_thread(from_url, services, source)
-    raise BadRequest("Invalid file: expected the image's bytes, a data URI or an http(s) URL", code="invalid_file")
-
-
-async def upload(request: Request, caller: Caller, params: Params) -> dict[str, Any]:
-    services = services_of(request)
-    settings = services.settings
-    params.only(UPLOAD)
-    check_type(params)
-    # Per account, like POST /images; an unsigned upload (a preset marked unsigned) is anyone's, so it
-    # also counts against the sender's network.
-    buckets = [f"upload:{caller.user.id}"]
-    if caller.api_key is None:
-        buckets.append(f"upload-ip:{client_key(request)}")
-    for bucket in buckets:
-        wait = await in_thread(services.rate_limiter.take, bucket, settings.upload_rate)
-        if wait is not None:
-            raise TooManyRequests("Too many uploads; retry shortly", retry_after=max(1, round(wait)))
-    preset: UploadPreset | None = request.state.preset
-    given = {k: v for k, v in params.values.items() if k not in SIGNED and k != "file"}
-    effective = Params(preset.options_for(given, unsigned_call=caller.api_key is None) if preset else given)
-    options = Options.parse(effective.values)
-    eager = await prepare(services, caller.user, effective.text("eager"))
-    asynchronous = effective.flag("eager_async", False)
-    effective.flag("invalidate", False)  # always in effect (docs/migration.md), but it must be a boolean
-    received = await _receive(request, params)
-    try:
-        if settings.user_quota and (await in_thread(services.db.bytes_used, caller.user.id)
-                                    + received.path.stat().st_size > settings.user_quota):
-            raise PayloadTooLarge(f"The upload would exceed your storage quota of {settings.user_quota} bytes",
-                                  code="quota_exceeded")
-        record = await services.slots.run(store, services, caller.user.id, received, options)
-    finally:
-        received.path.unlink(missing_ok=True)
-    body = resource_json(request, caller.cloud, record, tags=options.tags, context=options.context,
-                         secret=caller.secret, algorithm=caller.algorithm, signed=True)
-    if eager:
-        items = await derive(services, caller.user, record, eager, asynchronous=asynchronous)
-        body["eager"] = eager_json(request, caller, record, items)
-    return body
-
-
 def _stem(filename: str) -> str:
     base = filename.replace("\\", "/").rsplit("/", 1)[-1]
     return base.rsplit(".", 1)[0] if "." in base else base
 
 
-async def download(request: Request, caller: Caller, params: Params) -> Response:
-    """The stored original as uploaded (Cloudinary's ``private_download_url``); with a ``format`` other
-    than the stored one, the original converted to it."""
-    services = services_of(request)
-    params.only(SIGNED | {"public_id", "format", "attachment", "expires_at", "mode"})
-    check_type(params)
-    if params.text("expires_at") and params.integer("expires_at", 0, 0, 10**11) < time.time():
-        raise BadRequest("This download URL has expired (expires_at)", code="expired")
-    public_id = params.text("public_id")
-    record = await in_thread(image_by_public_id, services.db, caller.user.id, public_id) if public_id else None
-    if record is None:
-        raise NotFound(f"Resource not found - {public_id[:255]}", code="resource_not_found")
-    extension = extension_of(record)
-    wanted = params.text("format") or extension
-    disposition = {"Content-Disposition": f'attachment; filename="{_stem(public_id) or "image"}.{wanted}"'} \
-        if params.flag("attachment", False) else {}
-    if wanted in (extension, record.format):
-        blob = await in_thread(services.storage.get, original_key(record.id))
-        if blob is None:
-            raise NotFound(f"Resource not found - {public_id[:255]}", code="resource_not_found")
-        data = blob.data if blob.data is not None else await in_thread(blob.path.read_bytes)  # type: ignore[union-attr]
-        return Response(data, media_type=OutputFormat(extension).media_type, headers=disposition)
-    try:
-        fmt = parse_output_format(wanted)
-    except ValueError:
-        raise BadRequest(f"Invalid format {wanted[:16]!r}", code="invalid_format") from None
-    from imgorigin.transform.plan import parse
+@dataclass(frozen=True)
+class UploadRoutes:
+    """Upload API uploads (the file's bytes, a data URI or an allowed URL) and downloads of originals."""
 
-    derived = await services.renderer.derive(record.id, parse(""), fmt)
-    return Response(derived.data, media_type=fmt.media_type, headers=disposition)
+    settings: Settings
+    db: Database
+    library: Library
+    uploads: UploadStore
+    eager: CloudEager
+    renderer: Renderer
+    slots: RenderSlots
+    rate_limiter: RateLimiter
+    links: Links
+
+    async def _receive(self, params: Params) -> Received:
+        settings = self.settings
+        if params.file is not None:
+            name = params.text("filename_override") or params.file.filename
+            return Received(params.file.path, name, params.file.sha256)
+        source = params.text("file")
+        if not source:
+            raise BadRequest("Missing required parameter - file", code="missing_file")
+        if source.startswith("data:"):
+            return await in_thread(from_data_uri, source, settings.max_upload_bytes, settings.data_dir / "tmp")
+        if source.startswith(("http://", "https://")):
+            return await in_thread(from_url, settings, source)
+        raise BadRequest("Invalid file: expected the image's bytes, a data URI or an http(s) URL", code="invalid_file")
+
+    async def upload(self, request: Request, caller: Caller, params: Params) -> dict[str, Any]:
+        settings = self.settings
+        params.only(UPLOAD)
+        check_type(params)
+        # Per account, like POST /images; an unsigned upload (a preset marked unsigned) is anyone's, so it
+        # also counts against the sender's network.
+        buckets = [f"upload:{caller.user.id}"]
+        if caller.api_key is None:
+            buckets.append(f"upload-ip:{client_key(request)}")
+        for bucket in buckets:
+            wait = await in_thread(self.rate_limiter.take, bucket, settings.upload_rate)
+            if wait is not None:
+                raise TooManyRequests("Too many uploads; retry shortly", retry_after=max(1, round(wait)))
+        preset: UploadPreset | None = request.state.preset
+        given = {k: v for k, v in params.values.items() if k not in SIGNED and k != "file"}
+        effective = Params(preset.options_for(given, unsigned_call=caller.api_key is None) if preset else given)
+        options = Options.parse(effective.values)
+        eager = await self.eager.prepare(caller.user, effective.text("eager"))
+        asynchronous = effective.flag("eager_async", False)
+        effective.flag("invalidate", False)  # always in effect (docs/migration.md), but it must be a boolean
+        received = await self._receive(params)
+        try:
+            if settings.user_quota and (await in_thread(self.db.bytes_used, caller.user.id)
+                                        + received.path.stat().st_size > settings.user_quota):
+                raise PayloadTooLarge(f"The upload would exceed your storage quota of {settings.user_quota} bytes",
+                                      code="quota_exceeded")
+            record = await self.slots.run(self.uploads.store, caller.user.id, received, options)
+        finally:
+            received.path.unlink(missing_ok=True)
+        body = resource_json(self.links.base(request), caller.cloud, record, tags=options.tags, context=options.context,
+                             secret=caller.secret, algorithm=caller.algorithm, signed=True)
+        if eager:
+            items = await self.eager.derive(caller.user, record, eager, asynchronous=asynchronous)
+            body["eager"] = eager_json(self.links.base(request), caller, record, items)
+        return body
+
+    async def download(self, request: Request, caller: Caller, params: Params) -> Response:
+        """The stored original as uploaded (Cloudinary's ``private_download_url``); with a ``format`` other
+        than the stored one, the original converted to it."""
+        params.only(SIGNED | {"public_id", "format", "attachment", "expires_at", "mode"})
+        check_type(params)
+        if params.text("expires_at") and params.integer("expires_at", 0, 0, 10**11) < time.time():
+            raise BadRequest("This download URL has expired (expires_at)", code="expired")
+        public_id = params.text("public_id")
+        record = await in_thread(image_by_public_id, self.db, caller.user.id, public_id) if public_id else None
+        if record is None:
+            raise NotFound(f"Resource not found - {public_id[:255]}", code="resource_not_found")
+        extension = extension_of(record)
+        wanted = params.text("format") or extension
+        disposition = {"Content-Disposition": f'attachment; filename="{_stem(public_id) or "image"}.{wanted}"'} \
+            if params.flag("attachment", False) else {}
+        if wanted in (extension, record.format):
+            blob = await in_thread(self.library.original, record.id)
+            if blob is None:
+                raise NotFound(f"Resource not found - {public_id[:255]}", code="resource_not_found")
+            data = blob.data if blob.data is not None else await in_thread(blob.path.read_bytes)  # type: ignore[union-attr]
+            return Response(data, media_type=OutputFormat(extension).media_type, headers=disposition)
+        try:
+            fmt = parse_output_format(wanted)
+        except ValueError:
+            raise BadRequest(f"Invalid format {wanted[:16]!r}", code="invalid_format") from None
+        from imgorigin.transform.plan import parse
+
+        derived = await self.renderer.derive(record.id, parse(""), fmt)
+        return Response(derived.data, media_type=fmt.media_type, headers=disposition)

@@ -117,9 +117,9 @@ def server_fixture(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[s
     with static_files(remote_dir) as remote:
         settings = make_settings(tmp_path_factory.mktemp("v1_1"), max_upload_bytes=2 * 1024 * 1024,
                                  admin_api_rate=1000, fetch_allowed_hosts=(remote.split("//")[1],))
-        app = create_app(settings)
-        with serving(app) as base:
-            yield base, app.state.services, remote
+        services = Services.build(settings)
+        with serving(create_app(settings, services)) as base:
+            yield base, services, remote
 
 
 _counter = iter(range(10_000))

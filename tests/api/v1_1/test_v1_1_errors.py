@@ -15,7 +15,7 @@ from cloudinary.exceptions import AuthorizationRequired, BadRequest, NotAllowed,
 
 from imgorigin.clouds.signing import sign
 from tests.api.v1_1.sdk import Cloud, cloud_fixture, other_fixture, server_fixture, stream  # noqa: F401 (the fixtures these tests use)
-from tests.helpers import png
+from tests.helpers import AppClient, png
 
 
 def _signed(cloud: Cloud, **params: str) -> dict[str, str]:
@@ -143,12 +143,10 @@ def test_malformed_bodies(cloud: Cloud) -> None:
 
 
 def test_the_admin_api_allowance_is_reported_and_enforced(tmp_path: Path) -> None:
-    from starlette.testclient import TestClient
 
-    from imgorigin.app import create_app
     from tests.helpers import make_settings, register
 
-    with TestClient(create_app(make_settings(tmp_path, admin_api_rate=2))) as client:
+    with AppClient(make_settings(tmp_path, admin_api_rate=2)) as client:
         account = register(client, "busy")
         key = client.post("/me/api-keys", headers=account.headers).json()
         auth = (key["api_key"], key["api_secret"])

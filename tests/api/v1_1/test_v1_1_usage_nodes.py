@@ -31,21 +31,24 @@ STORE_PREFIXES = ("originals", PYRAMID_PREFIX, ACCOUNT_PREFIX, POINTER_PREFIX, r
 @pytest.fixture(name="nodes", scope="module")
 def nodes_fixture(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Cloud, Cloud, str, Services]]:
     root = tmp_path_factory.mktemp("nodes")
-    control = create_app(make_settings(root / "control", key_secret=KEY_SECRET, state_ttl=0.0))
+    control_settings = make_settings(root / "control", key_secret=KEY_SECRET, state_ttl=0.0)
+    services = Services.build(control_settings)
+    control = create_app(control_settings, services)
     # The local store is the data directory; the host state (state/, cache/) stays each node's own.
     (root / "render" / "data").mkdir(parents=True)
     for prefix in STORE_PREFIXES:
-        shared = control.state.services.settings.data_dir / prefix
+        shared = control_settings.data_dir / prefix
         shared.mkdir(parents=True, exist_ok=True)
         (root / "render" / "data" / prefix).symlink_to(shared, target_is_directory=True)
-    render = create_app(make_settings(root / "render", key_secret=KEY_SECRET, state_ttl=0.0, role="render"))
+    render_settings = make_settings(root / "render", key_secret=KEY_SECRET, state_ttl=0.0, role="render")
+    render_services = Services.build(render_settings)
+    render = create_app(render_settings, render_services)
     with serving(control) as control_base, serving(render) as render_base:
-        services = control.state.services
         saved = dict(cloudinary.config().__dict__)
         try:
             mine = new_cloud(control_base, services, "counted")
             theirs = new_cloud(control_base, services, "elsewhere")
-            yield mine, theirs, render_base, render.state.services
+            yield mine, theirs, render_base, render_services
         finally:
             cloudinary.config().__dict__.clear()
             cloudinary.config().__dict__.update(saved)
