@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
 from pathlib import Path
@@ -30,22 +31,20 @@ def cmd_import(args: argparse.Namespace) -> int:
         print("imgorigin import: name one source: a folder, --list FILE or --from-cloudinary", file=sys.stderr)
         return 2
     try:
-        target = Api(Account.parse(to, args.to_prefix))
-        if args.folder is not None:
-            if not args.folder.is_dir():
-                raise ApiError(f"{args.folder} is not a folder")
-            items: Any = from_folder(args.folder)
-        elif args.list is not None:
-            items = from_list(args.list)
-        else:
-            source_url = args.from_cloudinary or os.environ.get("CLOUDINARY_URL", "")
-            items = from_account(Api(Account.parse(source_url, args.from_prefix)))
-        journal = Journal(args.state)
-        try:
+        with contextlib.ExitStack() as stack:
+            target = stack.enter_context(Api(Account.parse(to, args.to_prefix)))
+            if args.folder is not None:
+                if not args.folder.is_dir():
+                    raise ApiError(f"{args.folder} is not a folder")
+                items: Any = from_folder(args.folder)
+            elif args.list is not None:
+                items = from_list(args.list)
+            else:
+                source_url = args.from_cloudinary or os.environ.get("CLOUDINARY_URL", "")
+                items = from_account(stack.enter_context(Api(Account.parse(source_url, args.from_prefix))))
+            journal = stack.enter_context(Journal(args.state))
             report = run_import(items, target, journal, workers=args.workers, eager=args.eager)
             journal.write_map(args.map)
-        finally:
-            journal.close()
     except (ApiError, ValueError, OSError) as exc:
         print(f"imgorigin import: {exc}", file=sys.stderr)
         return 1

@@ -56,18 +56,38 @@ class Account:
 
 
 class Api:
-    """One account's API; thread-safe (one HTTP client per thread), retries on 429/420 and 5xx."""
+    """One account's API; thread-safe (one HTTP client per thread), retries on 429/420 and 5xx.
+
+    ``close()`` (or leaving a ``with`` block) closes every thread's client and its connections.
+    """
 
     def __init__(self, account: Account) -> None:
         self.account = account
         self._local = threading.local()
+        self._clients: list[httpx.Client] = []  # every thread's, for close(): the threads end before it
+        self._clients_lock = threading.Lock()
+
+    def __enter__(self) -> Api:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
     def _http(self) -> httpx.Client:
         client = getattr(self._local, "client", None)
         if client is None:
             client = httpx.Client(timeout=TIMEOUT, follow_redirects=True)
             self._local.client = client
+            with self._clients_lock:
+                self._clients.append(client)
         return client
+
+    def close(self) -> None:
+        with self._clients_lock:
+            clients, self._clients = self._clients, []
+            self._local = threading.local()
+        for client in clients:
+            client.close()
 
     def request(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
         for attempt in range(RETRIES + 1):

@@ -28,7 +28,13 @@ class Journal:
                 if isinstance(entry, dict) and isinstance(entry.get("public_id"), str):
                     self.entries[entry["public_id"]] = entry
         path.parent.mkdir(parents=True, exist_ok=True)
-        self._handle = path.open("a")
+        self._handle = path.open("a")  # at once: an unwritable journal stops the import before its first upload
+
+    def __enter__(self) -> Journal:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
     def done(self, public_id: str, sha256: str) -> dict[str, Any] | None:
         entry = self.entries.get(public_id)

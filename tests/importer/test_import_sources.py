@@ -24,7 +24,8 @@ def target(tmp_path: Path) -> object:
     with serving(app) as base:
         token = httpx.post(f"{base}/register", json={"username": "site", "password": "a long password"}).json()["token"]
         key = httpx.post(f"{base}/me/api-keys", headers={"Authorization": f"Bearer {token}"}).json()
-        yield Api(Account("site", key["api_key"], key["api_secret"], base)), base
+        with Api(Account("site", key["api_key"], key["api_secret"], base)) as api:
+            yield api, base
 
 
 def test_a_csv_and_a_json_list_with_paths_urls_and_failures(target: tuple[Api, str], tmp_path: Path) -> None:
@@ -35,7 +36,8 @@ def test_a_csv_and_a_json_list_with_paths_urls_and_failures(target: tuple[Api, s
         "public_id,source\nbrand/red,red.png\nbrand/notes,notes.txt\n"
         f"brand/missing,{base}/nothing-here.png\nbrand/red,red.png\n")
     stream = io.StringIO()
-    report = run_import(from_list(tmp_path / "list.csv"), api, Journal(tmp_path / "state.jsonl"), stream=stream)
+    with Journal(tmp_path / "state.jsonl") as journal:
+        report = run_import(from_list(tmp_path / "list.csv"), api, journal, stream=stream)
     assert (report.total, report.imported, report.skipped) == (4, 1, 0)
     reasons = dict(report.failed)
     assert set(reasons) == {"brand/notes", "brand/missing", "brand/red"}
@@ -46,7 +48,8 @@ def test_a_csv_and_a_json_list_with_paths_urls_and_failures(target: tuple[Api, s
 
     (tmp_path / "list.json").write_text(json.dumps([{"public_id": "brand/red", "path": "red.png"},
                                                    {"public_id": "brand/blue", "path": str(tmp_path / "red.png")}]))
-    again = run_import(from_list(tmp_path / "list.json"), api, Journal(tmp_path / "state.jsonl"), stream=stream)
+    with Journal(tmp_path / "state.jsonl") as journal:
+        again = run_import(from_list(tmp_path / "list.json"), api, journal, stream=stream)
     assert (again.imported, again.skipped, again.failed) == (1, 1, [])
     resources = {r["public_id"]: r for r in api.resources()}
     assert set(resources) == {"brand/red", "brand/blue"} and resources["brand/blue"]["width"] == 6
@@ -60,8 +63,10 @@ def test_a_folder_skips_hidden_and_non_image_files(target: tuple[Api, str], tmp_
         (library / relative).write_bytes(png(3, 3) if relative.lower().endswith(".png") else b"# hi")
     items = list(from_folder(library))
     assert [item.public_id for item in items] == ["a/b/two", "a/one"]
-    report = run_import(items, api, Journal(tmp_path / "s.jsonl"), stream=io.StringIO())
+    with Journal(tmp_path / "s.jsonl") as journal:
+        report = run_import(items, api, journal, stream=io.StringIO())
     assert (report.imported, report.failed) == (2, [])
-    Journal(tmp_path / "s.jsonl").write_map(tmp_path / "map.json")
+    with Journal(tmp_path / "s.jsonl") as journal:
+        journal.write_map(tmp_path / "map.json")
     mapped = json.loads((tmp_path / "map.json").read_text())
     assert set(mapped) == {"a/b/two", "a/one"} and mapped["a/one"]["width"] == 3

@@ -63,6 +63,7 @@ MakeEdge = Callable[..., Edge]
 def make_edge(tmp_path: Path) -> Iterator[MakeEdge]:
     binary = require_tool("nginx")
     started: list[Nginx | Origin] = []
+    clients: list[httpx.Client] = []
 
     def make(*node_env: dict[str, str], upstreams: tuple[int, ...] = (0, 1, 0)) -> Edge:
         shared = {"IMGORIGIN_DATA_DIR": str(tmp_path / "data"), "IMGORIGIN_URL_SECRET": TEST_URL_SECRET,
@@ -78,6 +79,7 @@ def make_edge(tmp_path: Path) -> Iterator[MakeEdge]:
         nginx.start(NGINX_CONF, [nodes[index % len(nodes)].port for index in upstreams], nodes[0].port)
         started.append(nginx)
         client = httpx.Client(timeout=60)
+        clients.append(client)
         account = client.post(nginx.base + "/register", json={"username": "alice", "password": "correct horse battery"})
         assert account.status_code == 201, account.text
         upload = client.post(nginx.base + "/images", headers={"Authorization": f"Bearer {account.json()['token']}"},
@@ -88,6 +90,8 @@ def make_edge(tmp_path: Path) -> Iterator[MakeEdge]:
     try:
         yield make
     finally:
+        for client in clients:
+            client.close()
         for server in reversed(started):
             server.stop()
 
