@@ -27,7 +27,7 @@ def initialise(settings: Settings) -> None:
     if settings.storage == "local":
         private_dir(settings.originals_dir)
     if settings.serves_control:  # a render node never opens SQLite
-        Database(settings.db_path)
+        Database(settings.db_path).close()
     DerivedCache(settings.cache_dir, settings.cache_size).close()
     RateLimiter(settings.state_dir).close()
     Metrics(settings.state_dir / "metrics", gauges=dict).close()
