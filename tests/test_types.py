@@ -1,7 +1,7 @@
 """mypy, with the project's configuration, is clean on the package and reads pyvips from pyvips' own
-stubs: libvips calls, the engine's facade (transform/vips.py) and the effects' values are checked,
-not Any. One cold run (its cache in a temporary folder) checks the package and a probe of known
-mistakes together."""
+stubs: libvips calls, the engine's facade (transform/vips.py), the effects' and the flags' values are
+checked, not Any. One cold run (its cache in a temporary folder) checks the package and a probe of
+known mistakes together."""
 
 from __future__ import annotations
 
@@ -34,6 +34,19 @@ PROBE = textwrap.dedent('''\
     @effect("probe", parse_arg=optional_int(1, 1, 2), example="e_probe")
     def probe(image: pyvips.Image, level: str, ctx: RenderContext) -> pyvips.Image:
         return image
+
+
+    from imgorigin.transform.flags import ATTACHMENT, PROGRESSIVE, Flag, Flags
+
+    reveal_type(Flags().value(ATTACHMENT))
+    reveal_type(Flags().value(PROGRESSIVE))
+
+
+    def count(raw: str | None) -> int:
+        return 0
+
+
+    Flag("count", "A flag whose value is an integer.", "fl_count:1", count, format_arg=str.upper)
 ''')
 
 
@@ -63,6 +76,8 @@ def test_pyvips_is_read_from_its_stubs(report: list[str]) -> None:
         'probe.py:9: note: Revealed type is "int"',
         'probe.py:10: note: Revealed type is "def (image: pyvips.vimage.Image, '
         'ctx: imgorigin.transform.context.RenderContext) -> pyvips.vimage.Image"',
+        'probe.py:22: note: Revealed type is "str | None"',
+        'probe.py:23: note: Revealed type is "imgorigin.transform.flags.Progression | None"',
     ]
 
 
@@ -81,5 +96,9 @@ def test_an_effect_must_take_what_its_parser_returns(report: list[str]) -> None:
         'expected "Callable[[Image, int, RenderContext], Image]"  [arg-type]' in report
 
 
+def test_a_flag_must_format_what_its_parser_returns(report: list[str]) -> None:
+    assert 'probe.py:30: error: Cannot infer value of type parameter "T" of "Flag"  [misc]' in report
+
+
 def test_the_probe_finds_nothing_else(report: list[str]) -> None:
-    assert len([line for line in report if line.startswith("probe.py:")]) == 7
+    assert len([line for line in report if line.startswith("probe.py:")]) == 10

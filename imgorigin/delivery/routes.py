@@ -137,7 +137,7 @@ async def disconnected(request: Request) -> None:
 def attachment_header(plan: Transformation, image_id: str, fmt: OutputFormat) -> str | None:
     """fl_attachment[:name]: download rather than display, as <name or image id>.<format>."""
     flags = output_flags(component.get(p.FLAGS) for component in plan)
-    if ATTACHMENT not in flags:
+    if ATTACHMENT.name not in flags:
         return None
     # Both parts are [A-Za-z0-9_-] (the flag's parser and the id grammar), so no quoting is needed.
     return f'attachment; filename="{flags.value(ATTACHMENT) or image_id}.{fmt.value}"'

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from imgorigin.errors import Unprocessable
 from imgorigin.transform import params as p
 from imgorigin.transform import pngreduce
-from imgorigin.transform.flags import KEEP_IPTC, LOSSY, PROGRESSIVE, Flags, output_flags
+from imgorigin.transform.flags import KEEP_IPTC, LOSSY, PROGRESSIVE, Flags, Progression, output_flags
 from imgorigin.transform.formats import LOSSY_GIF_ERROR
 from imgorigin.transform.quality import SEARCH_RANGE, auto_quality, searchable
 from imgorigin.transform.values import OutputFormat
@@ -59,11 +59,11 @@ def save_options(fmt: OutputFormat, flags: Flags) -> tuple[str, SaveOptions]:
     """The libvips saver suffix and options for ``fmt`` with the output flags, at default quality."""
     q = DEFAULT_QUALITY.get(fmt, 80)
     keep = KEEP_METADATA if KEEP_IPTC in flags else "none"
-    progressive = PROGRESSIVE in flags and flags.value(PROGRESSIVE) != "none"
+    progressive = PROGRESSIVE.name in flags and flags.value(PROGRESSIVE) != Progression.NONE
     options: SaveOptions
     if fmt is OutputFormat.JPEG:
         options = {"Q": q, "optimize_coding": True, "interlace": progressive}
-        if progressive and flags.value(PROGRESSIVE) == "semi":
+        if progressive and flags.value(PROGRESSIVE) == Progression.SEMI:
             options["optimize_scans"] = True  # the encoder picks fewer scans, for the smallest file
     elif fmt is OutputFormat.WEBP:
         options = {"Q": q, "effort": 4}

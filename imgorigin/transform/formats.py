@@ -20,7 +20,7 @@ GRAPHICS_FORMATS = frozenset({"png", "gif"})
 
 
 def _flags(plan: Transformation) -> set[str]:
-    return {name for name, _ in output_flags(component.get(p.FLAGS) for component in plan).items}
+    return set(output_flags(component.get(p.FLAGS) for component in plan).names)
 
 
 def keeps_graphics_exact(plan: Transformation, header: Header) -> bool:

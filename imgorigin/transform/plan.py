@@ -120,7 +120,7 @@ def _group_overlays(
             rest = {key: value for key, value in items.items() if key not in place}
             flags = place.pop("fl", Flags())
             if RELATIVE in flags:
-                rest["fl"] = Flags(((RELATIVE, None),))
+                rest["fl"] = Flags.plain(RELATIVE)
             if flags.without(RELATIVE).items:  # fl_tiled, and output flags, which apply to the whole image
                 place["fl"] = flags.without(RELATIVE)
             layer_parts = _layer_part(rest, raw, limits)

@@ -135,7 +135,7 @@ def check_placement(items: dict[str, Any], raw: str) -> dict[str, Any]:
             f"Parameter {unknown[0]}_ cannot stand with fl_layer_apply: it places the overlay with "
             f"g_, x_, y_ and o_ only ({raw})"
         )
-    items["fl"] = Flags(tuple(sorted({*flags.items, (LAYER_APPLY, None)})))
+    items["fl"] = flags.with_plain(LAYER_APPLY)
     return items
 
 
@@ -156,7 +156,7 @@ def check_layer_component(component: Component, raw: str, limits: Limits) -> Non
             f"Parameter {output[0]}_ applies to the whole image, not inside an overlay ({raw})"
         )
     refuse_blend(component, raw)
-    for name, _ in apply_flags(component).items:
+    for name in apply_flags(component).names:
         if name == LAYER_APPLY:
             raise InvalidTransformation(
                 f"fl_layer_apply cannot stand with other parameters of the overlay ({raw})"
