@@ -97,7 +97,7 @@ def read_json(storage: Storage, key: str) -> dict[str, Any] | None:
     blob = storage.get(key)
     if blob is None:
         return None
-    raw = blob.data if blob.data is not None else blob.path.read_bytes() if blob.path else b""
+    raw = blob.read_bytes()
     try:
         data = json.loads(raw)
     except ValueError:

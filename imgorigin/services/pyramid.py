@@ -58,7 +58,7 @@ def stored_header(storage: Storage, image_id: str, limits: SourceLimits) -> Head
     if blob is None:
         return None
     try:
-        facts = json.loads(blob.data if blob.data is not None else blob.path.read_bytes())  # type: ignore[union-attr]
+        facts = json.loads(blob.read_bytes())
         header = Header(**facts)
         valid = all(isinstance(getattr(header, field.name), type_) for field, type_ in zip(
             dataclasses.fields(Header), (str, int, int, int, bool, int), strict=True))

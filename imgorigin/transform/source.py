@@ -137,7 +137,7 @@ def read_header(blob: Blob, limits: SourceLimits) -> Header:
         ) from None
     fmt = _loader_format(image, limits)
     if fmt == "svg":
-        check_svg(blob.data if blob.data is not None else blob.path.read_bytes())  # type: ignore[union-attr]
+        check_svg(blob.read_bytes())
     width, height = image.width, image.height
     pages = get_int(image, "n-pages", 1)
     page_height = get_int(image, "page-height", height)
@@ -203,6 +203,6 @@ def verify_decodes(blob: Blob, header: Header, timeout: float | None = None) -> 
         if timer is not None:
             timer.cancel()
     if header.format == "gif":
-        data = blob.data if blob.data is not None else blob.path.read_bytes()  # type: ignore[union-attr]
+        data = blob.read_bytes()
         if not gif_is_complete(data):
             raise Unprocessable(corrupt, detail="GIF stream ends before its trailer", code="corrupt_image")

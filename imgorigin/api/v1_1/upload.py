@@ -142,7 +142,7 @@ class UploadRoutes:
             blob = await in_thread(self.library.original, record.id)
             if blob is None:
                 raise NotFound(f"Resource not found - {public_id[:255]}", code="resource_not_found")
-            data = blob.data if blob.data is not None else await in_thread(blob.path.read_bytes)  # type: ignore[union-attr]
+            data = await in_thread(blob.read_bytes)
             return Response(data, media_type=OutputFormat(extension).media_type, headers=disposition)
         try:
             fmt = parse_output_format(wanted)
