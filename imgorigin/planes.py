@@ -33,6 +33,8 @@ from imgorigin.delivery.cloudroutes import CloudLayoutRoutes
 from imgorigin.delivery.fetch import Fetcher
 from imgorigin.delivery.routes import DeliveryRoutes, Responder
 from imgorigin.ops.routes import OpsRoutes
+from imgorigin.services.accounts import Accounts
+from imgorigin.services.uploads import Uploads
 from imgorigin.services.wiring import Control, Services
 
 
@@ -61,11 +63,14 @@ def control_routes(services: Services, control: Control, layouts: CloudLayouts) 
     settings, db, library = services.settings, control.db, control.library
     bearer = Bearer(settings.jwt_secret, db)
     links = Links(settings.public_url, settings.signing_secret)
+    accounts = Accounts(db, library, services.publisher, settings.bcrypt_rounds)
+    uploads = Uploads(db, library, services.transformations, services.slots, services.publisher, control.eager,
+                      user_quota=settings.user_quota, eager_pending=settings.eager_pending)
     return [
-        *AuthRoutes(settings, db, bearer, services.rate_limiter, services.publisher).routes(),
-        *ImageRoutes(settings, db, bearer, links, library, services.transformations, services.renderer,
-                     services.slots, services.rate_limiter, services.publisher, control.eager).routes(),
-        *AccountRoutes(settings, db, bearer, library, services.publisher).routes(),
+        *AuthRoutes(settings, bearer, services.rate_limiter, accounts).routes(),
+        *ImageRoutes(settings, db, bearer, links, library, uploads, services.transformations, services.renderer,
+                     services.rate_limiter).routes(),
+        *AccountRoutes(settings, bearer, accounts).routes(),
         *KeyRoutes(db, bearer, services.publisher, settings.key_secret).routes(),
         *CloudRoutes(db, bearer, services.transformations, services.publisher, settings.unsigned_policy).routes(),
         *openapi.routes,

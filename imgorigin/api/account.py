@@ -10,22 +10,17 @@ from starlette.routing import BaseRoute, Route
 
 from imgorigin.api.auth import token_answer
 from imgorigin.api.common import Bearer, in_thread, json_body
-from imgorigin.clouds.state import Publisher
 from imgorigin.config import Settings
-from imgorigin.errors import BadRequest, Forbidden, Unauthorized
-from imgorigin.security import check_password_rules, hash_password, verify_password
-from imgorigin.services.accounts import delete_account
-from imgorigin.services.library import Library
-from imgorigin.state.db import Database
+from imgorigin.errors import BadRequest
+from imgorigin.security import check_password_rules
+from imgorigin.services.accounts import Accounts
 
 
 @dataclass(frozen=True)
 class AccountRoutes:
     settings: Settings
-    db: Database
     bearer: Bearer
-    library: Library
-    publisher: Publisher
+    accounts: Accounts
 
     def routes(self) -> list[BaseRoute]:
         return [
@@ -41,7 +36,7 @@ class AccountRoutes:
 
     async def delete_me(self, request: Request) -> Response:
         user = await self.bearer.user(request)
-        await in_thread(delete_account, self.db, self.library, self.publisher, user.id)
+        await in_thread(self.accounts.delete, user.id)
         return Response(status_code=204)
 
     async def change_password(self, request: Request) -> JSONResponse:
@@ -52,19 +47,11 @@ class AccountRoutes:
         if not isinstance(current, str):
             raise BadRequest("password (the current one) is required", code="invalid_password")
         new = check_password_rules(body.get("new_password"))
-        stored = await in_thread(self.db.password_hash, user.id)
-        if stored is None:
-            raise Unauthorized("Invalid or expired token", code="invalid_token")
-        if not await in_thread(verify_password, current, stored):
-            raise Forbidden("The current password is wrong", code="wrong_password")
-        hashed = await in_thread(hash_password, new, self.settings.bcrypt_rounds)
-        updated = await in_thread(self.db.set_password, user.id, hashed)
-        if updated is None:
-            raise Unauthorized("Invalid or expired token", code="invalid_token")
+        updated = await in_thread(self.accounts.change_password, user.id, current, new)
         return token_answer(self.settings, updated, 200)
 
     async def logout_everywhere(self, request: Request) -> Response:
         """Revoke every token of the account, this one included (a lost laptop, a leaked token)."""
         user = await self.bearer.user(request)
-        await in_thread(self.db.revoke_tokens, user.id)
+        await in_thread(self.accounts.revoke_tokens, user.id)
         return Response(status_code=204)

@@ -11,21 +11,11 @@ from starlette.responses import JSONResponse
 from starlette.routing import BaseRoute, Route
 
 from imgorigin.api.common import Bearer, in_thread, json_body
-from imgorigin.clouds.accounts import publish_account
-from imgorigin.clouds.state import Publisher
 from imgorigin.config import Settings
 from imgorigin.errors import BadRequest, Forbidden, TooManyRequests, Unauthorized
 from imgorigin.http.callers import client_key
-from imgorigin.security import (
-    check_password_rules,
-    check_username,
-    hash_password,
-    issue_token,
-    verify_password_timing_safe,
-)
-from imgorigin.services.library import now_iso
-from imgorigin.services.registration import claim_invite, create_invite, is_admin, settle_invite
-from imgorigin.state.db import Database
+from imgorigin.security import check_password_rules, check_username, issue_token
+from imgorigin.services.accounts import Accounts
 from imgorigin.state.disk import require_space
 from imgorigin.state.ratelimit import RateLimiter
 from imgorigin.state.records import User
@@ -41,13 +31,12 @@ def token_answer(settings: Settings, user: User, status: int) -> JSONResponse:
 
 @dataclass(frozen=True)
 class AuthRoutes:
-    """Accounts and tokens; a new account is published for render nodes at once."""
+    """Accounts and tokens; a new account is published for render nodes at once (``Accounts.create``)."""
 
     settings: Settings
-    db: Database
     bearer: Bearer
     rate_limiter: RateLimiter
-    publisher: Publisher
+    accounts: Accounts
 
     def routes(self) -> list[BaseRoute]:
         return [
@@ -63,15 +52,15 @@ class AuthRoutes:
             return None
         if request.headers.get("authorization"):
             admin = await self.bearer.user(request)
-            if await in_thread(is_admin, self.db, admin.id):
+            if await in_thread(self.accounts.is_admin, admin.id):
                 return None
             raise Forbidden("Only an administrator may create accounts for others", code="registration_closed")
         if mode == "closed":
             raise Forbidden("Registration is closed: ask an administrator for an account", code="registration_closed")
-        return await in_thread(claim_invite, self.db, body.get("invite"))
+        return await in_thread(self.accounts.claim_invite, body.get("invite"))
 
     async def register(self, request: Request) -> JSONResponse:
-        settings, db = self.settings, self.db
+        settings = self.settings
         body = await json_body(request)
         username = check_username(body.get("username"))
         password = check_password_rules(body.get("password"))
@@ -83,24 +72,15 @@ class AuthRoutes:
                                   retry_after=max(1, round(wait)))
         require_space(settings.data_dir, settings.min_free_disk)
         invite = await self._registration_allowed(request, body)
-        try:
-            hashed = await in_thread(hash_password, password, settings.bcrypt_rounds)
-            user = await in_thread(db.create_user, username, hashed, now_iso())
-        except BaseException:
-            if invite is not None:  # the code stays usable: nothing was created with it
-                await in_thread(settle_invite, db, invite, None)
-            raise
-        if invite is not None:
-            await in_thread(settle_invite, db, invite, user)
-        await in_thread(publish_account, db, self.publisher, user)  # its cloud exists for render nodes from now on
+        user = await in_thread(self.accounts.create, username, password, invite)
         return token_answer(settings, user, 201)
 
     async def invite(self, request: Request) -> JSONResponse:
         """``POST /invites`` (an administrator's token): a code that lets one person register."""
         user = await self.bearer.user(request)
-        if not await in_thread(is_admin, self.db, user.id):
+        if not await in_thread(self.accounts.is_admin, user.id):
             raise Forbidden("Only an administrator may invite", code="not_admin")
-        code, expires_at = await in_thread(create_invite, self.db, now_iso())
+        code, expires_at = await in_thread(self.accounts.create_invite)
         expires = datetime.fromtimestamp(expires_at, UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
         return JSONResponse({"invite": code, "expires_at": expires}, status_code=201)
 
@@ -122,13 +102,11 @@ class AuthRoutes:
         wait = await in_thread(_take_all, limiter, buckets)
         if wait is not None:
             raise TooManyRequests("Too many failed logins; retry later", retry_after=max(1, round(wait)))
-        found = await in_thread(self.db.user_with_hash, username)
-        ok = await in_thread(verify_password_timing_safe, password, found[1] if found else None,
-                             settings.bcrypt_rounds)
-        if not ok or found is None:
+        user = await in_thread(self.accounts.authenticate, username, password)
+        if user is None:
             raise Unauthorized("Wrong username or password", code="invalid_credentials")
         await in_thread(_refund_all, limiter, buckets)
-        return token_answer(settings, found[0], 200)
+        return token_answer(settings, user, 200)
 
 
 def _take_all(limiter: RateLimiter, buckets: Sequence[tuple[str, float]]) -> float | None:

@@ -15,18 +15,14 @@ from imgorigin.api.eager import eager_json
 from imgorigin.api.search import search_terms
 from imgorigin.api.transform_body import to_transformation
 from imgorigin.api.uploads import receive_upload
-from imgorigin.clouds.accounts import allow_eager
-from imgorigin.clouds.publicids import Naming
 from imgorigin.clouds.records import find_image
-from imgorigin.clouds.state import Publisher
 from imgorigin.config import Settings
-from imgorigin.errors import BadRequest, NotFound, PayloadTooLarge, TooManyRequests
+from imgorigin.errors import BadRequest, NotFound, TooManyRequests
 from imgorigin.security import refuse_proxy_rewrites
-from imgorigin.services.eager import EagerWorker, parse_eager, record_eager
 from imgorigin.services.library import Library
 from imgorigin.services.renderer import Renderer
-from imgorigin.services.slots import RenderSlots
 from imgorigin.services.transformations import Transformations
+from imgorigin.services.uploads import Uploads
 from imgorigin.state.db import Database
 from imgorigin.state.disk import require_space
 from imgorigin.state.ratelimit import RateLimiter
@@ -41,19 +37,17 @@ SHA256_HEX = re.compile(r"[0-9a-f]{64}")
 @dataclass(frozen=True)
 class ImageRoutes:
     """The library of the caller's images. Renders (``transform``, converted downloads) go through the
-    renderer and its slots like delivery's; an upload's checks take a render slot too."""
+    renderer like delivery's; an upload is stored by ``Uploads``, whose checks take a render slot too."""
 
     settings: Settings
     db: Database
     bearer: Bearer
     links: Links
     library: Library
+    uploads: Uploads
     transformations: Transformations
     renderer: Renderer
-    slots: RenderSlots
     rate_limiter: RateLimiter
-    publisher: Publisher
-    eager_worker: EagerWorker | None  # None when IMGORIGIN_EAGER_CONCURRENCY is 0
 
     def routes(self) -> list[BaseRoute]:
         # {id:path}: an id may be a public id with folders (samples/animals/cat). The two sub-resources come
@@ -79,45 +73,11 @@ class ImageRoutes:
             raise TooManyRequests("Too many uploads; retry shortly", retry_after=max(1, round(wait)))
         require_space(settings.data_dir, settings.min_free_disk)
         received = await receive_upload(request, settings.max_upload_bytes, settings.data_dir / "tmp")
-        try:
-            if settings.user_quota and (
-                await in_thread(self.db.bytes_used, user.id) + received.path.stat().st_size > settings.user_quota
-            ):
-                raise PayloadTooLarge(
-                    f"The upload would exceed your storage quota of {settings.user_quota} bytes", code="quota_exceeded"
-                )
-            naming = Naming.from_fields(received.fields)
-            eager = parse_eager(received.fields.get("eager", ""), self.transformations)
-            if eager and settings.eager_pending:
-                pending = await in_thread(self.db.pending_eager, user.id)
-                if pending + len(eager) > settings.eager_pending:
-                    raise TooManyRequests(
-                        f"You have {pending} eager derivations waiting; at most {settings.eager_pending} may wait: "
-                        "retry when they are done", retry_after=30, code="eager_backlog",
-                    )
-            # Eager URLs are signed and handed out like /sign's: overlays must be the uploader's own images.
-            for spec in eager:
-                plan = self.transformations.parse(spec.transformation)
-                await in_thread(self.library.require_own_layers, user.id, plan)
-        except BaseException:
-            received.path.unlink(missing_ok=True)
-            raise
-        # The checks decode every pixel: they take a render slot, so an upload flood meets the same 503.
-        try:
-            record = await self.slots.run(
-                self.library.store_upload, user.id, received.filename, received.path, received.sha256, naming
-            )
-        finally:
-            received.path.unlink(missing_ok=True)  # consumed by store_upload, or left when no slot was free
+        record, eager = await self.uploads.store(user, received.filename, received.path, received.sha256,
+                                                 received.fields)
         body = self.links.image_json(request, record)
-        if eager:
-            await in_thread(record_eager, self.db, record.id, eager, extension_of(record))
-            await in_thread(allow_eager, self.db, self.publisher, self.transformations, user,
-                                [spec.transformation for spec in eager])
-        if self.eager_worker is not None:  # eager renders, or the levels the upload left for later
-            self.eager_worker.notify()
-        if eager:
-            body["eager"] = eager_json(self.links, request, await in_thread(self.db.eager_for, record.id))
+        if eager is not None:
+            body["eager"] = eager_json(self.links, request, eager)
         return JSONResponse(body, status_code=201)
 
     async def list_images(self, request: Request) -> JSONResponse:
