@@ -74,8 +74,9 @@ class _Run:
             return
         component = parse_component(text, self.limits, check=False)
         self.size = size_after(self.size, component)
-        if self.size is None:
-            self.unknown_after = f"e_{component.get(p.EFFECT).name}"  # type: ignore[union-attr]
+        effect = component.get(p.EFFECT)
+        if self.size is None and effect is not None:  # only an effect makes the size unknown
+            self.unknown_after = f"e_{effect.name}"
 
     def resolved(self, text: str) -> str:
         """The component with w_auto and dpr_auto chosen by the hints, checked as written first (an

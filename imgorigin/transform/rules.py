@@ -21,9 +21,9 @@ from imgorigin.transform.values import CropMode, Gravity, Length
 _RESIZE_PARAMS = (p.WIDTH, p.HEIGHT, p.ASPECT_RATIO)
 
 
-def _check_qualifiers(component: Component, qualifiers: frozenset[str], raw: str) -> None:
-    """x_ y_ (and w_ h_) that qualify the effect cannot also crop or resize in the same component."""
-    name = component.get(p.EFFECT).name  # type: ignore[union-attr]
+def _check_qualifiers(component: Component, name: str, qualifiers: frozenset[str], raw: str) -> None:
+    """x_ y_ (and w_ h_) that qualify the effect ``e_<name>`` cannot also crop or resize in the same
+    component."""
     region = {"w", "h"} <= qualifiers
     clash = [param for param in (p.CROP, p.ASPECT_RATIO, p.DPR, p.GRAVITY) if component.has(param)]
     if not region:
@@ -57,8 +57,9 @@ def check_auto(component: Component, raw: str, limits: Limits, *, in_layer: bool
 def check_component(component: Component, raw: str, limits: Limits) -> None:
     check_auto(component, raw, limits, in_layer=False)
     qualifiers = component.effect_qualifiers & {"w", "h", "x", "y"}
-    if qualifiers:
-        _check_qualifiers(component, qualifiers, raw)
+    effect = component.get(p.EFFECT)
+    if qualifiers and effect is not None:  # qualifiers are an effect's: the second test only narrows
+        _check_qualifiers(component, effect.name, qualifiers, raw)
         if {"w", "h"} <= qualifiers:
             return
     crop = component.get(p.CROP)
