@@ -68,7 +68,7 @@ def control_routes(services: Services, control: Control, layouts: CloudLayouts) 
                       user_quota=settings.user_quota, eager_pending=settings.eager_pending)
     return [
         *AuthRoutes(settings, bearer, services.rate_limiter, accounts).routes(),
-        *ImageRoutes(settings, db, bearer, links, library, uploads, services.transformations, services.renderer,
+        *ImageRoutes(settings, bearer, links, library, uploads, services.transformations, services.renderer,
                      services.rate_limiter).routes(),
         *AccountRoutes(settings, bearer, accounts).routes(),
         *KeyRoutes(db, bearer, services.publisher, settings.key_secret).routes(),

@@ -15,7 +15,6 @@ from imgorigin.api.eager import eager_json
 from imgorigin.api.search import search_terms
 from imgorigin.api.transform_body import to_transformation
 from imgorigin.api.uploads import receive_upload
-from imgorigin.clouds.records import find_image
 from imgorigin.config import Settings
 from imgorigin.errors import BadRequest, NotFound, TooManyRequests
 from imgorigin.security import refuse_proxy_rewrites
@@ -23,7 +22,6 @@ from imgorigin.services.library import Library
 from imgorigin.services.renderer import Renderer
 from imgorigin.services.transformations import Transformations
 from imgorigin.services.uploads import Uploads
-from imgorigin.state.db import Database
 from imgorigin.state.disk import require_space
 from imgorigin.state.ratelimit import RateLimiter
 from imgorigin.transform.plan import parse
@@ -40,7 +38,6 @@ class ImageRoutes:
     renderer like delivery's; an upload is stored by ``Uploads``, whose checks take a render slot too."""
 
     settings: Settings
-    db: Database
     bearer: Bearer
     links: Links
     library: Library
@@ -89,11 +86,11 @@ class ImageRoutes:
             # Lets clients (the CLI) skip files already uploaded without sending their bytes.
             if not SHA256_HEX.fullmatch(sha256):
                 raise BadRequest("sha256 must be 64 lowercase hexadecimal characters", code="invalid_query")
-            found = await in_thread(self.db.image_by_hash, user.id, sha256)
+            found = await in_thread(self.library.by_hash, user.id, sha256)
             records, total = ([found], 1) if found else ([], 0)
         else:
             search = search_terms(request)
-            records, total = await in_thread(self.db.images, user.id, (page - 1) * limit, limit, search.query,
+            records, total = await in_thread(self.library.page, user.id, (page - 1) * limit, limit, search.query,
                                              search.folder, search.tag)
         return JSONResponse({
             "items": [self.links.image_json(request, r) for r in records],
@@ -109,7 +106,7 @@ class ImageRoutes:
         body: dict[str, Any] = self.links.image_json(request, record)
         body["formats"] = {ext: self.links.delivery(request, record.id, "", ext) for ext in OUTPUT_EXTENSIONS}
         body["download"] = f"{self.links.base(request)}/images/{record.id}/download"
-        body["eager"] = eager_json(self.links, request, await in_thread(self.db.eager_for, record.id))
+        body["eager"] = eager_json(self.links, request, await in_thread(self.library.eager_jobs, record.id))
         return JSONResponse(body)
 
     async def delete(self, request: Request) -> Response:
@@ -191,7 +188,7 @@ class ImageRoutes:
                 raise BadRequest(f"items[{index}].transformation: {exc.message}",
                                  code="invalid_transformation") from None
             await in_thread(self.library.require_own_layers, user.id, plan)
-            record = await in_thread(find_image, self.db, user.id, item["id"])
+            record = await in_thread(self.library.find, user.id, item["id"])
             if record is None:
                 raise NotFound(f"items[{index}].id: no such image", code="image_not_found")
             fmt = item.get("format", extension_of(record))

@@ -27,7 +27,7 @@ from imgorigin.services.ingest import Ingest
 from imgorigin.services.pyramid import delete_levels
 from imgorigin.state.cache import DerivedCache
 from imgorigin.state.db import Database
-from imgorigin.state.records import LEVELS_JOB, ImageRecord
+from imgorigin.state.records import LEVELS_JOB, EagerJob, ImageRecord
 from imgorigin.storage import Storage, original_key
 from imgorigin.transform.exprplan import Program
 from imgorigin.transform.levels import PyramidPolicy
@@ -134,10 +134,25 @@ class Library:
 
     def get_image(self, user_id: int, image_id: str) -> ImageRecord:
         """One of the account's images, by public id or by its storage id."""
-        record = find_image(self.db, user_id, image_id)
+        record = self.find(user_id, image_id)
         if record is None:
             raise NotFound("No such image", code="image_not_found")
         return record
+
+    def find(self, user_id: int, image_id: str) -> ImageRecord | None:
+        return find_image(self.db, user_id, image_id)
+
+    def page(self, user_id: int, offset: int, limit: int, query: str = "", folder: str = "",
+             tag: str = "") -> tuple[list[ImageRecord], int]:
+        """One page of the account's images and their total (``Database.images``)."""
+        return self.db.images(user_id, offset, limit, query, folder, tag)
+
+    def by_hash(self, user_id: int, sha256: str) -> ImageRecord | None:
+        """The account's image with these bytes, if any (lets a client skip what it uploaded)."""
+        return self.db.image_by_hash(user_id, sha256)
+
+    def eager_jobs(self, image_id: str) -> list[EagerJob]:
+        return self.db.eager_for(image_id)
 
     def original(self, image_id: str) -> Blob | None:
         """The stored original's bytes (or file), None when storage has lost it."""
