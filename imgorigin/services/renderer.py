@@ -113,9 +113,11 @@ class Renderer:
         self.count_render = count_render  # per image id (the usage report)
         self.headers = HeaderMemo(self._read_header)  # for expressions and w_auto, before the cache key
 
-    def _read_header(self, image_id: str) -> Header:
+    def _read_header(self, image_id: str, original: Original | None = None) -> Header:
+        """With levels, their stored header: a render a level serves never fetches the original. Without,
+        the original's own (``original`` fetches it once for the header and the render)."""
         header = stored_header(self.storage, image_id, self.source_limits) if self.pyramid else None
-        return header or read_header(Original(self.storage, image_id)(), self.source_limits)
+        return header or read_header((original or Original(self.storage, image_id))(), self.source_limits)
 
     async def evaluate(self, image_id: str, plan: Transformation | Program, hints: Hints = NO_HINTS) -> Transformation:
         """The plain plan a program of variables and conditions stands for on this image (a 400 when it
@@ -201,10 +203,7 @@ class Renderer:
         started = time.perf_counter()
         original = Original(self.storage, image_id)
         try:
-            # With levels, their stored header: a render a level serves never fetches the original.
-            header = stored_header(self.storage, image_id, self.source_limits) if self.pyramid else None
-            if header is None:
-                header = read_header(original(), self.source_limits)
+            header = self._read_header(image_id, original)
             fmt = final_format(output, header, plan)
             levels = None
             if self.pyramid is not None:
