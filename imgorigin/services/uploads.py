@@ -39,12 +39,7 @@ class Uploads:
                     fields: dict[str, str]) -> tuple[ImageRecord, list[EagerJob] | None]:
         """The stored image, and its eager jobs when the upload asked for some. ``spooled`` is consumed."""
         try:
-            if self.user_quota and (
-                await run_sync(self.db.bytes_used, user.id) + spooled.stat().st_size > self.user_quota
-            ):
-                raise PayloadTooLarge(
-                    f"The upload would exceed your storage quota of {self.user_quota} bytes", code="quota_exceeded"
-                )
+            await check_quota(self.db, user.id, spooled.stat().st_size, self.user_quota)
             naming = Naming.from_fields(fields)
             eager = parse_eager(fields.get("eager", ""), self.transformations)
             if eager and self.eager_pending:
@@ -76,3 +71,10 @@ class Uploads:
         record_eager(self.db, record.id, eager, record.output_format.value)
         allow_eager(self.db, self.publisher, self.transformations, user,
                     [spec.transformation for spec in eager])
+
+
+async def check_quota(db: Database, user_id: int, adding: int, quota: int) -> None:
+    """Refuse (413) an upload of ``adding`` bytes that would take the user's originals past ``quota``
+    bytes; 0 is no quota (and no query). Every upload endpoint checks here."""
+    if quota and await run_sync(db.bytes_used, user_id) + adding > quota:
+        raise PayloadTooLarge(f"The upload would exceed your storage quota of {quota} bytes", code="quota_exceeded")

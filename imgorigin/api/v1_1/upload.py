@@ -18,11 +18,12 @@ from imgorigin.clouds.records import image_by_public_id
 from imgorigin.clouds.upload_presets import UploadPreset
 from imgorigin.clouds.uploads import Options, Received, UploadStore, from_data_uri, from_url
 from imgorigin.config import Settings
-from imgorigin.errors import BadRequest, NotFound, PayloadTooLarge, TooManyRequests
+from imgorigin.errors import BadRequest, NotFound, TooManyRequests
 from imgorigin.http.callers import client_key
 from imgorigin.services.library import Library
 from imgorigin.services.renderer import Renderer
 from imgorigin.services.slots import RenderSlots
+from imgorigin.services.uploads import check_quota
 from imgorigin.state.db import Database
 from imgorigin.state.ratelimit import RateLimiter
 from imgorigin.state.records import ImageRecord
@@ -109,10 +110,7 @@ class UploadRoutes:
         effective.flag("invalidate", False)  # always in effect (docs/migration.md), but it must be a boolean
         received = await self._receive(params)
         try:
-            if settings.user_quota and (await in_thread(self.db.bytes_used, caller.user.id)
-                                        + received.path.stat().st_size > settings.user_quota):
-                raise PayloadTooLarge(f"The upload would exceed your storage quota of {settings.user_quota} bytes",
-                                      code="quota_exceeded")
+            await check_quota(self.db, caller.user.id, received.path.stat().st_size, settings.user_quota)
             record = await self.slots.run(self.uploads.store, caller.user.id, received, options)
         finally:
             received.path.unlink(missing_ok=True)

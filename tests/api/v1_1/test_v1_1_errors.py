@@ -157,3 +157,25 @@ def test_the_admin_api_allowance_is_reported_and_enforced(tmp_path: Path) -> Non
     assert answers[0].headers["x-featureratelimit-reset"].endswith(" GMT")
     assert int(answers[2].headers["retry-after"]) <= 3600
     assert answers[2].json()["error"]["message"] == "Rate Limit Exceeded: 2 Admin API calls per hour"
+
+
+def test_the_storage_quota_holds_on_the_upload_api(tmp_path: Path) -> None:
+    from tests.helpers import make_settings, register
+
+    first, second = png(64, 64, (200, 30, 30)), png(96, 96, (30, 30, 200))
+    quota = len(first) + len(second) // 2
+    with AppClient(make_settings(tmp_path, user_quota=quota)) as client:
+        account = register(client, "full")
+        key = client.post("/me/api-keys", headers=account.headers).json()
+
+        def upload(data: bytes, public_id: str) -> httpx.Response:
+            params = {"public_id": public_id, "timestamp": str(int(time.time()))}
+            body = {**params, "signature": sign(params, key["api_secret"]), "api_key": key["api_key"]}
+            return client.post("/v1_1/full/image/upload", data=body, files={"file": ("f.png", data, "image/png")})
+
+        assert upload(first, "one").status_code == 200
+        refused = upload(second, "two")
+        listed = client.get("/v1_1/full/resources/image", auth=(key["api_key"], key["api_secret"])).json()
+    assert refused.status_code == 400  # Cloudinary answers every refused upload with 400 (the SDK's BadRequest)
+    assert refused.json()["error"]["message"] == f"The upload would exceed your storage quota of {quota} bytes"
+    assert [r["public_id"] for r in listed["resources"]] == ["one"]
