@@ -1,12 +1,13 @@
-"""Ingest throughput: many 12 MP JPEGs uploaded through the JSON API, as an import does it.
+"""Ingest throughput: a folder of 12 MP JPEGs brought in by ``imgorigin import``.
 
-    python bench/ingest.py                         # 24 uploads, 2 at a time, against this checkout
-    python bench/ingest.py --source /work/main     # the same against another checkout (before/after)
+    python bench/ingest.py                         # 24 images, the importer's 4 at a time, this checkout
+    python bench/ingest.py --source /work/main     # the same server and importer from another checkout
+    python bench/ingest.py --via api               # POST /images from this script instead, 2 at a time
 
-Each upload is a distinct file (the same photo with one byte of its comment changed, so no two share
+Each image is a distinct file (the same photo with one byte of its comment changed, so no two share
 a hash). Reported: how long until every upload was answered (the import's wall time) with the
-server's CPU per upload meanwhile, and how long until every image is complete (its levels and colour
-summary written by the background job), with the CPU per upload over the whole run.
+server's CPU per upload meanwhile (and the importer's own), and how long until every image is complete
+(its levels and colour summary written by the background job), with the CPU per upload over the whole run.
 """
 
 from __future__ import annotations
@@ -14,9 +15,11 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
@@ -31,7 +34,8 @@ from sources import write_sources
 
 def distinct_copies(source: Path, count: int, directory: Path) -> list[Path]:
     """``count`` JPEGs with the source's pixels and a distinct COM segment each (distinct sha256)."""
-    directory.mkdir(parents=True, exist_ok=True)
+    shutil.rmtree(directory, ignore_errors=True)  # the folder is imported whole: only these files
+    directory.mkdir(parents=True)
     data = source.read_bytes()
     paths = []
     for n in range(count):
@@ -88,6 +92,74 @@ def measure(server: Server, files: list[Path], concurrency: int, settle_timeout:
     }
 
 
+def cloud_url(base: str, token: str) -> str:
+    """A new API key of the bench user, as the ``cloudinary://`` URL the importer takes."""
+    request = urllib.request.Request(f"{base}/me/api-keys", data=b"", method="POST",
+                                     headers={"Authorization": f"Bearer {token}"})
+    with urllib.request.urlopen(request, timeout=30) as response:
+        key = json.loads(response.read())
+    return f"cloudinary://{key['api_key']}:{key['api_secret']}@{key['cloud_name']}"
+
+
+def image_ids(base: str, token: str) -> list[str]:
+    ids: list[str] = []
+    page = 1
+    while True:
+        request = urllib.request.Request(f"{base}/images?limit=100&page={page}",
+                                         headers={"Authorization": f"Bearer {token}"})
+        with urllib.request.urlopen(request, timeout=30) as response:
+            answer = json.loads(response.read())
+        ids += [str(item["id"]) for item in answer["items"]]
+        if page >= answer["pages"]:
+            return ids
+        page += 1
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def measure_import(server: Server, folder: Path, workers: int, checkout: Path | None,
+                   settle_timeout: float = 600.0) -> dict[str, float]:
+    """``imgorigin import`` of ``folder`` (the importer of ``checkout``, else this one) into a new
+    account; then wait until each image is complete."""
+    token = account(server.base)
+    target = cloud_url(server.base, token)
+    count = sum(1 for _ in folder.iterdir())
+    tree = ProcessTree(server.pids)
+    env = {**os.environ, "PYTHONPATH": str(checkout or Path(__file__).resolve().parent.parent)}
+    with tempfile.TemporaryDirectory() as work:
+        command = [sys.executable, "-m", "imgorigin", "import", "--to", target, "--to-prefix", server.base,
+                   "--workers", str(workers), "--state", f"{work}/journal.jsonl", "--map", f"{work}/map.json",
+                   str(folder)]
+        client_start = _children_cpu()
+        cpu_start = tree.cpu_seconds()
+        started = time.perf_counter()
+        done = subprocess.run(command, env=env, cwd=work, capture_output=True, text=True, timeout=1800)
+        answered = time.perf_counter() - started
+        cpu_answered = tree.cpu_seconds() - cpu_start
+        client_cpu = _children_cpu() - client_start
+    if done.returncode != 0 or f"{count} imported" not in done.stdout + done.stderr:
+        raise RuntimeError(f"the import failed: {done.stdout[-1000:]} {done.stderr[-2000:]}")
+    ids = image_ids(server.base, token)
+    pending = wait_complete(server.base, token, ids, settle_timeout)
+    settled = time.perf_counter() - started
+    cpu_settled = tree.cpu_seconds() - cpu_start
+    return {
+        "uploads": count,
+        "concurrency": workers,
+        "answered_s": answered,
+        "uploads_per_s": count / answered,
+        "cpu_ms_per_upload_answered": cpu_answered * 1000 / count,
+        "importer_cpu_ms_per_upload": client_cpu * 1000 / count,
+        "complete_s": settled,
+        "complete_per_s": count / settled,
+        "cpu_ms_per_upload_complete": cpu_settled * 1000 / count,
+        "incomplete": len(pending),
+    }
+
+
 def start(source: Path | None, port: int, data_dir: Path, log: Path) -> Server:
     """``imgorigin serve --workers 2`` from this checkout, or from another one (``source``)."""
     env = {**os.environ, "IMGORIGIN_ALLOW_UNSIGNED": "1", "IMGORIGIN_UPLOAD_RATE": "0", "IMGORIGIN_RENDER_RATE": "0",
@@ -106,7 +178,9 @@ def start(source: Path | None, port: int, data_dir: Path, log: Path) -> Server:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--count", type=int, default=24)
-    parser.add_argument("--concurrency", type=int, default=2)
+    parser.add_argument("--via", choices=("import", "api"), default="import")
+    parser.add_argument("--concurrency", type=int, default=None,
+                        help="uploads in flight (default: the importer's 4; 2 with --via api)")
     parser.add_argument("--source", type=Path, default=None, help="another checkout to run instead of this one")
     parser.add_argument("--port", type=int, default=18095)
     args = parser.parse_args()
@@ -116,7 +190,11 @@ def main() -> int:
     shutil.rmtree(data_dir, ignore_errors=True)
     server = start(args.source, args.port, data_dir, WORK / "ingest.log")
     try:
-        print(json.dumps(measure(server, files, args.concurrency), indent=2))
+        if args.via == "import":
+            result = measure_import(server, files[0].parent, args.concurrency or 4, args.source)
+        else:
+            result = measure(server, files, args.concurrency or 2)
+        print(json.dumps(result, indent=2))
     finally:
         server.stop()
     return 0

@@ -28,7 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from fidelity import fidelity
 from floor import djpeg_floor, pyvips_floors, shrink8_floor
-from ingest import distinct_copies, measure, wait_complete
+from ingest import distinct_copies, measure_import, wait_complete
 from ingest import start as start_checkout
 from load import Point, run, write_script
 from procs import ProcessTree
@@ -145,8 +145,9 @@ def measure_uploads(sources: dict[str, Path], data_dir: Path, log: Path) -> dict
 
 
 def measure_ingest(big: Path, count: int, baseline: Path | None, log: Path) -> dict[str, dict[str, float]]:
-    """``count`` distinct 12 MP JPEGs through the upload API, two at a time (bench/ingest.py), by this
-    checkout and, when given, by a baseline checkout, alternating, best of two rounds each."""
+    """A folder of ``count`` distinct 12 MP JPEGs through ``imgorigin import`` (bench/ingest.py), server
+    and importer of this checkout and, when given, of a baseline checkout, alternating, best of two
+    rounds each."""
     files = distinct_copies(big, count, WORK / "ingest")
     rounds: dict[str, list[dict[str, float]]] = {}
     for _ in range(2):
@@ -157,7 +158,7 @@ def measure_ingest(big: Path, count: int, baseline: Path | None, log: Path) -> d
             shutil.rmtree(data, ignore_errors=True)
             server = start_checkout(source, PORTS["ingest"], data, log)
             try:
-                rounds.setdefault(name, []).append(measure(server, files, 2))
+                rounds.setdefault(name, []).append(measure_import(server, files[0].parent, 4, source))
             finally:
                 server.stop()
     return {name: max(found, key=lambda r: r["uploads_per_s"]) for name, found in rounds.items()}

@@ -32,6 +32,7 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 import anyio
@@ -42,7 +43,7 @@ from imgorigin.client.urls import signed_path
 from imgorigin.errors import BadRequest, ImgOriginError, NotFound, RenderTimeout, Unavailable
 from imgorigin.security import refuse_proxy_rewrites
 from imgorigin.services.ingest import Ingest
-from imgorigin.services.library import now_iso
+from imgorigin.services.library import iso_at, now_iso
 from imgorigin.state.records import LEVELS_JOB, EagerJob
 from imgorigin.transform.params import FORMAT
 from imgorigin.transform.transformation import Transformation
@@ -64,6 +65,11 @@ LEASE_SECONDS = 120.0  # longer than any render may take (render_timeout caps it
 POLL_SECONDS = 2.0  # how soon a job recorded by another worker, or left by a dead one, is noticed
 MAX_ATTEMPTS = 5
 RETRY_SECONDS = 10.0  # a job that met an overloaded node or a storage outage waits this long
+# Levels jobs yield to an import: while uploads that leave levels keep coming (the last two recorded
+# less than IMPORT_GAP_SECONDS apart, the last one less than that ago), their levels wait, so the cores
+# go to answering uploads; they are built once the uploads pause, none waiting over the patience.
+IMPORT_GAP_SECONDS = 1.0
+LEVELS_PATIENCE_SECONDS = 60.0
 
 
 @dataclass(frozen=True)
@@ -159,8 +165,12 @@ class EagerWorker:
 
     async def _loop(self) -> None:
         while True:
+            levels_until, recheck = "~", POLL_SECONDS
             try:
-                jobs = await anyio.to_thread.run_sync(self.db.claim_eager, 1, LEASE_SECONDS, time.time())
+                levels_until, recheck = await anyio.to_thread.run_sync(levels_claimable_until, self.db, time.time())
+                jobs = await anyio.to_thread.run_sync(
+                    self.db.claim_eager, 1, LEASE_SECONDS, time.time(), levels_until
+                )
                 if jobs:
                     await self._run(jobs[0])
                     continue
@@ -168,7 +178,7 @@ class EagerWorker:
                 log.exception("eager worker: could not take or finish a job")
             assert self.wake is not None
             self.wake.clear()
-            with anyio.move_on_after(POLL_SECONDS):
+            with anyio.move_on_after(recheck):
                 await self.wake.wait()
 
     async def _run(self, job: EagerJob) -> None:
@@ -234,6 +244,16 @@ class EagerWorker:
     async def _finish(self, job: EagerJob, state: str, error: str | None) -> None:
         await anyio.to_thread.run_sync(self.db.finish_eager, job.id, state, error, now_iso())
         self.metrics.inc("imgorigin_eager_total", (("result", state),))
+
+
+def levels_claimable_until(db: Database, now: float) -> tuple[str, float]:
+    """The newest creation time of a levels job that may be claimed now, all of them ("~") unless an
+    import is under way, then only those that have waited their patience out; and how soon to look
+    again when there is nothing to claim (the moment the import would count as paused)."""
+    times = [datetime.fromisoformat(stamp).timestamp() for stamp in db.last_recorded(LEVELS_JOB, 2)]
+    if len(times) < 2 or now - times[0] >= IMPORT_GAP_SECONDS or times[0] - times[1] >= IMPORT_GAP_SECONDS:
+        return "~", POLL_SECONDS
+    return iso_at(now - LEVELS_PATIENCE_SECONDS), max(0.05, times[0] + IMPORT_GAP_SECONDS - now)
 
 
 def record_eager(db: Database, image_id: str, specs: list[EagerSpec], default_extension: str) -> None:

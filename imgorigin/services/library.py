@@ -44,7 +44,12 @@ def new_image_id() -> str:
 
 
 def now_iso() -> str:
-    return datetime.now(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
+    return iso_at(datetime.now(UTC).timestamp())
+
+
+def iso_at(seconds: float) -> str:
+    """A Unix time in the form every stored timestamp has (fixed width, so the strings sort as times)."""
+    return datetime.fromtimestamp(seconds, UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
 
 
 def clean_filename(name: str | None) -> str:

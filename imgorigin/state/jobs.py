@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sqlite_utils
 
-from imgorigin.state.records import RENDER_JOB, EagerJob
+from imgorigin.state.records import LEVELS_JOB, RENDER_JOB, EagerJob
 
 _EAGER_COLUMNS = "id, image_id, transformation, format, state, error, attempts, updated_at, kind"
 
@@ -62,22 +62,34 @@ class EagerQueue:
         )
         return [EagerJob(*row) for row in rows]
 
-    def claim_eager(self, limit: int, lease_seconds: float, now: float) -> list[EagerJob]:
+    def claim_eager(self, limit: int, lease_seconds: float, now: float,
+                    levels_until: str = "~") -> list[EagerJob]:
         """Lease up to ``limit`` pending jobs. One statement, so two workers never claim the same job;
-        a worker that dies mid-job lets its lease run out and the job is claimed again."""
+        a worker that dies mid-job lets its lease run out and the job is claimed again. Levels jobs
+        recorded after ``levels_until`` (a stored timestamp; "~" sorts after all) are left for later."""
         # Idle polling stays a read (no write lock on the database) until there is something to take.
+        claimable = (
+            "state = 'pending' and (lease_until is null or lease_until < ?)"
+            f" and (kind != '{LEVELS_JOB}' or created_at <= ?)"
+        )
         if self._db().execute(
-            "select 1 from eager where state = 'pending' and (lease_until is null or lease_until < ?) limit 1",
-            [now],
+            f"select 1 from eager where {claimable} limit 1", [now, levels_until],
         ).fetchone() is None:
             return []
         rows = self._db().execute(
             "update eager set lease_until = ?, attempts = attempts + 1 where id in ("
-            " select id from eager where state = 'pending' and (lease_until is null or lease_until < ?)"
+            f" select id from eager where {claimable}"
             f" order by id limit ?) returning {_EAGER_COLUMNS}",
-            [now + lease_seconds, now, limit],
+            [now + lease_seconds, now, levels_until, limit],
         ).fetchall()
         return sorted((EagerJob(*row) for row in rows), key=lambda job: job.id)
+
+    def last_recorded(self, kind: str, count: int) -> list[str]:
+        """When the newest ``count`` jobs of ``kind`` were recorded, newest first."""
+        rows = self._db().execute(
+            "select created_at from eager where kind = ? order by id desc limit ?", [kind, count],
+        )
+        return [str(row[0]) for row in rows]
 
     def finish_eager(self, job_id: int, state: str, error: str | None, now: str) -> None:
         self._db().execute(

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import io
 import sqlite3
+import time
 from pathlib import Path
 
 import pytest
 import pyvips
 
+from imgorigin.services import eager
+from imgorigin.services.eager import IMPORT_GAP_SECONDS, LEVELS_PATIENCE_SECONDS, levels_claimable_until
+from imgorigin.services.library import iso_at
 from imgorigin.services.wiring import Services
 from imgorigin.state.db import Database
 from imgorigin.state.records import LEVELS_JOB, ImageRecord
@@ -125,3 +129,59 @@ def test_an_image_whose_job_cannot_be_recorded_is_not_recorded_either(tmp_path: 
     database.add_image(record, [LEVELS_JOB])  # the connection is usable again: no transaction left open
     assert database.image(user.id, record.id) == record
     assert [job.kind for job in database.eager_for(record.id, LEVELS_JOB)] == [LEVELS_JOB]
+
+
+def _queue_with_uploads(tmp_path: Path, stamps: list[float]) -> Database:
+    """A queue holding one levels job per upload, recorded at the given Unix times, and one eager render."""
+    db = Database(tmp_path / "queue.db")
+    db.create_user("u", "hash", "2026-01-01T00:00:00Z")
+    for n, stamp in enumerate(stamps):
+        db.add_image(ImageRecord(id=f"img{n}", user_id=1, filename="f.jpg", format="jpeg", width=4000, height=3000,
+                                 pages=1, bytes=1, sha256=f"h{n}", created_at=iso_at(stamp)), (LEVELS_JOB,))
+    db.add_eager("img0", [("w_100", "jpg")], iso_at(stamps[-1]))
+    return db
+
+
+def test_levels_jobs_wait_while_an_import_is_under_way(tmp_path: Path) -> None:
+    t0 = 1_800_000_000.0
+    db = _queue_with_uploads(tmp_path, [t0, t0 + 0.3, t0 + 0.6])  # three big uploads, 0.3 s apart
+    until, recheck = levels_claimable_until(db, t0 + 0.7)
+    assert until != "~" and recheck == pytest.approx(t0 + 0.6 + IMPORT_GAP_SECONDS - (t0 + 0.7))
+    # Only the eager render is taken: it was asked for by the uploader, the levels are the server's own.
+    assert [job.kind for job in db.claim_eager(10, 60, t0 + 0.7, until)] == ["render"]
+    # The uploads pause for IMPORT_GAP_SECONDS: every levels job may go.
+    assert levels_claimable_until(db, t0 + 0.6 + IMPORT_GAP_SECONDS)[0] == "~"
+    assert sorted(job.image_id for job in db.claim_eager(10, 60, t0 + 1.6)) == ["img0", "img1", "img2"]
+
+
+def test_a_levels_job_waits_no_longer_than_its_patience(tmp_path: Path) -> None:
+    t0 = 1_800_000_000.0
+    later = t0 + LEVELS_PATIENCE_SECONDS + 1
+    db = _queue_with_uploads(tmp_path, [t0, later - 0.5, later - 0.2])  # the import is still going
+    until, _ = levels_claimable_until(db, later)
+    assert [job.image_id for job in db.claim_eager(10, 60, later, until) if job.kind == LEVELS_JOB] == ["img0"]
+
+
+@pytest.mark.parametrize(("stamps", "after"), [([0.0], 0.1), ([0.0, 1.5], 0.1), ([0.0, 0.3], 3600.0)],
+                         ids=["one upload", "uploads a pause apart", "an import long over"])
+def test_lone_or_spaced_uploads_get_their_levels_at_once(tmp_path: Path, stamps: list[float], after: float) -> None:
+    t0 = 1_800_000_000.0
+    now = t0 + stamps[-1] + after
+    db = _queue_with_uploads(tmp_path, [t0 + s for s in stamps])
+    assert levels_claimable_until(db, now)[0] == "~"
+    assert len([job for job in db.claim_eager(10, 60, now) if job.kind == LEVELS_JOB]) == len(stamps)
+
+
+def test_an_import_gets_every_level_once_it_pauses(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Through the app: uploads closer together than the gap leave their levels pending, then all are built.
+    monkeypatch.setattr(eager, "IMPORT_GAP_SECONDS", 6.0)  # a slow machine still uploads within it
+    with AppClient(make_settings(tmp_path, cache_size=0)) as client:
+        alice = register(client, "alice")
+        ids = [str(post(alice, photo_mosaic(2400, 1800 + n))["id"]) for n in range(3)]
+        time.sleep(2.5)  # long enough for the first job to be done and the next ones taken, were they not held
+        db = services_of(client).db
+        waiting = [job for image_id in ids[1:] for job in db.eager_for(image_id, LEVELS_JOB)]
+        assert [(job.state, job.attempts) for job in waiting] == [("pending", 0), ("pending", 0)]
+        for image_id in ids:
+            settle_levels(client, image_id, timeout=60)
+        assert all(services_of(client).storage.exists(pyramid_key(image_id, 8)) for image_id in ids)
