@@ -118,6 +118,11 @@ class Responder:
                 await anyio.to_thread.run_sync(on_miss, key)
             derived = await self.renderer.derive(image_id, plan, output, gone=lambda: disconnected(request))
         headers["X-Cache"] = "HIT" if derived.cached else "MISS"
+        if derived.contended:
+            # Another render of this worker waited for the slot this one used: the client's next request is
+            # better sent on a new connection, which a less busy worker is the likelier to accept
+            # (docs/performance.md, "Connections and workers").
+            headers["Connection"] = "close"
         disposition = attachment_header(plan, image_id, derived.format)
         if disposition is not None:
             headers["Content-Disposition"] = disposition

@@ -12,7 +12,7 @@ import hashlib
 import logging
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from imgorigin.blob import Blob
 from imgorigin.errors import ClientClosed, ImgOriginError, NotFound, RenderTimeout
@@ -56,6 +56,9 @@ class Derived:
     format: OutputFormat
     etag: str
     cached: bool
+    # Rendered in a slot that another render of this worker was waiting for: this worker has more work
+    # than slots (the delivery plane then asks the client to reconnect, imgorigin/delivery/routes.py).
+    contended: bool = False
 
     def dimensions(self) -> tuple[int, int]:
         """Width and height (of one frame) from the encoded header. Blocking: call it in a thread."""
@@ -188,7 +191,8 @@ class Renderer:
             avif = output in (OutputFormat.AVIF, AutoFormat.AVIF)
             gate = self.avif_slots.slot() if avif else contextlib.nullcontext()
             async with gate:
-                return await self.slots.run(self._render, key, image_id, plan, output, deadline)
+                derived, held = await self.slots.run_held(self._render, key, image_id, plan, output, deadline)
+            return replace(derived, contended=held.wanted) if held.wanted else derived
         except ImgOriginError as exc:
             if remembered(exc):
                 self.failures.put(key, exc)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from typing import TypeVar
 
 import anyio
@@ -17,6 +18,13 @@ import anyio.to_thread
 from imgorigin.errors import Unavailable
 
 T = TypeVar("T")
+
+
+@dataclass
+class Held:
+    """One use of a slot; ``wanted``, once it is given back: whether another task was waiting for it."""
+
+    wanted: bool = False
 
 
 class RenderSlots:
@@ -32,8 +40,9 @@ class RenderSlots:
     def in_flight(self) -> int:
         return int(self.limiter.borrowed_tokens)
 
+
     @asynccontextmanager
-    async def slot(self) -> AsyncIterator[None]:
+    async def slot(self) -> AsyncIterator[Held]:
         if self.limiter.available_tokens == 0 and self.waiting >= self.queue:
             raise Unavailable("The server is busy; retry shortly", retry_after=2, code="overloaded")
         self.waiting += 1
@@ -44,14 +53,21 @@ class RenderSlots:
             raise Unavailable("The server is busy; retry shortly", retry_after=5, code="overloaded") from None
         finally:
             self.waiting -= 1
+        held = Held()
         try:
-            yield
+            yield held
         finally:
+            held.wanted = self.waiting > 0
             self.limiter.release()
 
     async def run(self, func: Callable[..., T], *args: object) -> T:
-        async with self.slot():
-            return await anyio.to_thread.run_sync(func, *args, limiter=_UNBOUNDED)
+        return (await self.run_held(func, *args))[0]
+
+    async def run_held(self, func: Callable[..., T], *args: object) -> tuple[T, Held]:
+        """``run``, with the slot's ``Held``."""
+        async with self.slot() as held:
+            result = await anyio.to_thread.run_sync(func, *args, limiter=_UNBOUNDED)
+        return result, held
 
 
 # Renders are already bounded by RenderSlots; their thread hop must not also queue behind SQLite calls.
