@@ -4,6 +4,7 @@ deadline."""
 
 from __future__ import annotations
 
+import contextlib
 from typing import TYPE_CHECKING
 
 from imgorigin.errors import Unprocessable
@@ -12,6 +13,7 @@ from imgorigin.transform import pngreduce
 from imgorigin.transform.flags import KEEP_IPTC, LOSSY, PROGRESSIVE, Flags, Progression, output_flags
 from imgorigin.transform.formats import LOSSY_GIF_ERROR
 from imgorigin.transform.quality import SEARCH_RANGE, auto_quality, searchable
+from imgorigin.transform.threads import every_core
 from imgorigin.transform.values import OutputFormat
 from imgorigin.transform.vips import SaveOptions
 
@@ -19,6 +21,7 @@ if TYPE_CHECKING:
     import pyvips
 
     from imgorigin.transform.deadline import Deadline
+    from imgorigin.transform.output import Quality
     from imgorigin.transform.transformation import Transformation
 
 DEFAULT_QUALITY = {OutputFormat.JPEG: 80, OutputFormat.WEBP: 80, OutputFormat.AVIF: 55, OutputFormat.TIFF: 80}
@@ -29,13 +32,19 @@ KEEP_METADATA = "exif:xmp:iptc"
 def encode(
     image: pyvips.Image, fmt: OutputFormat, plan: Transformation, deadline: Deadline, lossless: bool = False
 ) -> bytes:
-    import pyvips
-
     flags = output_flags(component.get(p.FLAGS) for component in plan)
     suffix, options = save_options(fmt, flags)
     if lossless:
         options = {**options, "lossless": True}
     quality = plan.output(p.QUALITY)
+    with every_core() if fmt is OutputFormat.AVIF else contextlib.nullcontext():
+        return _encode(image, fmt, plan, deadline, suffix, options, quality)
+
+
+def _encode(image: pyvips.Image, fmt: OutputFormat, plan: Transformation, deadline: Deadline, suffix: str,
+            options: SaveOptions, quality: Quality | None) -> bytes:
+    import pyvips
+
     try:
         if quality is not None and quality.value is not None and "Q" in options:
             options["Q"] = quality.value

@@ -16,6 +16,7 @@ once, instead of a ``type: ignore`` at each use:
 - vector arguments are ``list[float]`` and ``bandjoin`` takes ``list[Image | int | float]``; lists are
   invariant, so a ``list[int]`` colour or a ``list[Image]`` is refused although libvips takes either:
   ``floats`` and ``bandjoin``;
+- the stubs leave out ``concurrency_get`` and ``concurrency_set``: ``threads`` and ``set_threads``;
 - loaders, savers (``write_to_buffer``), ``thumbnail*`` and ``text`` take options through ``**kwargs``:
   the ``TypedDict``s below name the ones the engine passes, with their types, so a misspelt or
   mistyped option fails the check.
@@ -144,3 +145,16 @@ def attention(frame: pyvips.Image, width: int, height: int) -> tuple[int, int]:
 def equal(left: pyvips.Image, right: pyvips.Image) -> pyvips.Image:
     """``left == right`` pixel by pixel: 255 where they are equal, else 0."""
     return left.relational(right, "equal")
+
+
+def threads() -> int:
+    """libvips' concurrency: the threads a pipeline or an encoder starting now gets."""
+    import pyvips
+
+    return int(pyvips.concurrency_get())  # type: ignore[attr-defined]
+
+
+def set_threads(count: int) -> None:
+    import pyvips
+
+    pyvips.concurrency_set(count)  # type: ignore[attr-defined]
