@@ -18,7 +18,7 @@ from sources import write_sources  # noqa: E402
 from timing import cpu_ms  # noqa: E402
 
 PILLOW = ROOT / ".work" / "thumbor-venv" / "bin" / "python"
-LEVELS = (4, 5, 6, 7)
+LEVELS = (3, 4, 5, 6, 7)
 
 
 
