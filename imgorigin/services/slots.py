@@ -40,7 +40,6 @@ class RenderSlots:
     def in_flight(self) -> int:
         return int(self.limiter.borrowed_tokens)
 
-
     @asynccontextmanager
     async def slot(self) -> AsyncIterator[Held]:
         if self.limiter.available_tokens == 0 and self.waiting >= self.queue:
