@@ -22,6 +22,7 @@ import sys
 import tempfile
 import time
 import urllib.request
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -67,24 +68,35 @@ def wait_complete(base: str, token: str, ids: list[str], timeout: float = 600.0)
 def measure(server: Server, files: list[Path], concurrency: int, settle_timeout: float = 600.0) -> dict[str, float]:
     """Upload every file, ``concurrency`` at a time; then wait until each image is complete."""
     token = account(server.base)
+
+    def bring_in() -> dict[str, float]:
+        with ThreadPoolExecutor(concurrency) as pool:
+            seconds = sorted(pool.map(lambda path: upload(server.base, token, path)[1], files))
+        return {"request_ms_median": seconds[len(files) // 2] * 1000}
+
+    return timed(server, token, len(files), concurrency, bring_in, settle_timeout)
+
+
+def timed(server: Server, token: str, count: int, concurrency: int, bring_in: Callable[[], dict[str, float]],
+          settle_timeout: float) -> dict[str, float]:
+    """Server CPU and wall time while ``bring_in`` uploads ``count`` images into ``token``'s account, then
+    until every image of the account is complete; with the figures ``bring_in`` returns."""
     tree = ProcessTree(server.pids)
     cpu_start = tree.cpu_seconds()
     started = time.perf_counter()
-    with ThreadPoolExecutor(concurrency) as pool:
-        results = list(pool.map(lambda path: upload(server.base, token, path), files))
+    extra = bring_in()
     answered = time.perf_counter() - started
     cpu_answered = tree.cpu_seconds() - cpu_start
-    pending = wait_complete(server.base, token, [image_id for image_id, _ in results], settle_timeout)
+    pending = wait_complete(server.base, token, image_ids(server.base, token), settle_timeout)
     settled = time.perf_counter() - started
     cpu_settled = tree.cpu_seconds() - cpu_start
-    count = len(files)
     return {
         "uploads": count,
         "concurrency": concurrency,
         "answered_s": answered,
         "uploads_per_s": count / answered,
         "cpu_ms_per_upload_answered": cpu_answered * 1000 / count,
-        "request_ms_median": sorted(seconds for _, seconds in results)[count // 2] * 1000,
+        **extra,
         "complete_s": settled,
         "complete_per_s": count / settled,
         "cpu_ms_per_upload_complete": cpu_settled * 1000 / count,
@@ -127,37 +139,21 @@ def measure_import(server: Server, folder: Path, workers: int, checkout: Path | 
     token = account(server.base)
     target = cloud_url(server.base, token)
     count = sum(1 for _ in folder.iterdir())
-    tree = ProcessTree(server.pids)
     env = {**os.environ, "PYTHONPATH": str(checkout or Path(__file__).resolve().parent.parent)}
-    with tempfile.TemporaryDirectory() as work:
-        command = [sys.executable, "-m", "imgorigin", "import", "--to", target, "--to-prefix", server.base,
-                   "--workers", str(workers), "--state", f"{work}/journal.jsonl", "--map", f"{work}/map.json",
-                   str(folder)]
-        client_start = _children_cpu()
-        cpu_start = tree.cpu_seconds()
-        started = time.perf_counter()
-        done = subprocess.run(command, env=env, cwd=work, capture_output=True, text=True, timeout=1800)
-        answered = time.perf_counter() - started
-        cpu_answered = tree.cpu_seconds() - cpu_start
-        client_cpu = _children_cpu() - client_start
-    if done.returncode != 0 or f"{count} imported" not in done.stdout + done.stderr:
-        raise RuntimeError(f"the import failed: {done.stdout[-1000:]} {done.stderr[-2000:]}")
-    ids = image_ids(server.base, token)
-    pending = wait_complete(server.base, token, ids, settle_timeout)
-    settled = time.perf_counter() - started
-    cpu_settled = tree.cpu_seconds() - cpu_start
-    return {
-        "uploads": count,
-        "concurrency": workers,
-        "answered_s": answered,
-        "uploads_per_s": count / answered,
-        "cpu_ms_per_upload_answered": cpu_answered * 1000 / count,
-        "importer_cpu_ms_per_upload": client_cpu * 1000 / count,
-        "complete_s": settled,
-        "complete_per_s": count / settled,
-        "cpu_ms_per_upload_complete": cpu_settled * 1000 / count,
-        "incomplete": len(pending),
-    }
+
+    def bring_in() -> dict[str, float]:
+        with tempfile.TemporaryDirectory() as work:
+            command = [sys.executable, "-m", "imgorigin", "import", "--to", target, "--to-prefix", server.base,
+                       "--workers", str(workers), "--state", f"{work}/journal.jsonl", "--map", f"{work}/map.json",
+                       str(folder)]
+            client_start = _children_cpu()
+            done = subprocess.run(command, env=env, cwd=work, capture_output=True, text=True, timeout=1800)
+            client_cpu = _children_cpu() - client_start
+        if done.returncode != 0 or f"{count} imported" not in done.stdout + done.stderr:
+            raise RuntimeError(f"the import failed: {done.stdout[-1000:]} {done.stderr[-2000:]}")
+        return {"importer_cpu_ms_per_upload": client_cpu * 1000 / count}
+
+    return timed(server, token, count, workers, bring_in, settle_timeout)
 
 
 def start(source: Path | None, port: int, data_dir: Path, log: Path) -> Server:

@@ -44,6 +44,7 @@ from imgorigin.errors import BadRequest, ImgOriginError, NotFound, RenderTimeout
 from imgorigin.security import refuse_proxy_rewrites
 from imgorigin.services.ingest import Ingest
 from imgorigin.services.library import iso_at, now_iso
+from imgorigin.state.jobs import EVERY_LEVELS_JOB
 from imgorigin.state.records import LEVELS_JOB, EagerJob
 from imgorigin.transform.params import FORMAT
 from imgorigin.transform.transformation import Transformation
@@ -165,12 +166,9 @@ class EagerWorker:
 
     async def _loop(self) -> None:
         while True:
-            levels_until, recheck = "~", POLL_SECONDS
+            recheck = POLL_SECONDS
             try:
-                levels_until, recheck = await anyio.to_thread.run_sync(levels_claimable_until, self.db, time.time())
-                jobs = await anyio.to_thread.run_sync(
-                    self.db.claim_eager, 1, LEASE_SECONDS, time.time(), levels_until
-                )
+                jobs, recheck = await anyio.to_thread.run_sync(self._claim)
                 if jobs:
                     await self._run(jobs[0])
                     continue
@@ -180,6 +178,13 @@ class EagerWorker:
             self.wake.clear()
             with anyio.move_on_after(recheck):
                 await self.wake.wait()
+
+    def _claim(self) -> tuple[list[EagerJob], float]:
+        """At most one job this worker may take now, and how soon to look again if there is none (runs in a
+        thread)."""
+        now = time.time()
+        levels_until, recheck = levels_claimable_until(self.db, now)
+        return self.db.claim_eager(1, LEASE_SECONDS, now, levels_until), recheck
 
     async def _run(self, job: EagerJob) -> None:
         db = self.db
@@ -247,12 +252,12 @@ class EagerWorker:
 
 
 def levels_claimable_until(db: Database, now: float) -> tuple[str, float]:
-    """The newest creation time of a levels job that may be claimed now, all of them ("~") unless an
+    """The newest creation time of a levels job that may be claimed now, all of them unless an
     import is under way, then only those that have waited their patience out; and how soon to look
     again when there is nothing to claim (the moment the import would count as paused)."""
     times = [datetime.fromisoformat(stamp).timestamp() for stamp in db.last_recorded(LEVELS_JOB, 2)]
     if len(times) < 2 or now - times[0] >= IMPORT_GAP_SECONDS or times[0] - times[1] >= IMPORT_GAP_SECONDS:
-        return "~", POLL_SECONDS
+        return EVERY_LEVELS_JOB, POLL_SECONDS
     return iso_at(now - LEVELS_PATIENCE_SECONDS), max(0.05, times[0] + IMPORT_GAP_SECONDS - now)
 
 

@@ -11,6 +11,8 @@ import sqlite_utils
 from imgorigin.state.records import LEVELS_JOB, RENDER_JOB, EagerJob
 
 _EAGER_COLUMNS = "id, image_id, transformation, format, state, error, attempts, updated_at, kind"
+# As ``claim_eager``'s ``levels_until``: sorts after every stored timestamp, so no levels job waits.
+EVERY_LEVELS_JOB = "~"
 
 
 class EagerQueue:
@@ -63,10 +65,10 @@ class EagerQueue:
         return [EagerJob(*row) for row in rows]
 
     def claim_eager(self, limit: int, lease_seconds: float, now: float,
-                    levels_until: str = "~") -> list[EagerJob]:
+                    levels_until: str = EVERY_LEVELS_JOB) -> list[EagerJob]:
         """Lease up to ``limit`` pending jobs. One statement, so two workers never claim the same job;
         a worker that dies mid-job lets its lease run out and the job is claimed again. Levels jobs
-        recorded after ``levels_until`` (a stored timestamp; "~" sorts after all) are left for later."""
+        recorded after ``levels_until`` (a stored timestamp) are left for later."""
         # Idle polling stays a read (no write lock on the database) until there is something to take.
         claimable = (
             "state = 'pending' and (lease_until is null or lease_until < ?)"

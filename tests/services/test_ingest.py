@@ -15,6 +15,7 @@ from imgorigin.services.eager import IMPORT_GAP_SECONDS, LEVELS_PATIENCE_SECONDS
 from imgorigin.services.library import iso_at
 from imgorigin.services.wiring import Services
 from imgorigin.state.db import Database
+from imgorigin.state.jobs import EVERY_LEVELS_JOB
 from imgorigin.state.records import LEVELS_JOB, ImageRecord
 from imgorigin.storage import header_key, original_key, pyramid_key
 from tests.helpers import Account, AppClient, make_settings, photo, register, services_of, settle_levels
@@ -146,11 +147,11 @@ def test_levels_jobs_wait_while_an_import_is_under_way(tmp_path: Path) -> None:
     t0 = 1_800_000_000.0
     db = _queue_with_uploads(tmp_path, [t0, t0 + 0.3, t0 + 0.6])  # three big uploads, 0.3 s apart
     until, recheck = levels_claimable_until(db, t0 + 0.7)
-    assert until != "~" and recheck == pytest.approx(t0 + 0.6 + IMPORT_GAP_SECONDS - (t0 + 0.7))
+    assert until != EVERY_LEVELS_JOB and recheck == pytest.approx(t0 + 0.6 + IMPORT_GAP_SECONDS - (t0 + 0.7))
     # Only the eager render is taken: it was asked for by the uploader, the levels are the server's own.
     assert [job.kind for job in db.claim_eager(10, 60, t0 + 0.7, until)] == ["render"]
     # The uploads pause for IMPORT_GAP_SECONDS: every levels job may go.
-    assert levels_claimable_until(db, t0 + 0.6 + IMPORT_GAP_SECONDS)[0] == "~"
+    assert levels_claimable_until(db, t0 + 0.6 + IMPORT_GAP_SECONDS)[0] == EVERY_LEVELS_JOB
     assert sorted(job.image_id for job in db.claim_eager(10, 60, t0 + 1.6)) == ["img0", "img1", "img2"]
 
 
@@ -168,7 +169,7 @@ def test_lone_or_spaced_uploads_get_their_levels_at_once(tmp_path: Path, stamps:
     t0 = 1_800_000_000.0
     now = t0 + stamps[-1] + after
     db = _queue_with_uploads(tmp_path, [t0 + s for s in stamps])
-    assert levels_claimable_until(db, now)[0] == "~"
+    assert levels_claimable_until(db, now)[0] == EVERY_LEVELS_JOB
     assert len([job for job in db.claim_eager(10, 60, now) if job.kind == LEVELS_JOB]) == len(stamps)
 
 
