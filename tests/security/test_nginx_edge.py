@@ -49,11 +49,17 @@ class Edge:
     def get(self, path: str) -> httpx.Response:
         return self.client.get(self.nginx.base + path)
 
-    def access_log(self) -> list[dict[str, object]]:
-        """nginx's JSON access lines for /t/ since the last call."""
-        lines = (self.nginx.directory / "access.log").read_text().splitlines()
-        fresh, self.logged = lines[self.logged:], len(lines)
-        return [entry for entry in map(json.loads, fresh) if str(entry["uri"]).startswith("/t/")]
+    def access_log(self, expect: int = 0) -> list[dict[str, object]]:
+        """nginx's JSON access lines for /t/ since the last call, once there are at least ``expect`` of them
+        (nginx writes a request's line after sending its response, so the client can be first)."""
+        deadline = time.monotonic() + 10
+        while True:
+            lines = (self.nginx.directory / "access.log").read_text().splitlines()
+            entries = [entry for entry in map(json.loads, lines[self.logged:]) if str(entry["uri"]).startswith("/t/")]
+            if len(entries) >= expect or time.monotonic() > deadline:
+                self.logged = len(lines)
+                return entries
+            time.sleep(0.02)
 
 
 MakeEdge = Callable[..., Edge]
@@ -132,7 +138,7 @@ def test_the_version_segment_is_not_in_nginxs_key(make_edge: MakeEdge) -> None:
     refused = edge.get(f"{head}/v{'9' * 21}/{last}")
     assert (refused.status_code, refused.headers["x-cache-status"]) == (403, "MISS")
     # Each of those requests but the first and the last was answered by nginx alone.
-    assert [entry["cache"] for entry in edge.access_log()] == ["MISS", *["HIT"] * 4, "MISS"]
+    assert [entry["cache"] for entry in edge.access_log(expect=6)] == ["MISS", *["HIT"] * 4, "MISS"]
 
 
 def test_a_render_timeout_is_not_retried_on_the_other_node(make_edge: MakeEdge) -> None:
@@ -146,7 +152,7 @@ def test_a_render_timeout_is_not_retried_on_the_other_node(make_edge: MakeEdge) 
     assert (response.status_code, response.text) == (504, "The render took too long\n")
     assert response.headers["x-imgorigin-error"] == "render_timeout"
     assert response.headers["cache-control"] == "no-store"
-    (entry,) = edge.access_log()
+    (entry,) = edge.access_log(expect=1)
     assert entry["upstream"] in addresses  # one node, one attempt: no "a, b"
     assert elapsed < 10
     for node in edge.nodes:
@@ -173,6 +179,6 @@ def test_a_busy_node_is_still_skipped(make_edge: MakeEdge) -> None:
     edge.access_log()
     widths = [width_of(edge.get(edge.path(f"w_{width}"))) for width in (41, 42, 43, 44)]
     assert widths == [41, 42, 43, 44]
-    upstreams = [entry["upstream"] for entry in edge.access_log()]
+    upstreams = [entry["upstream"] for entry in edge.access_log(expect=4)]
     assert f"{busy}, {spare}" in upstreams, upstreams  # refused as busy, answered by the other node
     edge.nodes[0].stop()  # ends the long render with its process
